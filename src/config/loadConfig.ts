@@ -1,0 +1,109 @@
+/**
+ * Config precedence: defaults, then the file, then REVCAM_* environment
+ * variables, then explicit overrides (CLI flags). The result is validated
+ * against a strict schema and deep-frozen; a bad field fails start-up with
+ * its path named.
+ */
+import { readFileSync } from 'node:fs';
+import AjvModule from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_SERVICE } from './defaults.js';
+import { configSchema } from './schema.js';
+import type { RevcamConfig } from './types.js';
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (x: unknown): x is Plain => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Objects merge key by key; arrays and scalars replace. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlain(base) || !isPlain(over)) return (over === undefined ? base : over) as T;
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out as T;
+}
+
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}
+
+const Ajv = AjvModule.default ?? AjvModule;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(configSchema);
+
+export interface LoadConfigOptions {
+  /** Path to a .yaml/.yml/.json file. */
+  file?: string;
+  /** Already-parsed file contents (tests); merged like a file. */
+  raw?: unknown;
+  env?: NodeJS.ProcessEnv;
+  overrides?: { host?: string; port?: number };
+}
+
+function readFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`cannot parse config ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Cameras and services in a file are merged over per-entry defaults, so an entry may name only what differs. */
+function applyEntryDefaults(file: Plain): Plain {
+  const out: Plain = { ...file };
+  if (isPlain(file.cameras)) {
+    out.cameras = Object.fromEntries(Object.entries(file.cameras).map(([id, cam]) => [id, deepMerge(DEFAULT_CAMERA, cam)]));
+  }
+  if (Array.isArray(file.services)) out.services = file.services.map((s) => deepMerge(DEFAULT_SERVICE, s));
+  return out;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Plain {
+  const server: Plain = {};
+  if (env.REVCAM_HOST) server.host = env.REVCAM_HOST;
+  if (env.REVCAM_PORT) server.port = Number(env.REVCAM_PORT);
+  const out: Plain = {};
+  if (Object.keys(server).length) out.server = server;
+  if (env.REVCAM_LOG_LEVEL) out.log = { level: env.REVCAM_LOG_LEVEL };
+  return out;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig> {
+  const fileRaw = opts.file !== undefined ? readFile(opts.file) : opts.raw;
+  if (fileRaw !== undefined && fileRaw !== null && !isPlain(fileRaw)) throw new ConfigError('config: must be an object');
+  let merged: unknown = structuredClone(DEFAULT_CONFIG);
+  if (isPlain(fileRaw)) {
+    // A file that lists cameras or services replaces the default lists rather than adding to them.
+    const file = applyEntryDefaults(fileRaw);
+    if (file.cameras !== undefined) (merged as Plain).cameras = {};
+    merged = deepMerge(merged, file);
+  }
+  merged = deepMerge(merged, fromEnv(opts.env ?? {}));
+  const o = opts.overrides ?? {};
+  if (o.host !== undefined || o.port !== undefined) {
+    merged = deepMerge(merged, { server: { ...(o.host !== undefined && { host: o.host }), ...(o.port !== undefined && { port: o.port }) } });
+  }
+  if (!validate(merged)) {
+    const details = (validate.errors ?? [])
+      .map((e) => `${e.instancePath || '/'}${e.params && 'additionalProperty' in e.params ? `/${String(e.params.additionalProperty)}` : ''}: ${e.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid config: ${details}`);
+  }
+  return deepFreeze(merged as RevcamConfig);
+}

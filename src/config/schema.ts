@@ -1,0 +1,128 @@
+/** Strict JSON Schema of the merged configuration: unknown fields are errors. */
+
+const num = (minimum: number, maximum: number) => ({ type: 'number', minimum, maximum }) as const;
+const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
+const name = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } as const;
+
+const calibration = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'fx', 'fy', 'cx', 'cy', 'k', 'mount'],
+  properties: {
+    model: { enum: ['pinhole', 'fisheye'] },
+    fx: num(1, 100000),
+    fy: num(1, 100000),
+    cx: num(0, 100000),
+    cy: num(0, 100000),
+    k: { type: 'array', items: num(-10, 10), minItems: 4, maxItems: 4 },
+    mount: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['heightM', 'pitchDeg', 'yawDeg', 'rollDeg', 'lateralM', 'longitudinalM'],
+      properties: {
+        heightM: num(0.05, 10),
+        pitchDeg: num(-89, 89),
+        yawDeg: num(-90, 90),
+        rollDeg: num(-90, 90),
+        lateralM: num(-5, 5),
+        longitudinalM: num(-5, 5),
+      },
+    },
+  },
+} as const;
+
+const camera = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'calibration'],
+  properties: {
+    source: { type: 'string', minLength: 1 },
+    width: int(16, 7680),
+    height: int(16, 4320),
+    fps: num(1, 240),
+    jpegQuality: int(1, 100),
+    mirror: { type: 'boolean' },
+    scene: { enum: ['rear', 'cabin'] },
+    calibration,
+  },
+} as const;
+
+export const configSchema = {
+  $id: 'revcam/config',
+  type: 'object',
+  additionalProperties: false,
+  required: ['server', 'auth', 'stream', 'cameras', 'services', 'vehicle', 'log'],
+  properties: {
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port'],
+      properties: { host: { type: 'string', minLength: 1 }, port: int(0, 65535) },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['anonymousLoopback', 'devices'],
+      properties: {
+        anonymousLoopback: { type: 'boolean' },
+        devices: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'token', 'role'],
+            properties: {
+              id: name,
+              token: { type: 'string', minLength: 16, maxLength: 512 },
+              role: { enum: ['head-unit', 'cluster', 'phone', 'remote', 'probe'] },
+            },
+          },
+        },
+      },
+    },
+    stream: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['viewerQueueFrames', 'viewerMaxBufferedBytes'],
+      properties: { viewerQueueFrames: int(1, 64), viewerMaxBufferedBytes: int(65536, 256 * 1024 * 1024) },
+    },
+    cameras: { type: 'object', propertyNames: name, additionalProperties: camera, minProperties: 1 },
+    services: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['manifest', 'standby', 'idleStopMs', 'restart'],
+        properties: {
+          manifest: { type: 'string', minLength: 1 },
+          standby: { enum: ['cold', 'warm'] },
+          idleStopMs: int(0, 3_600_000),
+          restart: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['initialDelayMs', 'maxDelayMs'],
+            properties: { initialDelayMs: int(0, 60_000), maxDelayMs: int(0, 600_000) },
+          },
+        },
+      },
+    },
+    vehicle: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['widthM', 'wheelbaseM', 'trackM', 'rearOverhangM', 'steeringRatio'],
+      properties: {
+        widthM: num(0.5, 5),
+        wheelbaseM: num(0.5, 10),
+        trackM: num(0.5, 5),
+        rearOverhangM: num(0, 5),
+        steeringRatio: num(1, 40),
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['level'],
+      properties: { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
+    },
+  },
+} as const;

@@ -1,0 +1,70 @@
+/**
+ * Received frame → decode → paint, one frame in flight at most. Each frame
+ * is painted with the overlay in force when it arrived. `invalidate()` makes
+ * frames still decoding from before a loss or reconnect be thrown away, so a
+ * late decode can never flip the screen back to live.
+ */
+import type { DecodedFrame } from '../wire/frame.js';
+import type { Overlay } from '../wire/overlay.js';
+import { overlayFromMeta } from './frameMeta.js';
+import type { JpegDecoder } from './jpegDecoder.js';
+import type { Renderer } from './renderer.js';
+import type { StatsTracker } from './stats.js';
+
+export interface FramePipelineDeps {
+  decoder: JpegDecoder;
+  renderer: Renderer;
+  stats: StatsTracker;
+  /** Called after each paint (the liveness watchdog's heartbeat). */
+  onPainted(): void;
+  onProblem(reason: string): void;
+}
+
+export class FramePipeline {
+  readonly #d: FramePipelineDeps;
+  #overlay: Overlay | undefined;
+  #generation = 0;
+
+  constructor(deps: FramePipelineDeps) {
+    this.#d = deps;
+  }
+
+  /** The overlay from an `accepted` message; frame metadata replaces it later. */
+  setOverlay(overlay: Overlay | undefined): void {
+    if (overlay) this.#overlay = overlay;
+  }
+
+  invalidate(): void {
+    this.#generation++;
+  }
+
+  push(frame: DecodedFrame): void {
+    const { decoder, stats } = this.#d;
+    stats.received(frame);
+    const overlay = overlayFromMeta(frame.meta);
+    if (overlay) this.#overlay = overlay;
+    if (frame.codec !== 'jpeg') {
+      this.#d.onProblem(`cannot decode ${frame.codec} frames`);
+      return;
+    }
+    const decodeStart = performance.now();
+    const decoding = decoder.decode(frame.payload);
+    stats.stats.decodeSkipped = decoder.skipped;
+    if (!decoding) return;
+    const generation = this.#generation;
+    const overlayForFrame = this.#overlay;
+    decoding.then(
+      (bitmap) => {
+        if (generation !== this.#generation) {
+          bitmap.close();
+          return;
+        }
+        const decodeMs = performance.now() - decodeStart;
+        this.#d.onPainted();
+        this.#d.renderer.paint(bitmap, overlayForFrame);
+        stats.painted(frame, bitmap.width, bitmap.height, decodeMs);
+      },
+      (err: unknown) => this.#d.onProblem(`decode failed: ${(err as Error).message ?? String(err)}`),
+    );
+  }
+}

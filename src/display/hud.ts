@@ -1,0 +1,52 @@
+/**
+ * The heads-up display of stream numbers, toggled with the `h` key. It only
+ * formats what StatsTracker measured; it measures nothing itself.
+ */
+import type { RevcamStats } from './stats.js';
+
+export class Hud {
+  readonly #el: HTMLElement;
+  readonly #stats: RevcamStats;
+
+  constructor(el: HTMLElement, stats: RevcamStats, visible: boolean) {
+    this.#el = el;
+    this.#stats = stats;
+    this.#el.hidden = !visible;
+    this.update();
+  }
+
+  get visible(): boolean {
+    return !this.#el.hidden;
+  }
+
+  toggle(): void {
+    this.#el.hidden = !this.#el.hidden;
+    this.update();
+  }
+
+  /** Listens for the `h` key (without modifiers) on `target`. */
+  bindKey(target: Window): void {
+    target.addEventListener('keydown', (ev) => {
+      if (ev.key.toLowerCase() !== 'h' || ev.ctrlKey || ev.altKey || ev.metaKey || ev.repeat) return;
+      this.toggle();
+    });
+  }
+
+  /** Redraws the numbers; a no-op while hidden. */
+  update(): void {
+    if (this.#el.hidden) return;
+    const s = this.#stats;
+    const ms = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} ms`);
+    this.#el.textContent = [
+      `state      ${s.state}`,
+      `fps        ${s.fps}`,
+      `latency    ${ms(s.latencyMs)}  p95 ${ms(s.latencyP95Ms)}`,
+      `decoder    ${s.decoder}  ${ms(s.decodeMs)}`,
+      `resolution ${s.width}x${s.height}`,
+      `seq        ${s.seq ?? '—'}`,
+      `dropped    ${s.dropped}  decode-skipped ${s.decodeSkipped}`,
+      `connects   ${s.connects}`,
+      `instance   ${s.instance ?? '—'}`,
+    ].join('\n');
+  }
+}

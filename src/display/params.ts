@@ -1,0 +1,35 @@
+/**
+ * What the page was asked to show and how, read once from the URL query:
+ * ?service=&camera=&token= override the stream request, ?lostMs= the
+ * watchdog threshold, ?hud=1 shows the HUD at start.
+ */
+import type { StreamRequestMessage } from '../wire/messages.js';
+
+export interface DisplayParams {
+  request: StreamRequestMessage;
+  /** No painted frame for this long means the image is stale: show SIGNAL LOST. */
+  lostAfterMs: number;
+  hudVisible: boolean;
+}
+
+export const DEFAULT_LOST_AFTER_MS = 200;
+
+export function readParams(search: string): DisplayParams {
+  const q = new URLSearchParams(search);
+  const request: StreamRequestMessage = {
+    type: 'request',
+    service: q.get('service') || 'reversing',
+    camera: q.get('camera') || 'rear',
+    // The display decodes JPEG only; H.264 would need WebCodecs.
+    codec: 'jpeg',
+  };
+  const token = q.get('token');
+  if (token) request.token = token;
+  const lostMs = Number(q.get('lostMs'));
+  const hud = q.get('hud');
+  return {
+    request,
+    lostAfterMs: Number.isFinite(lostMs) && lostMs > 0 ? lostMs : DEFAULT_LOST_AFTER_MS,
+    hudVisible: hud === '1' || hud === 'true',
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The numbers the HUD shows and tests read as `window.revcamStats`: painted
+ * fps over the last second, capture-to-paint latency (last and p95 over the
+ * last 100 paints), sequence gaps, resolution. One plain object, updated in
+ * place, so it serialises as is.
+ */
+import { nowUs, type FrameHeader } from '../wire/frame.js';
+import type { DisplayState } from './liveness.js';
+
+export interface RevcamStats {
+  state: DisplayState;
+  /** Frames painted during the last second. */
+  fps: number;
+  /** Capture-to-paint latency of the last painted frame, ms. */
+  latencyMs: number | null;
+  /** 95th percentile of the last `LATENCY_WINDOW` latencies, ms. */
+  latencyP95Ms: number | null;
+  codec: string;
+  /** Codec and decoder path, e.g. `jpeg/createImageBitmap`. */
+  decoder: string;
+  width: number;
+  height: number;
+  /** Sequence number of the last painted frame. */
+  seq: number | null;
+  /** Frames missing from the sequence (lost before they reached the page). */
+  dropped: number;
+  /** How long the last decode took, ms (explains decodeSkipped). */
+  decodeMs: number | null;
+  /** Frames that arrived but were skipped because a decode was still running. */
+  decodeSkipped: number;
+  framesReceived: number;
+  framesPainted: number;
+  /** Sockets opened so far; above 1 means the page reconnected. */
+  connects: number;
+  /** Service instance serving the stream, from the accepted message. */
+  instance: string | null;
+  lastStatus: string | null;
+  lastError: string | null;
+}
+
+const LATENCY_WINDOW = 100;
+const FPS_WINDOW_MS = 1000;
+
+export class StatsTracker {
+  readonly stats: RevcamStats;
+  readonly #latencies: number[] = [];
+  readonly #paintTimes: number[] = [];
+  #lastReceivedSeq: number | undefined;
+
+  constructor(decoder: string) {
+    this.stats = {
+      state: 'connecting',
+      fps: 0,
+      latencyMs: null,
+      latencyP95Ms: null,
+      codec: decoder.split('/')[0] ?? decoder,
+      decoder,
+      width: 0,
+      height: 0,
+      seq: null,
+      dropped: 0,
+      decodeMs: null,
+      decodeSkipped: 0,
+      framesReceived: 0,
+      framesPainted: 0,
+      connects: 0,
+      instance: null,
+      lastStatus: null,
+      lastError: null,
+    };
+  }
+
+  received(h: FrameHeader): void {
+    this.stats.framesReceived++;
+    const prev = this.#lastReceivedSeq;
+    // A discontinuity (source restart, new stream) starts counting afresh.
+    if (prev !== undefined && !h.discontinuity) {
+      const gap = (h.seq - prev - 1) >>> 0;
+      // A huge "gap" is a reordering or a sequence reset, not ~4 billion drops.
+      if (gap > 0 && gap < 0x80000000) this.stats.dropped += gap;
+    }
+    this.#lastReceivedSeq = h.seq;
+  }
+
+  /** After a reconnect the server's numbering is unrelated to the old one. */
+  resetSequence(): void {
+    this.#lastReceivedSeq = undefined;
+  }
+
+  painted(h: FrameHeader, width: number, height: number, decodeMs: number): void {
+    const now = performance.now();
+    this.stats.decodeMs = round1(decodeMs);
+    const latency = (nowUs() - h.captureUs) / 1000;
+    this.stats.framesPainted++;
+    this.stats.seq = h.seq;
+    this.stats.width = width;
+    this.stats.height = height;
+    this.stats.latencyMs = round1(latency);
+    this.#latencies.push(latency);
+    if (this.#latencies.length > LATENCY_WINDOW) this.#latencies.shift();
+    this.#paintTimes.push(now);
+    this.#refreshFps(now);
+  }
+
+  /** Called on the watchdog tick so fps decays to 0 when frames stop. */
+  tick(): void {
+    this.#refreshFps(performance.now());
+    this.stats.latencyP95Ms = this.#latencies.length ? round1(percentile(this.#latencies, 0.95)) : null;
+  }
+
+  #refreshFps(now: number): void {
+    while (this.#paintTimes.length && now - this.#paintTimes[0]! > FPS_WINDOW_MS) this.#paintTimes.shift();
+    this.stats.fps = this.#paintTimes.length;
+  }
+}
+
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+  return sorted[Math.max(0, i)]!;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -1,0 +1,37 @@
+/**
+ * Mirrors the liveness state into the DOM: `body[data-state]` (and
+ * `data-reason`) for styling and tests, and the visible #status text.
+ */
+import type { LivenessView } from './liveness.js';
+
+const TITLES: Record<LivenessView['state'], string> = {
+  connecting: 'CONNECTING',
+  live: 'LIVE',
+  lost: 'SIGNAL LOST',
+  error: 'NO VIDEO',
+};
+
+export class StatusView {
+  readonly #body: HTMLElement;
+  readonly #title: HTMLElement;
+  readonly #detail: HTMLElement;
+
+  constructor(doc: Document) {
+    this.#body = doc.body;
+    this.#title = requireElement(doc, 'status-title');
+    this.#detail = requireElement(doc, 'status-detail');
+  }
+
+  show(view: LivenessView): void {
+    this.#body.dataset.state = view.state;
+    this.#body.dataset.reason = view.reason;
+    this.#title.textContent = TITLES[view.state];
+    this.#detail.textContent = view.detail;
+  }
+}
+
+export function requireElement(doc: Document, id: string): HTMLElement {
+  const el = doc.getElementById(id);
+  if (!el) throw new Error(`page is missing #${id}`);
+  return el;
+}

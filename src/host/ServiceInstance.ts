@@ -1,0 +1,348 @@
+/**
+ * One supervised service: a child process running the module its manifest
+ * names. It starts on demand (or at boot for warm standby), is pinged for
+ * liveness, is restarted with exponential backoff when it dies or hangs, and
+ * re-opens the cameras it had open so viewers resume on the same connection.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import type { CameraConfig, ServiceConfig, VehicleConfig } from '../config/types.js';
+import { RevcamError } from '../errors/RevcamError.js';
+import { TypedEmitter } from '../events/TypedEmitter.js';
+import type { Logger } from '../log/logger.js';
+import type { OpenedCamera, ServiceManifest } from '../service/types.js';
+import type { CodecName } from '../wire/frame.js';
+import type { StreamEvent } from '../wire/messages.js';
+import { FRAME_PIPE_FD, FrameRecordParser, type ChildMessage, type ParentMessage } from './childProtocol.js';
+
+export type InstanceState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
+
+export interface ServiceInstanceOptions {
+  id: string;
+  manifest: ServiceManifest;
+  moduleUrl: string;
+  service: ServiceConfig;
+  cameras: Record<string, CameraConfig>;
+  vehicle: VehicleConfig;
+  log: Logger;
+  /** Ping period and how many missed pongs mean "hung". */
+  pingIntervalMs?: number;
+  missedPongsForHang?: number;
+  /** A start that does not report ready within this time counts as a failure. */
+  startTimeoutMs?: number;
+}
+
+export type ServiceInstanceEvents = {
+  /** One wire frame (src/wire/frame.ts) for a camera; the buffer is the receiver's to modify. */
+  frame: [camera: string, wireFrame: Buffer];
+  status: [camera: string, event: StreamEvent, message: string];
+  state: [state: InstanceState];
+};
+
+const childMain = fileURLToPath(new URL('./serviceMain.js', import.meta.url));
+const openKey = (camera: string, codec: CodecName) => `${camera}/${codec}`;
+
+export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
+  readonly id: string;
+  readonly manifest: ServiceManifest;
+  #opts: ServiceInstanceOptions;
+  #state: InstanceState = 'stopped';
+  #child: ChildProcess | undefined;
+  #starting: Promise<void> | undefined;
+  #requestId = 0;
+  #replies = new Map<number, { resolve: (m: ChildMessage) => void; reject: (e: Error) => void }>();
+  /** Cameras that should be open; re-opened after a restart. */
+  #wanted = new Map<string, { camera: string; codec: CodecName; opened?: OpenedCamera }>();
+  #restartTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #missedPongs = 0;
+  #failures = 0;
+  #runningSince = 0;
+  restarts = 0;
+  /** Failed starts or crashes since the service last ran stably. */
+  get consecutiveFailures(): number {
+    return this.#failures;
+  }
+
+  lastError: string | undefined;
+
+  constructor(opts: ServiceInstanceOptions) {
+    super();
+    this.#opts = opts;
+    this.id = opts.id;
+    this.manifest = opts.manifest;
+  }
+
+  get state(): InstanceState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get config(): ServiceConfig {
+    return this.#opts.service;
+  }
+
+  openCameras(): string[] {
+    return [...this.#wanted.keys()];
+  }
+
+  #setState(s: InstanceState): void {
+    if (s === this.#state) return;
+    this.#state = s;
+    if (s === 'running') this.#runningSince = Date.now();
+    this.emit('state', s);
+  }
+
+  /** Starts the child if it is not running; resolves once the module is loaded. */
+  start(): Promise<void> {
+    if (this.#state === 'running') return Promise.resolve();
+    if (this.#starting) return this.#starting;
+    if (this.#restartTimer) {
+      clearTimeout(this.#restartTimer);
+      this.#restartTimer = undefined;
+    }
+    this.#starting = this.#spawn().finally(() => (this.#starting = undefined));
+    return this.#starting;
+  }
+
+  #spawn(): Promise<void> {
+    this.#setState('starting');
+    const { log } = this.#opts;
+    const child = fork(childMain, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'],
+      serialization: 'json',
+      env: { ...process.env, REVCAM_SERVICE: this.id },
+    });
+    this.#child = child;
+    const parser = new FrameRecordParser((camera, wire) => this.emit('frame', camera, wire));
+    (child.stdio[FRAME_PIPE_FD] as Readable).on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        log.error({ err, service: this.id }, 'corrupt frame pipe; killing service');
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('message', (m) => this.#onMessage(m as ChildMessage));
+    child.on('exit', (code, signal) => this.#onExit(child, code, signal));
+
+    return new Promise<void>((resolve, reject) => {
+      const timeout = setTimeout(() => fail(new Error('service did not become ready in time')), this.#opts.startTimeoutMs ?? 10_000);
+      const onMsg = (m: ChildMessage) => {
+        if (m.op === 'ready') done();
+        else if (m.op === 'initFailed') fail(new Error(m.message));
+      };
+      const onExit = () => fail(new Error(this.lastError ?? 'service exited during start'));
+      const cleanup = () => {
+        clearTimeout(timeout);
+        child.off('message', onMsg);
+        child.off('exit', onExit);
+      };
+      const done = () => {
+        cleanup();
+        this.#setState('running');
+        this.#startPinging();
+        log.info({ service: this.id, pid: child.pid }, 'service running');
+        resolve();
+      };
+      const fail = (err: Error) => {
+        cleanup();
+        this.lastError = err.message;
+        child.kill('SIGKILL');
+        reject(new RevcamError('SERVICE_FAILED', `service ${this.id} failed to start: ${err.message}`, { cause: err }));
+      };
+      child.on('message', onMsg);
+      child.once('exit', onExit);
+      this.#post({ op: 'init', manifest: this.manifest, moduleUrl: this.#opts.moduleUrl, cameras: this.#opts.cameras, vehicle: this.#opts.vehicle });
+    });
+  }
+
+  #post(msg: ParentMessage): void {
+    if (this.#child?.connected) this.#child.send(msg);
+  }
+
+  #request(msg: Omit<Extract<ParentMessage, { op: 'open' | 'close' }>, 'id'>, timeoutMs = 10_000): Promise<ChildMessage> {
+    const id = ++this.#requestId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#replies.delete(id);
+        reject(new Error(`${msg.op} timed out`));
+      }, timeoutMs);
+      this.#replies.set(id, {
+        resolve: (m) => (clearTimeout(timer), resolve(m)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.#post({ ...msg, id } as ParentMessage);
+    });
+  }
+
+  #onMessage(m: ChildMessage): void {
+    switch (m.op) {
+      case 'reply': {
+        const r = this.#replies.get(m.id);
+        this.#replies.delete(m.id);
+        r?.resolve(m);
+        return;
+      }
+      case 'pong':
+        this.#missedPongs = 0;
+        return;
+      case 'status':
+        this.emit('status', m.camera, m.event, m.message);
+        return;
+      case 'log':
+        this.#opts.log[m.level]({ service: this.id, ...m.data }, m.msg);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Opens a camera in a codec, starting the service if needed. Throws RevcamError. */
+  async open(camera: string, codec: CodecName): Promise<OpenedCamera> {
+    const key = openKey(camera, codec);
+    clearTimeout(this.#idleTimer);
+    const existing = this.#wanted.get(key);
+    if (existing?.opened && this.#state === 'running') return existing.opened;
+    this.#wanted.set(key, existing ?? { camera, codec });
+    try {
+      await this.start();
+      return await this.#openInChild(camera, codec);
+    } catch (err) {
+      this.#wanted.delete(key);
+      if (err instanceof RevcamError) throw err;
+      throw new RevcamError('SERVICE_FAILED', `service ${this.id} could not open ${key}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async #openInChild(camera: string, codec: CodecName): Promise<OpenedCamera> {
+    const reply = await this.#request({ op: 'open', camera, codec });
+    if (reply.op !== 'reply' || !reply.ok) throw new Error(reply.op === 'reply' && !reply.ok ? reply.message : 'bad reply');
+    if (!reply.opened) throw new Error('open reply without camera info');
+    const w = this.#wanted.get(openKey(camera, codec));
+    if (w) w.opened = reply.opened;
+    return reply.opened;
+  }
+
+  async close(camera: string, codec: CodecName): Promise<void> {
+    if (!this.#wanted.delete(openKey(camera, codec))) return;
+    if (this.#state !== 'running') return;
+    try {
+      await this.#request({ op: 'close', camera, codec });
+    } catch (err) {
+      this.#opts.log.warn({ err, service: this.id }, 'close failed');
+    }
+    this.#armIdleStop();
+  }
+
+  /** A cold service with nothing open stops after idleStopMs; a warm one keeps running. */
+  #armIdleStop(): void {
+    clearTimeout(this.#idleTimer);
+    if (this.#wanted.size > 0 || this.#opts.service.standby === 'warm') return;
+    this.#idleTimer = setTimeout(() => {
+      if (this.#wanted.size === 0 && this.#state === 'running') void this.stop();
+    }, this.#opts.service.idleStopMs);
+    this.#idleTimer.unref();
+  }
+
+  #startPinging(): void {
+    const every = this.#opts.pingIntervalMs ?? 1000;
+    const limit = this.#opts.missedPongsForHang ?? 3;
+    this.#missedPongs = 0;
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = setInterval(() => {
+      if (++this.#missedPongs > limit) {
+        this.#opts.log.error({ service: this.id, pid: this.pid }, 'service hung; killing it');
+        this.lastError = 'hung (no answer to ping)';
+        this.#child?.kill('SIGKILL');
+        return;
+      }
+      this.#post({ op: 'ping', id: ++this.#requestId });
+    }, every);
+    this.#pingTimer.unref();
+  }
+
+  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.#child) return;
+    this.#child = undefined;
+    clearInterval(this.#pingTimer);
+    for (const r of this.#replies.values()) r.reject(new Error('service exited'));
+    this.#replies.clear();
+    const wasStopping = this.#state === 'stopping';
+    const wasRunning = this.#state === 'running';
+    if (wasStopping) {
+      this.#setState('stopped');
+      return;
+    }
+    this.lastError = this.lastError ?? `exited with ${signal ?? code}`;
+    this.#opts.log.error({ service: this.id, code, signal }, 'service exited');
+    // A service that ran for a while and then died starts a fresh backoff series.
+    if (wasRunning && Date.now() - this.#runningSince > 10_000) this.#failures = 0;
+    this.#failures++;
+    for (const w of this.#wanted.values()) {
+      w.opened = undefined;
+      this.emit('status', w.camera, 'SERVICE_RESTARTING', `service ${this.id} stopped (${this.lastError}); restarting`);
+    }
+    if (wasRunning || this.#wanted.size > 0) this.#scheduleRestart();
+    else this.#setState('stopped');
+  }
+
+  #scheduleRestart(): void {
+    const { initialDelayMs, maxDelayMs } = this.#opts.service.restart;
+    const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.max(0, this.#failures - 1));
+    this.#setState('backoff');
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#wanted.size === 0 && this.#opts.service.standby !== 'warm') {
+        this.#setState('stopped'); // nobody is waiting for it any more
+        return;
+      }
+      this.restarts++;
+      this.start()
+        .then(() => this.#reopen())
+        .catch((err) => {
+          this.#opts.log.error({ err, service: this.id }, 'restart failed');
+          this.#failures++;
+          if (this.#state !== 'stopping' && this.#state !== 'stopped') this.#scheduleRestart();
+        });
+    }, delay);
+  }
+
+  async #reopen(): Promise<void> {
+    this.lastError = undefined;
+    for (const w of [...this.#wanted.values()]) {
+      try {
+        await this.#openInChild(w.camera, w.codec);
+        this.emit('status', w.camera, 'SOURCE_RESTORED', `service ${this.id} restarted`);
+      } catch (err) {
+        this.#opts.log.error({ err, service: this.id, camera: w.camera }, 'reopen after restart failed');
+      }
+    }
+  }
+
+  /** Stops the child gracefully (SIGKILL after a grace period) and forgets open cameras. */
+  async stop(graceMs = 2000): Promise<void> {
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#idleTimer);
+    this.#wanted.clear();
+    const child = this.#child;
+    if (!child) {
+      this.#setState('stopped');
+      return;
+    }
+    this.#setState('stopping');
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => (clearTimeout(kill), resolve()));
+      if (child.connected) this.#post({ op: 'stop' });
+      else child.kill('SIGKILL');
+    });
+  }
+}

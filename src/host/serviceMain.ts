@@ -1,0 +1,107 @@
+/**
+ * Entry point of a service child process. It loads the service module the
+ * manifest names, hands it a ServiceContext, and relays frames to the parent
+ * over the frame pipe. A crash here ends only this process; the parent's
+ * supervisor restarts it.
+ */
+import { Socket } from 'node:net';
+import type { ServiceContext, ServiceFactory, ServiceLogic } from '../service/types.js';
+import type { SourceFrame } from '../source/Source.js';
+import { encodeMeta, HEADER_LENGTH, writeHeader } from '../wire/frame.js';
+import type { FrameMeta } from '../wire/overlay.js';
+import { FRAME_PIPE_FD, recordPrefix, type ChildMessage, type ParentMessage } from './childProtocol.js';
+
+/** Above this many unflushed bytes on the pipe the child drops frames instead of buffering them. */
+const MAX_PIPE_BACKLOG_BYTES = 8 * 1024 * 1024;
+
+const pipe = new Socket({ fd: FRAME_PIPE_FD, readable: false, writable: true });
+let logic: ServiceLogic | undefined;
+let framesOut = 0;
+let framesDropped = 0;
+const seqByCamera = new Map<string, number>();
+
+function send(msg: ChildMessage): void {
+  if (process.connected) process.send?.(msg);
+}
+
+function emitFrame(camera: string, frame: SourceFrame, meta?: FrameMeta): void {
+  if (pipe.writableLength > MAX_PIPE_BACKLOG_BYTES) {
+    framesDropped++;
+    return;
+  }
+  const key = `${camera}/${frame.codec}`;
+  const seq = seqByCamera.get(key) ?? 0;
+  seqByCamera.set(key, seq + 1);
+  const metaBytes = meta === undefined ? new Uint8Array(0) : encodeMeta(meta);
+  // Header and metadata go in one small buffer; the payload is written as is, never copied.
+  const wireLength = HEADER_LENGTH + metaBytes.byteLength + frame.data.byteLength;
+  const head = Buffer.allocUnsafe(HEADER_LENGTH + metaBytes.byteLength);
+  writeHeader(head, 0, { version: 1, codec: frame.codec, keyframe: frame.keyframe, discontinuity: false, seq, captureUs: frame.captureUs, width: frame.width, height: frame.height }, metaBytes.byteLength, frame.data.byteLength);
+  head.set(metaBytes, HEADER_LENGTH);
+  pipe.cork();
+  pipe.write(recordPrefix(camera, wireLength));
+  pipe.write(head);
+  pipe.write(frame.data);
+  pipe.uncork();
+  framesOut++;
+}
+
+async function init(msg: Extract<ParentMessage, { op: 'init' }>): Promise<void> {
+  const mod = (await import(msg.moduleUrl)) as { default?: ServiceFactory };
+  if (typeof mod.default !== 'function') throw new Error(`${msg.moduleUrl} has no default export ServiceFactory`);
+  const ctx: ServiceContext = {
+    manifest: msg.manifest,
+    cameras: msg.cameras,
+    vehicle: msg.vehicle,
+    emitFrame,
+    emitStatus: (camera, event, message) => send({ op: 'status', camera, event, message }),
+    log: (level, m, data) => send({ op: 'log', level, msg: m, ...(data && { data }) }),
+  };
+  logic = await mod.default(ctx);
+}
+
+async function handle(msg: ParentMessage): Promise<void> {
+  switch (msg.op) {
+    case 'init':
+      try {
+        await init(msg);
+        send({ op: 'ready' });
+      } catch (err) {
+        send({ op: 'initFailed', message: (err as Error).message });
+        process.exitCode = 1;
+        setImmediate(() => process.exit(1));
+      }
+      return;
+    case 'open':
+    case 'close':
+      try {
+        if (!logic) throw new Error('service not initialised');
+        if (msg.op === 'open') {
+          const opened = await logic.openCamera(msg.camera, msg.codec);
+          send({ op: 'reply', id: msg.id, ok: true, opened });
+        } else {
+          await logic.closeCamera(msg.camera, msg.codec);
+          send({ op: 'reply', id: msg.id, ok: true });
+        }
+      } catch (err) {
+        send({ op: 'reply', id: msg.id, ok: false, message: (err as Error).message });
+      }
+      return;
+    case 'ping':
+      send({ op: 'pong', id: msg.id, framesOut, framesDropped, rssBytes: process.memoryUsage.rss() });
+      return;
+    case 'stop':
+      try {
+        await logic?.stop();
+      } finally {
+        pipe.end(() => process.exit(0));
+        setTimeout(() => process.exit(0), 500).unref();
+      }
+      return;
+  }
+}
+
+process.on('message', (m) => void handle(m as ParentMessage));
+// The parent going away means nobody watches: exit rather than run orphaned.
+process.on('disconnect', () => process.exit(0));
+pipe.on('error', () => process.exit(0));

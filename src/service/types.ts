@@ -1,0 +1,54 @@
+/**
+ * The contract between the platform and a micro-service's loaded logic.
+ * A service module's default export is a ServiceFactory; it runs inside an
+ * isolated child process (see src/host) and never sees sockets or viewers.
+ */
+import type { CameraConfig, VehicleConfig } from '../config/types.js';
+import type { SourceFrame } from '../source/Source.js';
+import type { CodecName } from '../wire/frame.js';
+import type { FrameMeta } from '../wire/overlay.js';
+import type { StreamEvent } from '../wire/messages.js';
+
+/** A service's manifest: who it is and what it can deliver. Validated on load. */
+export interface ServiceManifest {
+  /** Lower-case name devices ask for, e.g. `reversing`. */
+  name: string;
+  /** Semver. */
+  version: string;
+  /** What the service does, e.g. `reversing`, `cabin-view`. */
+  kind: string;
+  /** Camera ids (keys of config.cameras) the service can open. */
+  cameras: string[];
+  codecs: CodecName[];
+  /** Module path, relative to the manifest, whose default export is a ServiceFactory. */
+  module: string;
+}
+
+export interface OpenedCamera {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface ServiceContext {
+  manifest: ServiceManifest;
+  /** Only the cameras this service may use. */
+  cameras: Readonly<Record<string, CameraConfig>>;
+  vehicle: Readonly<VehicleConfig>;
+  /** Hands one encoded frame to the platform; `meta` only when it changed. */
+  emitFrame(camera: string, frame: SourceFrame, meta?: FrameMeta): void;
+  /** Tells the viewers of a camera about its health; the connection stays open. */
+  emitStatus(camera: string, event: StreamEvent, message: string): void;
+  log(level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>): void;
+}
+
+export interface ServiceLogic {
+  /** Opens the camera (idempotent) and starts emitting frames in `codec`. */
+  openCamera(camera: string, codec: CodecName): Promise<OpenedCamera>;
+  /** Stops emitting `codec` for the camera; releases the device when nothing is left open. */
+  closeCamera(camera: string, codec: CodecName): Promise<void>;
+  /** Releases everything; the process exits after it resolves. */
+  stop(): Promise<void>;
+}
+
+export type ServiceFactory = (ctx: ServiceContext) => ServiceLogic | Promise<ServiceLogic>;

@@ -1,0 +1,206 @@
+/**
+ * The rear-camera scene: sky, paved ground and parking-bay lines in
+ * perspective, the car's own bumper along the bottom edge, a traffic cone on
+ * the vehicle's right (so mirroring is visible) and a concrete block whose
+ * distance oscillates. Everything is placed in the vehicle frame and projected
+ * with geometry/cameraModel.ts, the same model the guideline overlay uses, so
+ * lines and overlay agree (and the scene is mirrored exactly as the camera is).
+ *
+ * The static part is rendered once; a frame copies it and draws only the
+ * block, the parts that may cover the block, and the stamp.
+ */
+import type { CameraConfig, VehicleConfig } from '../../config/types.js';
+import { projectGround, type ImageSpec } from '../../geometry/cameraModel.js';
+import { createRaster, fillPolygon, fillSpan, fillVerticalGradient, mix, strokePolyline, type RGB, type Raster, type Vec2 } from './raster.js';
+import type { Scene } from './scene.js';
+import { drawStamp } from './stamp.js';
+
+type P3 = readonly [lateralM: number, behindM: number, heightM: number];
+
+/** The cone: on the vehicle's right, in the neighbouring bay. */
+export const CONE = { lateralM: 2.0, behindM: 1.5, radiusM: 0.15, heightM: 0.55 } as const;
+export const CONE_COLOR: RGB = [255, 110, 0];
+
+/** The moving block; its near face goes from MIN to MAX metres behind the bumper and back. */
+export const OBSTACLE = { lateralM: 0, widthM: 1.2, depthM: 0.6, heightM: 0.8, minM: 0.4, maxM: 3.0, periodS: 8 } as const;
+
+/** Distance of the block's near face behind the bumper at `timeUs`. */
+export function obstacleDistanceM(timeUs: number): number {
+  const phase = ((timeUs / 1e6) % OBSTACLE.periodS) / OBSTACLE.periodS;
+  return OBSTACLE.minM + (OBSTACLE.maxM - OBSTACLE.minM) * (0.5 - 0.5 * Math.cos(2 * Math.PI * phase));
+}
+
+/** Bay lines sit this far either side of the centreline: a bay a little wider than the car. */
+export function bayHalfWidthM(vehicle: VehicleConfig): number {
+  return vehicle.widthM / 2 + 0.45;
+}
+
+export const PAINT: RGB = [236, 236, 228];
+export const OBSTACLE_FRONT: RGB = [112, 104, 94];
+
+const SKY_TOP: RGB = [105, 155, 215];
+const SKY_LOW: RGB = [200, 218, 236];
+const ASPHALT: RGB = [86, 88, 93];
+const HAZE: RGB = [150, 154, 162];
+const LINE_W = 0.12;
+const STEP_M = 0.1;
+
+export class RearScene implements Scene {
+  readonly width: number;
+  readonly height: number;
+  private readonly image: ImageSpec;
+  private readonly background: Raster;
+  private readonly frame: Raster;
+  /** Rows and spans the bumper (and its rim) covers, restored over the block each frame. */
+  private readonly bumper: Array<{ y: number; spans: Array<[number, number]> }>;
+
+  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig) {
+    this.width = camera.width;
+    this.height = camera.height;
+    this.image = { width: camera.width, height: camera.height, mirror: camera.mirror };
+    this.bumper = bumperSpans(this.width, this.height);
+    this.background = createRaster(this.width, this.height);
+    this.frame = createRaster(this.width, this.height);
+    this.drawStatic(this.background);
+  }
+
+  render(timeUs: number, frameNo: number): Buffer {
+    const f = this.frame;
+    this.background.data.copy(f.data);
+    const d = obstacleDistanceM(timeUs);
+    this.drawObstacle(f, d);
+    // Nearer things the block may have been painted over.
+    if (d > CONE.behindM) this.drawCone(f);
+    for (const { y, spans } of this.bumper) {
+      for (const [x0, x1] of spans) {
+        const o = y * this.width * 3;
+        this.background.data.copy(f.data, o + x0 * 3, o + x0 * 3, o + x1 * 3);
+      }
+    }
+    drawStamp(f, 'REAR', frameNo, timeUs);
+    return f.data;
+  }
+
+  private project(p: P3): Vec2 | null {
+    return projectGround(this.camera.calibration, this.image, p[0], p[1], p[2]);
+  }
+
+  /** Projects a closed 3D polygon, sampling its edges every `stepM` so lens curvature shows. */
+  private path(corners: readonly P3[], stepM = STEP_M): Vec2[] {
+    const out: Vec2[] = [];
+    for (let i = 0; i < corners.length; i++) {
+      const a = corners[i]!, b = corners[(i + 1) % corners.length]!;
+      const steps = Math.max(1, Math.ceil(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / stepM));
+      for (let s = 0; s < steps; s++) {
+        const t = s / steps;
+        const p = this.project([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]);
+        if (p) out.push(p);
+      }
+    }
+    return out;
+  }
+
+  private groundRect(r: Raster, lat0: number, lat1: number, b0: number, b1: number, color: RGB, stepM = STEP_M): void {
+    fillPolygon(r, this.path([[lat0, b0, 0], [lat1, b0, 0], [lat1, b1, 0], [lat0, b1, 0]], stepM), color);
+  }
+
+  private drawStatic(r: Raster): void {
+    fillVerticalGradient(r, 0, this.height, SKY_TOP, SKY_LOW);
+    this.drawGround(r);
+    this.drawBayLines(r);
+    this.drawCone(r);
+    this.drawBumper(r);
+  }
+
+  private drawGround(r: Raster): void {
+    // Everything below the horizon first (a far circle at ground level), then paved slabs near by.
+    const R = 1e4;
+    const horizon: Vec2[] = [];
+    for (let a = -89; a <= 89; a++) {
+      const p = this.project([R * Math.sin((a * Math.PI) / 180), R * Math.cos((a * Math.PI) / 180), 0]);
+      if (p) horizon.push(p);
+    }
+    if (horizon.length > 1) {
+      const below = this.height * 100;
+      fillPolygon(r, [...horizon, [horizon[horizon.length - 1]![0], below], [horizon[0]![0], below]], mix(ASPHALT, HAZE, 0.9));
+    }
+    const rows: number[] = [];
+    for (let b = -1; b < 60; b += b < 10 ? 0.5 : b < 20 ? 1 : 2.5) rows.push(b);
+    rows.push(60);
+    for (let i = 0; i + 1 < rows.length; i++) {
+      for (let j = 0, lat = -15; lat < 15; lat += 0.5, j++) {
+        const b0 = rows[i]!, b1 = rows[i + 1]!;
+        const fade = 1 - Math.exp(-Math.hypot(lat + 0.25, (b0 + b1) / 2) / 25);
+        // A little per-slab variation so the ground reads as a surface in perspective.
+        const shade = ((i * 7 + j * 13) % 5) - 2;
+        const c = mix(ASPHALT, HAZE, fade);
+        const d = shade * 2 * (1 - fade);
+        // Slabs are small on screen: corners (and every 0.5 m on long ones) are enough.
+        this.groundRect(r, lat, lat + 0.5, b0, b1, [c[0] + d, c[1] + d, c[2] + d], 0.5);
+      }
+    }
+  }
+
+  private drawBayLines(r: Raster): void {
+    // The car is backing into a bay, with bays either side.
+    const hw = bayHalfWidthM(this.vehicle);
+    const depth = 5;
+    for (const x of [-5 * hw, -3 * hw, -hw, hw, 3 * hw, 5 * hw]) this.groundRect(r, x - LINE_W / 2, x + LINE_W / 2, -0.5, depth, PAINT);
+    this.groundRect(r, -5 * hw, 5 * hw, depth, depth + LINE_W, PAINT);
+    // Wheel stops at the head of each bay.
+    for (const x of [-4 * hw, -2 * hw, 0, 2 * hw, 4 * hw]) this.groundRect(r, x - 0.6, x + 0.6, depth - 0.5, depth - 0.35, [200, 190, 40]);
+  }
+
+  private drawCone(r: Raster): void {
+    const { lateralM: x, behindM: b, radiusM: rad, heightM: h } = CONE;
+    this.groundRect(r, x - 0.18, x + 0.18, b - 0.18, b + 0.18, [38, 38, 40]);
+    fillPolygon(r, this.path([[x - rad, b, 0], [x + rad, b, 0], [x, b, h]]), CONE_COLOR);
+    const w = (z: number): number => rad * (1 - z / h);
+    fillPolygon(r, this.path([[x - w(0.22), b, 0.22], [x + w(0.22), b, 0.22], [x + w(0.32), b, 0.32], [x - w(0.32), b, 0.32]]), [245, 245, 245]);
+  }
+
+  private drawObstacle(r: Raster, d: number): void {
+    const { lateralM: x, widthM, depthM, heightM: h } = OBSTACLE;
+    const l = x - widthM / 2, rt = x + widthM / 2;
+    this.groundRect(r, l - 0.08, rt + 0.08, d - 0.05, d + depthM + 0.12, [52, 53, 57]);
+    const top = this.path([[l, d, h], [rt, d, h], [rt, d + depthM, h], [l, d + depthM, h]]);
+    const front = this.path([[l, d, 0], [rt, d, 0], [rt, d, h], [l, d, h]]);
+    fillPolygon(r, top, [168, 160, 150]);
+    fillPolygon(r, front, OBSTACLE_FRONT);
+    fillPolygon(r, this.path([[l, d, 0.5], [rt, d, 0.5], [rt, d, 0.62], [l, d, 0.62]]), [235, 180, 0]);
+    strokePolyline(r, top, 2, [28, 28, 30], true);
+    strokePolyline(r, front, 2, [28, 28, 30], true);
+  }
+
+  private drawBumper(r: Raster): void {
+    // A light rim along the top edge, then dark plastic getting darker toward the bottom.
+    const body = new Map(bumperSpans(this.width, this.height, 0).map((row) => [row.y, row.spans]));
+    this.bumper.forEach(({ y, spans }, i) => {
+      for (const [x0, x1] of spans) fillSpan(r, y, x0, x1, [128, 128, 134]);
+      const c = mix([70, 70, 76], [20, 20, 22], i / this.bumper.length);
+      for (const [x0, x1] of body.get(y) ?? []) fillSpan(r, y, x0, x1, c);
+    });
+  }
+}
+
+/**
+ * The bumper as row spans: its top edge is lowest in the middle and rises
+ * toward the corners, as a bumper wrapping around the car looks. Symmetric,
+ * so it is the same mirrored or not. `rimPx` widens it by a highlight rim.
+ */
+export function bumperSpans(width: number, height: number, rimPx = 3): Array<{ y: number; spans: Array<[number, number]> }> {
+  const hc = Math.round(0.035 * height) + rimPx;
+  const he = Math.round(0.095 * height) + rimPx;
+  const out: Array<{ y: number; spans: Array<[number, number]> }> = [];
+  for (let y = height - he; y < height; y++) {
+    const q = height - y - 0.5;
+    if (q <= hc) {
+      out.push({ y, spans: [[0, width]] });
+      continue;
+    }
+    const t0 = Math.sqrt((q - hc) / (he - hc));
+    const left = Math.round((width / 2) * (1 - t0));
+    out.push({ y, spans: left > 0 ? [[0, left], [width - left, width]] : [] });
+  }
+  return out.filter((row) => row.spans.length > 0);
+}

@@ -1,0 +1,155 @@
+/**
+ * One producer, many consumers: the frames of one camera in one codec from
+ * one service instance. The stream owns the viewer-facing sequence numbers
+ * (continuous across service restarts, with the discontinuity flag set after
+ * a gap), remembers the newest frame so a new viewer gets a live frame at
+ * once, and remembers the overlay so a late viewer's first frame carries it.
+ * It never waits for a viewer: fan-out is one loop of non-blocking pushes.
+ */
+import { Consumer } from '../consumer/Consumer.js';
+import { TypedEmitter } from '../events/TypedEmitter.js';
+import type { CodecName } from '../wire/frame.js';
+import { decodeHeader, FrameFlag, nowUs } from '../wire/frame.js';
+import type { StreamEvent } from '../wire/messages.js';
+import type { Overlay } from '../wire/overlay.js';
+
+export interface StreamOptions {
+  id: string;
+  instanceId: string;
+  camera: string;
+  codec: CodecName;
+  fps: number;
+}
+
+export type StreamEvents = {
+  status: [event: StreamEvent, message: string];
+  /** The last consumer left. */
+  idle: [];
+  frame: [bytes: number];
+};
+
+export class Stream extends TypedEmitter<StreamEvents> {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly camera: string;
+  readonly codec: CodecName;
+  fps: number;
+  width = 0;
+  height = 0;
+  #consumers = new Map<string, Consumer>();
+  /** Viewers that have not had a frame yet: their first one must carry the current metadata. */
+  #fresh = new Set<Consumer>();
+  #latest: Buffer | undefined;
+  #latestCaptureUs = 0;
+  #latestHasMeta = false;
+  #metaBytes: Buffer | undefined;
+  #overlay: Overlay | undefined;
+  #seq = 0;
+  #gap = false;
+  framesIn = 0;
+
+  constructor(opts: StreamOptions) {
+    super();
+    this.id = opts.id;
+    this.instanceId = opts.instanceId;
+    this.camera = opts.camera;
+    this.codec = opts.codec;
+    this.fps = opts.fps;
+  }
+
+  get viewers(): number {
+    return this.#consumers.size;
+  }
+
+  consumers(): IterableIterator<Consumer> {
+    return this.#consumers.values();
+  }
+
+  /** The overlay in force, for the `accepted` message. */
+  get overlay(): Overlay | undefined {
+    return this.#overlay;
+  }
+
+  /** Takes ownership of a wire frame from the service and fans it out. */
+  push(wire: Buffer): void {
+    const h = decodeHeader(wire);
+    this.framesIn++;
+    this.width = h.width;
+    this.height = h.height;
+    // Our sequence numbers, not the service's: they survive service restarts.
+    wire.writeUInt32LE(this.#seq++ >>> 0, 8);
+    if (this.#gap) {
+      wire.writeUInt8(wire.readUInt8(4) | FrameFlag.discontinuity, 4);
+      this.#gap = false;
+    }
+    if (h.metaLength > 0) {
+      this.#metaBytes = Buffer.from(wire.subarray(h.headerLength, h.headerLength + h.metaLength));
+      this.#overlay = (JSON.parse(this.#metaBytes.toString('utf8')) as { overlay?: Overlay }).overlay ?? this.#overlay;
+    }
+    this.#latest = wire;
+    this.#latestCaptureUs = h.captureUs;
+    this.#latestHasMeta = h.metaLength > 0;
+    if (this.#fresh.size > 0) {
+      const first = this.#latestHasMeta || !this.#metaBytes ? wire : withMeta(wire, this.#metaBytes);
+      for (const c of this.#fresh) c.push(first);
+    }
+    for (const c of this.#consumers.values()) if (!this.#fresh.has(c)) c.push(wire);
+    this.#fresh.clear();
+    this.emit('frame', wire.length);
+  }
+
+  /** Marks a gap (service restart, source lost): the next frame carries the discontinuity flag. */
+  markGap(): void {
+    this.#gap = true;
+  }
+
+  status(event: StreamEvent, message: string): void {
+    if (event === 'SOURCE_LOST' || event === 'SERVICE_RESTARTING') this.markGap();
+    this.emit('status', event, message);
+  }
+
+  /**
+   * Adds a viewer. If the newest frame is live (at most two frame intervals
+   * old) the viewer gets it at once, with the current metadata attached;
+   * an older frame would show the driver the past, so it waits for the next.
+   */
+  add(consumer: Consumer): void {
+    this.#consumers.set(consumer.id, consumer);
+    const latest = this.#latest;
+    if (!latest || nowUs() - this.#latestCaptureUs > (2 * 1e6) / this.fps) {
+      this.#fresh.add(consumer);
+      return;
+    }
+    consumer.push(this.#latestHasMeta || !this.#metaBytes ? latest : withMeta(latest, this.#metaBytes));
+  }
+
+  remove(consumer: Consumer): void {
+    if (!this.#consumers.delete(consumer.id)) return;
+    this.#fresh.delete(consumer);
+    consumer.close();
+    if (this.#consumers.size === 0) this.emit('idle');
+  }
+
+  /** Drops the cached frame (e.g. when the camera is released) so no stale frame is ever served. */
+  forgetLatest(): void {
+    this.#latest = undefined;
+  }
+
+  close(): void {
+    for (const c of this.#consumers.values()) c.close();
+    this.#consumers.clear();
+    this.#fresh.clear();
+    this.#latest = undefined;
+  }
+}
+
+/** A copy of a frame with metadata spliced in: once per late viewer, never per frame. */
+function withMeta(wire: Buffer, meta: Buffer): Buffer {
+  const h = decodeHeader(wire);
+  const out = Buffer.allocUnsafe(wire.length + meta.length);
+  wire.copy(out, 0, 0, h.headerLength);
+  out.writeUInt32LE(meta.length, 24);
+  meta.copy(out, h.headerLength);
+  wire.copy(out, h.headerLength + meta.length, h.headerLength);
+  return out;
+}

@@ -1,0 +1,210 @@
+/**
+ * Owns every Stream and wires service instances to them: frames from an
+ * instance go to the stream of (instance, camera, codec); a request opens the
+ * camera once, however many viewers follow. When a cold service's last viewer
+ * leaves, the camera is closed and the service later idles out; warm-standby
+ * cameras stay open so reverse gear gets a live frame at once.
+ */
+import type { RevcamConfig } from '../config/types.js';
+import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
+import { RevcamError } from '../errors/RevcamError.js';
+import type { ServiceHost } from '../host/ServiceHost.js';
+import type { ServiceInstance } from '../host/ServiceInstance.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics, ViewerTotals } from '../metrics/Metrics.js';
+import type { MatchRequest } from '../registry/Registry.js';
+import { Registry } from '../registry/Registry.js';
+import type { CodecName } from '../wire/frame.js';
+import { Codec } from '../wire/frame.js';
+import { Stream } from './Stream.js';
+
+export interface Subscription {
+  stream: Stream;
+  consumer: Consumer;
+  instance: ServiceInstance;
+  version: string;
+}
+
+interface Totals {
+  sent: number;
+  dropped: number;
+  bytes: number;
+}
+
+const codecById = new Map<number, CodecName>(Object.entries(Codec).map(([n, id]) => [id, n as CodecName]));
+const streamKey = (instance: string, camera: string, codec: CodecName) => `${instance}/${camera}/${codec}`;
+
+export class StreamHub {
+  readonly registry = new Registry();
+  #streams = new Map<string, Stream>();
+  #viewerSeq = 0;
+  /** Totals of viewers that have left, per stream and transport, so counters never go backwards. */
+  #retired = new Map<string, Totals>();
+  #transportOf = new WeakMap<Consumer, string>();
+
+  constructor(
+    private readonly host: ServiceHost,
+    private readonly config: RevcamConfig,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    for (const instance of host.instances()) this.#attach(instance);
+    metrics.setViewerTotalsSource(() => this.viewerTotals());
+  }
+
+  #attach(instance: ServiceInstance): void {
+    const cameraInfo: Record<string, { width: number; fps: number }> = {};
+    for (const cam of instance.manifest.cameras) {
+      const c = this.config.cameras[cam];
+      if (c) cameraInfo[cam] = { width: c.width, fps: c.fps };
+    }
+    this.registry.register({
+      id: instance.id,
+      name: instance.manifest.name,
+      version: instance.manifest.version,
+      kind: instance.manifest.kind,
+      cameras: Object.keys(cameraInfo),
+      codecs: instance.manifest.codecs,
+      cameraInfo,
+      location: 'local',
+      health: () => (instance.state === 'backoff' && instance.consecutiveFailures >= 5 ? 'failed' : instance.state === 'stopping' ? 'stopped' : instance.state),
+      viewers: () => this.viewersOf(instance.id),
+    });
+    instance.on('frame', (camera, wire) => {
+      const codec = codecById.get(wire[3] ?? 0);
+      const stream = codec && this.#streams.get(streamKey(instance.id, camera, codec));
+      if (!stream) return; // a frame for a stream nobody holds any more
+      try {
+        stream.push(wire);
+      } catch (err) {
+        this.log.error({ err, stream: stream.id }, 'bad frame from service; dropped');
+      }
+    });
+    instance.on('status', (camera, event, message) => {
+      for (const s of this.#streams.values()) if (s.instanceId === instance.id && s.camera === camera) s.status(event, message);
+    });
+    instance.on('state', (state) => {
+      this.metrics.serviceUp.set({ service: instance.id }, state === 'running' ? 1 : 0);
+      if (state === 'backoff') this.metrics.serviceRestarts.inc({ service: instance.id });
+    });
+  }
+
+  viewersOf(instanceId: string): number {
+    let n = 0;
+    for (const s of this.#streams.values()) if (s.instanceId === instanceId) n += s.viewers;
+    return n;
+  }
+
+  streams(): Stream[] {
+    return [...this.#streams.values()];
+  }
+
+  /** Opens the warm-standby services' cameras at boot, in the first codec each offers. */
+  async warmUp(): Promise<void> {
+    for (const instance of this.host.instances()) {
+      if (instance.config.standby !== 'warm') continue;
+      for (const camera of this.registry.get(instance.id)?.cameras ?? []) {
+        try {
+          await this.#openStream(instance, camera, instance.manifest.codecs[0] as CodecName);
+        } catch (err) {
+          this.log.error({ err, service: instance.id, camera }, 'warm standby could not open camera');
+        }
+      }
+    }
+  }
+
+  async #openStream(instance: ServiceInstance, camera: string, codec: CodecName): Promise<Stream> {
+    const key = streamKey(instance.id, camera, codec);
+    let stream = this.#streams.get(key);
+    if (!stream) {
+      const fps = this.config.cameras[camera]?.fps ?? 30;
+      stream = new Stream({ id: key, instanceId: instance.id, camera, codec, fps });
+      stream.onListenerError = (err) => this.log.error({ err, stream: key }, 'stream listener failed');
+      this.#streams.set(key, stream);
+      const s = stream;
+      s.on('frame', () => this.metrics.framesIn.inc({ stream: key }));
+      s.on('idle', () => void this.#release(instance, s));
+    }
+    try {
+      const opened = await instance.open(camera, codec);
+      stream.fps = opened.fps;
+      stream.width ||= opened.width;
+      stream.height ||= opened.height;
+    } catch (err) {
+      if (stream.viewers === 0) this.#streams.delete(key);
+      throw err;
+    }
+    return stream;
+  }
+
+  async #release(instance: ServiceInstance, stream: Stream): Promise<void> {
+    if (instance.config.standby === 'warm') return;
+    this.#streams.delete(stream.id);
+    stream.close();
+    await instance.close(stream.camera, stream.codec);
+  }
+
+  /**
+   * Matches the request, opens (or joins) the stream, and adds the viewer.
+   * `beforeFirstFrame` runs before the viewer can receive anything (the transport's `accepted`).
+   * Throws RevcamError.
+   */
+  async subscribe(req: MatchRequest, sink: ConsumerSink, transport: string, beforeFirstFrame?: (sub: Subscription) => void): Promise<Subscription> {
+    const match = this.registry.match(req);
+    const instance = this.host.get(match.id);
+    if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
+    const stream = await this.#openStream(instance, req.camera, req.codec);
+    const consumer = new Consumer({
+      id: `v${++this.#viewerSeq}`,
+      sink,
+      queueFrames: this.config.stream.viewerQueueFrames,
+      maxBufferedBytes: this.config.stream.viewerMaxBufferedBytes,
+    });
+    this.#transportOf.set(consumer, transport);
+    consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
+    const sub = { stream, consumer, instance, version: match.version };
+    beforeFirstFrame?.(sub);
+    stream.add(consumer);
+    return sub;
+  }
+
+  unsubscribe(sub: Subscription): void {
+    const key = `${sub.stream.id}|${this.#transportOf.get(sub.consumer) ?? 'unknown'}`;
+    const t = this.#retired.get(key) ?? { sent: 0, dropped: 0, bytes: 0 };
+    t.sent += sub.consumer.sent;
+    t.dropped += sub.consumer.dropped;
+    t.bytes += sub.consumer.sentBytes;
+    this.#retired.set(key, t);
+    sub.stream.remove(sub.consumer);
+  }
+
+  /** Live viewers' counts plus those of viewers that left, per stream and transport. */
+  viewerTotals(): ViewerTotals[] {
+    const out = new Map<string, ViewerTotals>();
+    const get = (stream: string, transport: string) => {
+      const k = `${stream}|${transport}`;
+      let t = out.get(k);
+      if (!t) out.set(k, (t = { stream, transport, viewers: 0, sent: 0, dropped: 0, bytes: 0 }));
+      return t;
+    };
+    for (const [k, r] of this.#retired) {
+      const [stream = '', transport = ''] = k.split('|');
+      Object.assign(get(stream, transport), r);
+    }
+    for (const s of this.#streams.values()) {
+      for (const c of s.consumers()) {
+        const t = get(s.id, this.#transportOf.get(c) ?? 'unknown');
+        t.viewers++;
+        t.sent += c.sent;
+        t.dropped += c.dropped;
+        t.bytes += c.sentBytes;
+      }
+    }
+    return [...out.values()];
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#streams.values()) s.close();
+    this.#streams.clear();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * GET /stream.mjpg: multipart/x-mixed-replace MJPEG for simple clients (an
+ * <img> tag, VLC, `ffmpeg -f mpjpeg -i URL`). Each part is one JPEG from the
+ * shared stream: the payload is sliced out of the wire frame, never re-encoded.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { tokenFrom } from '../device/DeviceAuth.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/Metrics.js';
+import { streamRequestFromQuery } from '../request/StreamRequest.js';
+import type { StreamHub } from '../stream/StreamHub.js';
+import { decodeHeader } from '../wire/frame.js';
+
+export const MJPEG_PATH = '/stream.mjpg';
+export const MJPEG_BOUNDARY = 'revcamframe';
+
+export interface MjpegDeps {
+  hub: StreamHub;
+  auth: DeviceAuth;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
+  const request = streamRequestFromQuery(url, 'jpeg');
+  deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+  const sink = {
+    write(wire: Buffer, done: (err?: Error) => void) {
+      const h = decodeHeader(wire);
+      const jpeg = wire.subarray(h.headerLength + h.metaLength);
+      const head = `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Capture-Us: ${h.captureUs}\r\nX-Seq: ${h.seq}\r\n\r\n`;
+      res.cork();
+      res.write(head);
+      res.write(jpeg);
+      res.write('\r\n', (err) => done(err ?? undefined));
+      process.nextTick(() => res.uncork());
+    },
+    bufferedBytes: () => res.writableLength,
+  };
+  const sub = await deps.hub.subscribe(request, sink, 'mjpeg', () => {
+    res.writeHead(200, {
+      'Content-Type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
+      'Cache-Control': 'no-store, no-cache, must-revalidate',
+      Pragma: 'no-cache',
+      Connection: 'close',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.flushHeaders();
+  });
+  deps.metrics.requests.inc({ outcome: 'accepted' });
+  deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id }, 'mjpeg viewer joined');
+  const leave = () => {
+    deps.hub.unsubscribe(sub);
+    deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'mjpeg viewer left');
+  };
+  res.once('close', leave);
+  sub.consumer.on('error', () => res.destroy());
+}

@@ -1,0 +1,125 @@
+/**
+ * WebSocket transport at /api/stream. The device sends one JSON
+ * StreamRequest; it gets `accepted` or `error`, then binary frames in the
+ * shared wire format. Every failure is a coded error message; only this
+ * connection is affected.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { tokenFrom } from '../device/DeviceAuth.js';
+import { RevcamError } from '../errors/RevcamError.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/Metrics.js';
+import { parseStreamRequest } from '../request/StreamRequest.js';
+import type { StreamHub, Subscription } from '../stream/StreamHub.js';
+import { MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ServerMessage, type StreamEvent } from '../wire/messages.js';
+
+export const STREAM_PATH = '/api/stream';
+
+/** Close codes (RFC 6455 private range) so a client can tell why without parsing text. */
+export const CloseCode = { policy: 1008, tooBig: 1009, requestTimeout: 4008 } as const;
+
+export interface WsTransportDeps {
+  hub: StreamHub;
+  auth: DeviceAuth;
+  metrics: Metrics;
+  log: Logger;
+  /** How long a connection may stay silent before its request. */
+  requestTimeoutMs?: number;
+}
+
+export class WsTransport {
+  readonly wss: WebSocketServer;
+  #deps: WsTransportDeps;
+
+  constructor(deps: WsTransportDeps) {
+    this.#deps = deps;
+    // maxPayload a little above the control limit: the handler answers MESSAGE_TOO_LARGE itself,
+    // and ws closes anything far bigger before buffering it.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_MESSAGE_BYTES * 4, perMessageDeflate: false });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
+  }
+
+  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const { hub, auth, metrics, log } = this.#deps;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const remote = req.socket.remoteAddress;
+    let sub: Subscription | undefined;
+    let requested = false;
+    const send = (m: ServerMessage) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+    const fail = (err: unknown, close: boolean, closeCode?: number) => {
+      const e = RevcamError.from(err);
+      if (e.code === 'INTERNAL') log.error({ err }, 'stream request failed');
+      metrics.requests.inc({ outcome: e.code });
+      send(e.toMessage());
+      if (close) ws.close(closeCode ?? (e.code === 'MESSAGE_TOO_LARGE' ? CloseCode.tooBig : CloseCode.policy), e.code);
+    };
+    const timer = setTimeout(() => fail(new RevcamError('BAD_REQUEST', 'no stream request received in time'), true, CloseCode.requestTimeout), this.#deps.requestTimeoutMs ?? 10_000);
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return fail(new RevcamError('BAD_REQUEST', 'devices send JSON text messages only'), !sub);
+      if (requested) return fail(new RevcamError('BAD_REQUEST', 'one stream request per connection'), false);
+      requested = true;
+      clearTimeout(timer);
+      void (async () => {
+        try {
+          const request = parseStreamRequest(data.toString());
+          const device = auth.authenticate(request.token ?? tokenFrom(req.headers, url), remote);
+          const s = await hub.subscribe(request, wsSink(ws), 'ws', (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
+          if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
+          sub = s;
+          metrics.requests.inc({ outcome: 'accepted' });
+          log.info({ device: device.id, stream: s.stream.id, viewer: s.consumer.id }, 'viewer joined');
+          s.stream.on('status', onStatus);
+          s.consumer.on('slow', () => send({ type: 'status', event: 'VIEWER_TOO_SLOW', message: 'frames are being dropped for this viewer' }));
+          s.consumer.on('error', () => ws.terminate());
+        } catch (err) {
+          fail(err, true);
+        }
+      })();
+    });
+    const onStatus = (event: StreamEvent, message: string) => send({ type: 'status', event, message });
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      clearTimeout(timer);
+      if (sub) {
+        sub.stream.off('status', onStatus);
+        hub.unsubscribe(sub);
+        log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'viewer left');
+      }
+    });
+  }
+
+  close(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+}
+
+export function acceptedMessage(s: Subscription): AcceptedMessage {
+  return {
+    type: 'accepted',
+    streamId: s.stream.id,
+    service: s.instance.manifest.name,
+    version: s.version,
+    instance: s.instance.id,
+    camera: s.stream.camera,
+    codec: s.stream.codec,
+    width: s.stream.width,
+    height: s.stream.height,
+    fps: s.stream.fps,
+    ...(s.stream.overlay && { overlay: s.stream.overlay }),
+  };
+}
+
+function wsSink(ws: WebSocket) {
+  return {
+    write: (message: Buffer, done: (err?: Error) => void) => ws.send(message, { binary: true }, done),
+    bufferedBytes: () => ws.bufferedAmount,
+  };
+}

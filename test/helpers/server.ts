@@ -1,0 +1,13 @@
+/** Starts a real revcam server on an ephemeral loopback port for a test. */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRevcam, type RevcamApp } from '../../src/app/startRevcam.js';
+import { deepMerge, loadConfig } from '../../src/config/loadConfig.js';
+
+/** The package root, from dist/test/helpers. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export async function startTestServer(raw: Record<string, unknown> = {}): Promise<RevcamApp> {
+  const config = loadConfig({ raw: deepMerge({ server: { port: 0 }, log: { level: 'warn' } }, raw) });
+  return startRevcam(config, { baseDir: ROOT });
+}

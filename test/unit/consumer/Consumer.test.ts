@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Consumer, type ConsumerSink } from '../../../src/consumer/Consumer.js';
+
+/** A sink whose writes complete only when the test says so: a viewer that reads at will. */
+class ManualSink implements ConsumerSink {
+  written: Buffer[] = [];
+  #done: ((err?: Error) => void)[] = [];
+  buffered = 0;
+  write(message: Buffer, done: (err?: Error) => void): void {
+    this.written.push(message);
+    this.#done.push(done);
+  }
+  bufferedBytes(): number {
+    return this.buffered;
+  }
+  complete(n = Infinity): void {
+    while (n-- > 0 && this.#done.length) this.#done.shift()?.();
+  }
+}
+
+const frame = (n: number) => Buffer.from([n]);
+
+test('a viewer that keeps up gets every frame in order', () => {
+  const sink = new ManualSink();
+  const c = new Consumer({ id: 'v', sink, queueFrames: 2, maxBufferedBytes: 1 << 20 });
+  for (let i = 0; i < 10; i++) {
+    c.push(frame(i));
+    sink.complete();
+  }
+  assert.deepEqual(sink.written.map((b) => b[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(c.dropped, 0);
+  assert.equal(c.sent, 10);
+});
+
+test('a stalled viewer holds at most queueFrames frames and the newest frame wins', () => {
+  const sink = new ManualSink();
+  const c = new Consumer({ id: 'v', sink, queueFrames: 2, maxBufferedBytes: 1 << 20 });
+  for (let i = 0; i < 100; i++) {
+    c.push(frame(i));
+    assert.ok(c.queued <= 2, `queued ${c.queued} > 2`);
+  }
+  assert.equal(sink.written.length, 2, 'two frames went out before the stall filled the queue');
+  assert.equal(c.dropped, 98);
+  sink.complete(); // the viewer reads again
+  sink.complete();
+  c.push(frame(200));
+  sink.complete();
+  assert.equal(sink.written.at(-1)?.[0], 200, 'after the stall the viewer is served live, not a backlog');
+});
+
+test('"too slow" is reported once per episode, not per dropped frame', () => {
+  const sink = new ManualSink();
+  const c = new Consumer({ id: 'v', sink, queueFrames: 1, maxBufferedBytes: 1 << 20 });
+  const reports: number[] = [];
+  c.on('slow', (d) => reports.push(d));
+  for (let i = 0; i < 50; i++) c.push(frame(i));
+  assert.equal(reports.length, 1);
+  sink.complete();
+  c.push(frame(1));
+  sink.complete();
+  for (let i = 0; i < 5; i++) c.push(frame(i));
+  assert.equal(reports.length, 2, 'a new episode after catching up is reported again');
+});
+
+test('a backed-up transport buffer holds frames back even with free slots', () => {
+  const sink = new ManualSink();
+  const c = new Consumer({ id: 'v', sink, queueFrames: 4, maxBufferedBytes: 100 });
+  c.push(frame(1));
+  sink.buffered = 1000;
+  c.push(frame(2));
+  assert.equal(sink.written.length, 1, 'second frame waits while the socket buffer is over the limit');
+  sink.buffered = 0;
+  sink.complete();
+  assert.equal(sink.written.length, 2);
+});
+
+test('a closed consumer takes no more frames', () => {
+  const sink = new ManualSink();
+  const c = new Consumer({ id: 'v', sink, queueFrames: 2, maxBufferedBytes: 1 << 20 });
+  c.close();
+  assert.equal(c.push(frame(1)), false);
+  assert.equal(sink.written.length, 0);
+});
