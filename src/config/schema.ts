@@ -51,7 +51,7 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'stream', 'cameras', 'services', 'vehicle', 'log'],
+  required: ['server', 'auth', 'stream', 'cameras', 'services', 'vehicle', 'reverse', 'log'],
   properties: {
     server: {
       type: 'object',
@@ -95,7 +95,7 @@ export const configSchema = {
         required: ['manifest', 'standby', 'idleStopMs', 'restart'],
         properties: {
           manifest: { type: 'string', minLength: 1 },
-          standby: { enum: ['cold', 'warm'] },
+          standby: { enum: ['cold', 'warm', 'hot'] },
           idleStopMs: int(0, 3_600_000),
           restart: {
             type: 'object',
@@ -116,6 +116,18 @@ export const configSchema = {
         trackM: num(0.5, 5),
         rearOverhangM: num(0, 5),
         steeringRatio: num(1, 40),
+      },
+    },
+    reverse: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['service', 'camera', 'codec', 'holdMs', 'exitSpeedKmh'],
+      properties: {
+        service: name,
+        camera: name,
+        codec: { enum: ['jpeg', 'h264'] },
+        holdMs: int(0, 600_000),
+        exitSpeedKmh: num(0, 100),
       },
     },
     log: {

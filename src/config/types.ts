@@ -53,8 +53,12 @@ export interface VehicleConfig {
 export interface ServiceConfig {
   /** `builtin:<name>` or a path to a manifest (.json) or a module exporting `manifest`. */
   manifest: string;
-  /** `warm` starts the service and opens its cameras at boot for a fast first frame. */
-  standby: 'cold' | 'warm';
+  /**
+   * `cold`: started on the first request, stopped idleStopMs after the last viewer.
+   * `warm`: the process runs from boot; cameras open on demand (reverse gear or a request).
+   * `hot`: the process runs and its cameras capture from boot, so the first frame is already there.
+   */
+  standby: 'cold' | 'warm' | 'hot';
   /** Stop a cold service this long after its last viewer leaves. */
   idleStopMs: number;
   restart: { initialDelayMs: number; maxDelayMs: number };
@@ -64,6 +68,17 @@ export interface DeviceConfig {
   id: string;
   token: string;
   role: 'head-unit' | 'cluster' | 'phone' | 'remote' | 'probe';
+}
+
+export interface ReverseConfig {
+  /** The stream a display shows when reverse is engaged. */
+  service: string;
+  camera: string;
+  codec: 'jpeg' | 'h264';
+  /** Keep the rear view this long after leaving reverse... */
+  holdMs: number;
+  /** ...unless forward speed passes this first (km/h). */
+  exitSpeedKmh: number;
 }
 
 export interface RevcamConfig {
@@ -82,5 +97,6 @@ export interface RevcamConfig {
   cameras: Record<string, CameraConfig>;
   services: ServiceConfig[];
   vehicle: VehicleConfig;
+  reverse: ReverseConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

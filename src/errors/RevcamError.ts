@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, { status: number; messa
   CODEC_UNSUPPORTED: { status: 415, message: 'the service cannot deliver that codec for that camera' },
   SERVICE_FAILED: { status: 503, message: 'the service could not be started or has failed' },
   MESSAGE_TOO_LARGE: { status: 413, message: 'the message is larger than allowed' },
+  SIGNAL_INVALID: { status: 422, message: 'a vehicle signal is unknown, of the wrong type or out of range' },
   NOT_FOUND: { status: 404, message: 'no such resource' },
   INTERNAL: { status: 500, message: 'internal error' },
 };

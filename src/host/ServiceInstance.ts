@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
 import type { CodecName } from '../wire/frame.js';
 import type { StreamEvent } from '../wire/messages.js';
+import type { SignalSample } from '../wire/signals.js';
 import { FRAME_PIPE_FD, FrameRecordParser, type ChildMessage, type ParentMessage } from './childProtocol.js';
 
 export type InstanceState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
@@ -60,6 +61,10 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
   #missedPongs = 0;
   #failures = 0;
   #runningSince = 0;
+  /** Latest value per subscribed path: the snapshot a (re)started child gets first. */
+  #signals = new Map<string, SignalSample>();
+  #signalsDirty = new Set<string>();
+  #signalTimer: NodeJS.Timeout | undefined;
   restarts = 0;
   /** Failed starts or crashes since the service last ran stably. */
   get consecutiveFailures(): number {
@@ -147,6 +152,8 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
         cleanup();
         this.#setState('running');
         this.#startPinging();
+        if (this.#signals.size > 0) this.#post({ op: 'signals', samples: [...this.#signals.values()] });
+        this.#signalsDirty.clear();
         log.info({ service: this.id, pid: child.pid }, 'service running');
         resolve();
       };
@@ -160,6 +167,30 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
       child.once('exit', onExit);
       this.#post({ op: 'init', manifest: this.manifest, moduleUrl: this.#opts.moduleUrl, cameras: this.#opts.cameras, vehicle: this.#opts.vehicle });
     });
+  }
+
+  /** Whether the manifest subscribed to this VSS path (exact, or a prefix ending in `.`). */
+  wantsSignal(path: string): boolean {
+    return (this.manifest.signals ?? []).some((p) => p === path || (p.endsWith('.') && path.startsWith(p)));
+  }
+
+  /**
+   * Forwards signal samples the service subscribed to, coalesced so a
+   * 100 Hz CAN bus costs the child at most one message per ~16 ms.
+   */
+  deliverSignals(samples: readonly SignalSample[]): void {
+    for (const s of samples) {
+      if (!this.wantsSignal(s.path)) continue;
+      this.#signals.set(s.path, s);
+      this.#signalsDirty.add(s.path);
+    }
+    if (this.#signalsDirty.size === 0 || this.#signalTimer || this.#state !== 'running') return;
+    this.#signalTimer = setTimeout(() => {
+      this.#signalTimer = undefined;
+      const batch = [...this.#signalsDirty].map((p) => this.#signals.get(p) as SignalSample);
+      this.#signalsDirty.clear();
+      this.#post({ op: 'signals', samples: batch });
+    }, 16);
   }
 
   #post(msg: ParentMessage): void {
@@ -240,10 +271,10 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     this.#armIdleStop();
   }
 
-  /** A cold service with nothing open stops after idleStopMs; a warm one keeps running. */
+  /** A cold service with nothing open stops after idleStopMs; warm and hot ones keep running. */
   #armIdleStop(): void {
     clearTimeout(this.#idleTimer);
-    if (this.#wanted.size > 0 || this.#opts.service.standby === 'warm') return;
+    if (this.#wanted.size > 0 || this.#opts.service.standby !== 'cold') return;
     this.#idleTimer = setTimeout(() => {
       if (this.#wanted.size === 0 && this.#state === 'running') void this.stop();
     }, this.#opts.service.idleStopMs);
@@ -298,7 +329,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     this.#setState('backoff');
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
-      if (this.#wanted.size === 0 && this.#opts.service.standby !== 'warm') {
+      if (this.#wanted.size === 0 && this.#opts.service.standby === 'cold') {
         this.#setState('stopped'); // nobody is waiting for it any more
         return;
       }
@@ -331,6 +362,8 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     this.#restartTimer = undefined;
     clearInterval(this.#pingTimer);
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#signalTimer);
+    this.#signalTimer = undefined;
     this.#wanted.clear();
     const child = this.#child;
     if (!child) {

@@ -10,6 +10,7 @@ import type { CameraConfig, VehicleConfig } from '../config/types.js';
 import type { CodecName } from '../wire/frame.js';
 import type { StreamEvent } from '../wire/messages.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
+import type { SignalSample } from '../wire/signals.js';
 
 export const FRAME_PIPE_FD = 3;
 
@@ -18,6 +19,7 @@ export type ParentMessage =
   | { op: 'open'; id: number; camera: string; codec: CodecName }
   | { op: 'close'; id: number; camera: string; codec: CodecName }
   | { op: 'ping'; id: number }
+  | { op: 'signals'; samples: SignalSample[] }
   | { op: 'stop' };
 
 export type ChildMessage =

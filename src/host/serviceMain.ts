@@ -87,6 +87,13 @@ async function handle(msg: ParentMessage): Promise<void> {
         send({ op: 'reply', id: msg.id, ok: false, message: (err as Error).message });
       }
       return;
+    case 'signals':
+      try {
+        logic?.onSignals?.(msg.samples);
+      } catch (err) {
+        send({ op: 'log', level: 'error', msg: `onSignals failed: ${(err as Error).message}` });
+      }
+      return;
     case 'ping':
       send({ op: 'pong', id: msg.id, framesOut, framesDropped, rssBytes: process.memoryUsage.rss() });
       return;

@@ -20,6 +20,7 @@ const manifestSchema = {
     cameras: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } },
     codecs: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['jpeg', 'h264'] } },
     module: { type: 'string', minLength: 1 },
+    signals: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^Vehicle\\.[A-Za-z0-9.]+$' } },
   },
 } as const;
 

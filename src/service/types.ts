@@ -8,6 +8,7 @@ import type { SourceFrame } from '../source/Source.js';
 import type { CodecName } from '../wire/frame.js';
 import type { FrameMeta } from '../wire/overlay.js';
 import type { StreamEvent } from '../wire/messages.js';
+import type { SignalSample } from '../wire/signals.js';
 
 /** A service's manifest: who it is and what it can deliver. Validated on load. */
 export interface ServiceManifest {
@@ -22,6 +23,8 @@ export interface ServiceManifest {
   codecs: CodecName[];
   /** Module path, relative to the manifest, whose default export is a ServiceFactory. */
   module: string;
+  /** VSS paths (or prefixes ending in `.`) the service wants delivered to onSignals. */
+  signals?: string[];
 }
 
 export interface OpenedCamera {
@@ -49,6 +52,12 @@ export interface ServiceLogic {
   closeCamera(camera: string, codec: CodecName): Promise<void>;
   /** Releases everything; the process exits after it resolves. */
   stop(): Promise<void>;
+  /**
+   * Vehicle signals the manifest subscribed to (`signals`), coalesced: at most
+   * one call per frame interval with the latest value per path. The whole
+   * current snapshot arrives first after every (re)start.
+   */
+  onSignals?(samples: SignalSample[]): void;
 }
 
 export type ServiceFactory = (ctx: ServiceContext) => ServiceLogic | Promise<ServiceLogic>;

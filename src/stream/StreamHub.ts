@@ -2,7 +2,7 @@
  * Owns every Stream and wires service instances to them: frames from an
  * instance go to the stream of (instance, camera, codec); a request opens the
  * camera once, however many viewers follow. When a cold service's last viewer
- * leaves, the camera is closed and the service later idles out; warm-standby
+ * leaves, the camera is closed (a cold service later idles out); hot-standby
  * cameras stay open so reverse gear gets a live frame at once.
  */
 import type { RevcamConfig } from '../config/types.js';
@@ -41,6 +41,8 @@ export class StreamHub {
   /** Totals of viewers that have left, per stream and transport, so counters never go backwards. */
   #retired = new Map<string, Totals>();
   #transportOf = new WeakMap<Consumer, string>();
+  /** Streams kept open without viewers (reverse gear engaged before any display asked). */
+  #holds = new Map<string, number>();
 
   constructor(
     private readonly host: ServiceHost,
@@ -99,15 +101,22 @@ export class StreamHub {
     return [...this.#streams.values()];
   }
 
-  /** Opens the warm-standby services' cameras at boot, in the first codec each offers. */
+  /** Starts warm and hot services at boot; hot ones also open their cameras, in the first codec each offers. */
   async warmUp(): Promise<void> {
     for (const instance of this.host.instances()) {
-      if (instance.config.standby !== 'warm') continue;
+      if (instance.config.standby === 'cold') continue;
+      try {
+        await instance.start();
+      } catch (err) {
+        this.log.error({ err, service: instance.id }, 'standby service could not start');
+        continue;
+      }
+      if (instance.config.standby !== 'hot') continue;
       for (const camera of this.registry.get(instance.id)?.cameras ?? []) {
         try {
           await this.#openStream(instance, camera, instance.manifest.codecs[0] as CodecName);
         } catch (err) {
-          this.log.error({ err, service: instance.id, camera }, 'warm standby could not open camera');
+          this.log.error({ err, service: instance.id, camera }, 'hot standby could not open camera');
         }
       }
     }
@@ -137,8 +146,30 @@ export class StreamHub {
     return stream;
   }
 
+  /**
+   * Opens the stream a request would get and keeps it open, viewers or not,
+   * until the returned release function is called. Reverse gear uses this so
+   * the camera is capturing by the time the display's request arrives.
+   */
+  async hold(req: MatchRequest): Promise<() => void> {
+    const instance = this.host.get(this.registry.match(req).id);
+    if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `no instance for ${req.service}`);
+    const stream = await this.#openStream(instance, req.camera, req.codec);
+    this.#holds.set(stream.id, (this.#holds.get(stream.id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.#holds.get(stream.id) ?? 1) - 1;
+      if (n > 0) this.#holds.set(stream.id, n);
+      else this.#holds.delete(stream.id);
+      if (n <= 0 && stream.viewers === 0) void this.#release(instance, stream);
+    };
+  }
+
   async #release(instance: ServiceInstance, stream: Stream): Promise<void> {
-    if (instance.config.standby === 'warm') return;
+    if (instance.config.standby === 'hot' || this.#holds.has(stream.id)) return;
+    if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
     stream.close();
     await instance.close(stream.camera, stream.codec);

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'CODEC_UNSUPPORTED'
   | 'SERVICE_FAILED'
   | 'MESSAGE_TOO_LARGE'
+  | 'SIGNAL_INVALID'
   | 'NOT_FOUND'
   | 'INTERNAL';
 

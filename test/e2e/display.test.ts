@@ -171,7 +171,12 @@ test(
     assert.ok(pid, 'the reversing service has a child process');
     process.kill(pid, 'SIGSTOP');
     try {
-      await waitForState(page, 'lost');
+      const reason = await (
+        await page.waitForFunction(() => document.body.dataset.state === 'lost' && document.body.dataset.reason, null, { timeout: WAIT_MS })
+      ).jsonValue();
+      // The page itself noticed the frames stopped (or was told the source is lost),
+      // long before the platform gives up on the hung service and restarts it.
+      assert.ok(reason === 'stale' || reason === 'source', `lost for the wrong reason: ${String(reason)}`);
       const status = await page.textContent('#status');
       assert.match(status ?? '', /SIGNAL LOST/);
       // The stale picture is greyed and darkened, never shown as it was.
