@@ -1,7 +1,8 @@
 /**
  * The per-frame cost of the service process boundary: a service child emits
  * fixed-size frames stamped at emit time; the gateway side measures
- * emit → receive latency and its own CPU per frame. Run: node dist/bench/boundary.js
+ * emit → receive latency and its own CPU per frame. Run: node dist/bench/boundary.js,
+ * or as case 7 of the bench (bench/cases/boundary.ts).
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +21,8 @@ export interface BoundaryResult {
   fps: number;
   frames: number;
   latencyUs: ReturnType<typeof percentiles>;
+  /** Every emit → receive latency, µs. */
+  samplesUs: number[];
   parentCpuUsPerFrame: number;
 }
 
@@ -56,10 +59,14 @@ export async function measureBoundary(frameBytes = 100_000, fps = 30, seconds = 
     fps,
     frames: latencies.length,
     latencyUs: percentiles(latencies),
+    samplesUs: latencies,
     parentCpuUsPerFrame: (cpu.user + cpu.system) / Math.max(1, latencies.length),
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const bytes of [50_000, 200_000]) console.log(JSON.stringify(await measureBoundary(bytes, 30, 5)));
+  for (const bytes of [50_000, 200_000]) {
+    const { samplesUs: _s, ...r } = await measureBoundary(bytes, 30, 5);
+    console.log(JSON.stringify(r));
+  }
 }

@@ -1,7 +1,9 @@
 /**
- * Wires one revcam process: service host, stream hub, device auth, gateway.
+ * Wires one revcam process: service host, stream hub, vehicle signals, the
+ * reverse-gear policy, device auth, gateway.
  * Control flows Device → Transport → Registry → ServiceHost → Service;
- * frames flow back Service → Stream → Consumer → Transport → Device.
+ * frames flow back Service → Stream → Consumer → Transport → Device;
+ * signals flow Source → SignalBus → (services, reverse policy, displays).
  */
 import type { RevcamConfig } from '../config/types.js';
 import { DeviceAuth } from '../device/DeviceAuth.js';
@@ -9,7 +11,12 @@ import { Gateway } from '../gateway/Gateway.js';
 import { ServiceHost } from '../host/ServiceHost.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/Metrics.js';
+import { createSignalSource } from '../signals/createSignalSource.js';
+import { SignalBus } from '../signals/SignalBus.js';
+import type { SignalSource } from '../signals/SignalSource.js';
 import { StreamHub } from '../stream/StreamHub.js';
+import { SignalsWsTransport } from '../transport/signalsWs.js';
+import { ReverseViewPolicy } from './ReverseViewPolicy.js';
 
 export interface RevcamApp {
   /** http://host:port of the gateway. */
@@ -18,6 +25,9 @@ export interface RevcamApp {
   config: Readonly<RevcamConfig>;
   host: ServiceHost;
   hub: StreamHub;
+  signals: SignalBus;
+  signalSource: SignalSource;
+  reverse: ReverseViewPolicy;
   metrics: Metrics;
   log: Logger;
   close(): Promise<void>;
@@ -25,7 +35,7 @@ export interface RevcamApp {
 
 export interface StartOptions {
   log?: Logger;
-  /** Where relative service manifest paths are resolved from (default: cwd). */
+  /** Where relative paths in the config (service manifests, DBC, logs) are resolved from (default: cwd). */
   baseDir?: string;
 }
 
@@ -35,9 +45,32 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const host = await ServiceHost.create(config, log, opts.baseDir);
   const hub = new StreamHub(host, config, metrics, log);
   const auth = new DeviceAuth(config.auth);
-  const gateway = new Gateway({ host, hub, auth, metrics, log });
+
+  const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
+  const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
+  const signalsWs = new SignalsWsTransport({ bus: signals, auth, log });
+  // Services get the signals their manifests subscribed to; the host coalesces them per service.
+  // Services judge freshness by timestamp, so they get every sample, not only changes.
+  const unsubscribeServices = signals.subscribe(
+    (samples) => {
+      for (const instance of host.instances()) instance.deliverSignals(samples);
+    },
+    { everySample: true },
+  );
+  const reverse = new ReverseViewPolicy({
+    config: config.reverse,
+    signals,
+    hold: (req) => hub.hold(req),
+    broadcast: (view) => signalsWs.broadcastView(view),
+    log,
+  });
+  signalsWs.broadcastView(reverse.current); // a display connecting before any gear change learns the view too
+
+  // Signals first: reverse gear read at boot already opens the rear camera.
+  await signalSource.start();
+  const gateway = new Gateway({ host, hub, auth, metrics, log, signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs } });
   const address = await gateway.listen(config.server.port, config.server.host);
-  // Warm standby after listening: the server answers at once, the camera comes up beside it.
+  // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
@@ -49,10 +82,16 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     config,
     host,
     hub,
+    signals,
+    signalSource,
+    reverse,
     metrics,
     log,
     close() {
       closing ??= (async () => {
+        reverse.close();
+        unsubscribeServices();
+        await signalSource.stop();
         await gateway.close();
         await hub.close();
         await host.stopAll();

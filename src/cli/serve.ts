@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import { startRevcam } from '../app/startRevcam.js';
 import { loadConfig } from '../config/loadConfig.js';
 
-export const SERVE_USAGE = 'revcam serve [--config revcam.yaml] [--port N] [--host H]';
+export const SERVE_USAGE = 'revcam serve [--config revcam.yaml] [--port N] [--host H] [--drive park-left|park-right]';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
+    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, drive: { type: 'string' } },
     strict: true,
   });
   const port = values.port === undefined ? undefined : Number(values.port);
@@ -16,7 +16,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const config = loadConfig({
     ...(values.config !== undefined && { file: values.config }),
     env: process.env,
-    overrides: { ...(port !== undefined && { port }), ...(values.host !== undefined && { host: values.host }) },
+    overrides: { ...(port !== undefined && { port }), ...(values.host !== undefined && { host: values.host }), ...(values.drive !== undefined && { drive: values.drive }) },
   });
   const app = await startRevcam(config);
   process.stdout.write(`revcam: display at ${app.url}/  (probe: npx revcam probe ${app.url} --frames 300 --json)\n`);

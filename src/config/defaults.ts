@@ -1,4 +1,5 @@
-import type { CalibrationConfig, CameraConfig, RevcamConfig, ServiceConfig } from './types.js';
+import type { CalibrationConfig, CameraConfig, CanSignalMapping, RevcamConfig, ServiceConfig } from './types.js';
+import { VSS } from '../wire/signals.js';
 
 /**
  * A typical mid-size car's rear camera: 1280x720 fisheye, mounted 1 m high
@@ -24,6 +25,10 @@ export const DEFAULT_CAMERA: CameraConfig = {
   mirror: true,
   scene: 'rear',
   calibration: DEFAULT_CALIBRATION,
+  h264: { bitrateKbps: 2500, keyframeIntervalFrames: 30, preset: 'ultrafast' },
+  rtspTransport: 'tcp',
+  v4l2: { inputFormat: 'auto' },
+  stallTimeoutMs: 3000,
 };
 
 /** What every service entry starts from before its own fields are merged in. */
@@ -32,6 +37,18 @@ export const DEFAULT_SERVICE: Omit<ServiceConfig, 'manifest'> = {
   idleStopMs: 10_000,
   restart: { initialDelayMs: 100, maxDelayMs: 5_000 },
 };
+
+/** How examples/can/revcam.dbc's signals become VSS paths (docs/signals.md). */
+export const DEFAULT_CAN_MAP: CanSignalMapping[] = [
+  { signal: 'TRANS_Status.SelectedGear', path: VSS.selectedGear, scale: 1 },
+  { signal: 'TRANS_Status.CurrentGear', path: VSS.gear, scale: 1 },
+  { signal: 'STEER_Angle.SteeringWheelAngle', path: VSS.steeringWheelAngle, scale: 1 },
+  { signal: 'VEH_Speed.VehicleSpeed', path: VSS.speed, scale: 1 },
+  { signal: 'PDC_Rear.OuterLeftDistance', path: VSS.rearSensor.outerLeft, scale: 0.01 },
+  { signal: 'PDC_Rear.InnerLeftDistance', path: VSS.rearSensor.innerLeft, scale: 0.01 },
+  { signal: 'PDC_Rear.InnerRightDistance', path: VSS.rearSensor.innerRight, scale: 0.01 },
+  { signal: 'PDC_Rear.OuterRightDistance', path: VSS.rearSensor.outerRight, scale: 0.01 },
+];
 
 /** The embedded default: synthetic rear and cabin cameras, no broker, loopback only. */
 export const DEFAULT_CONFIG: RevcamConfig = {
@@ -56,5 +73,19 @@ export const DEFAULT_CONFIG: RevcamConfig = {
   ],
   vehicle: { widthM: 1.85, wheelbaseM: 2.75, trackM: 1.58, rearOverhangM: 1.0, steeringRatio: 15.5 },
   reverse: { service: 'reversing', camera: 'rear', codec: 'jpeg', holdMs: 4000, exitSpeedKmh: 10 },
+  signals: {
+    source: 'simulator',
+    staleAfterMs: 500,
+    drive: null,
+    simulator: { republishMs: 100, initialGear: 'R' },
+    can: {
+      dbc: 'examples/can/revcam.dbc',
+      log: 'examples/can/reverse-park.log',
+      interface: null,
+      loop: true,
+      speed: 1,
+      map: DEFAULT_CAN_MAP,
+    },
+  },
   log: { level: 'info' },
 };

@@ -47,7 +47,8 @@ export interface LoadConfigOptions {
   /** Already-parsed file contents (tests); merged like a file. */
   raw?: unknown;
   env?: NodeJS.ProcessEnv;
-  overrides?: { host?: string; port?: number };
+  /** CLI flags; `drive` is validated by the schema like any other field. */
+  overrides?: { host?: string; port?: number; drive?: string };
 }
 
 function readFile(file: string): unknown {
@@ -99,6 +100,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig>
   if (o.host !== undefined || o.port !== undefined) {
     merged = deepMerge(merged, { server: { ...(o.host !== undefined && { host: o.host }), ...(o.port !== undefined && { port: o.port }) } });
   }
+  if (o.drive !== undefined) merged = deepMerge(merged, { signals: { drive: o.drive } });
   if (!validate(merged)) {
     const details = (validate.errors ?? [])
       .map((e) => `${e.instancePath || '/'}${e.params && 'additionalProperty' in e.params ? `/${String(e.params.additionalProperty)}` : ''}: ${e.message}`)

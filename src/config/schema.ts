@@ -34,7 +34,7 @@ const calibration = {
 const camera = {
   type: 'object',
   additionalProperties: false,
-  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'calibration'],
+  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs'],
   properties: {
     source: { type: 'string', minLength: 1 },
     width: int(16, 7680),
@@ -44,6 +44,24 @@ const camera = {
     mirror: { type: 'boolean' },
     scene: { enum: ['rear', 'cabin'] },
     calibration,
+    h264: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bitrateKbps', 'keyframeIntervalFrames', 'preset'],
+      properties: {
+        bitrateKbps: int(100, 100_000),
+        keyframeIntervalFrames: int(1, 1000),
+        preset: { enum: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] },
+      },
+    },
+    rtspTransport: { enum: ['tcp', 'udp'] },
+    v4l2: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['inputFormat'],
+      properties: { inputFormat: { type: 'string', pattern: '^[a-z0-9_]{1,32}$' } },
+    },
+    stallTimeoutMs: int(100, 600_000),
   },
 } as const;
 
@@ -51,7 +69,7 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'stream', 'cameras', 'services', 'vehicle', 'reverse', 'log'],
+  required: ['server', 'auth', 'stream', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'log'],
   properties: {
     server: {
       type: 'object',
@@ -102,6 +120,48 @@ export const configSchema = {
             additionalProperties: false,
             required: ['initialDelayMs', 'maxDelayMs'],
             properties: { initialDelayMs: int(0, 60_000), maxDelayMs: int(0, 600_000) },
+          },
+        },
+      },
+    },
+    signals: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['source', 'staleAfterMs', 'drive', 'simulator', 'can'],
+      properties: {
+        source: { enum: ['simulator', 'can'] },
+        staleAfterMs: int(10, 60_000),
+        drive: { anyOf: [{ type: 'null' }, { enum: ['park-left', 'park-right'] }] },
+        simulator: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['republishMs', 'initialGear'],
+          properties: { republishMs: int(10, 10_000), initialGear: { enum: ['P', 'R', 'N', 'D'] } },
+        },
+        can: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['dbc', 'log', 'interface', 'loop', 'speed', 'map'],
+          properties: {
+            dbc: { type: 'string', minLength: 1 },
+            log: { anyOf: [{ type: 'null' }, { type: 'string', minLength: 1 }] },
+            interface: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$' }] },
+            loop: { type: 'boolean' },
+            speed: num(0.01, 1000),
+            map: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['signal', 'path', 'scale'],
+                properties: {
+                  signal: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*$' },
+                  path: { type: 'string', pattern: '^Vehicle(\\.[A-Za-z0-9_]+)+$' },
+                  scale: { type: 'number', not: { const: 0 } },
+                },
+              },
+            },
           },
         },
       },

@@ -28,7 +28,7 @@ export interface CalibrationConfig {
 }
 
 export interface CameraConfig {
-  /** `synthetic` renders a scene; real sources come later (v4l2:, rtsp://, file:). */
+  /** `synthetic`, `v4l2:/dev/videoN`, `rtsp://…` or `file:PATH` (docs/sources.md). */
   source: string;
   width: number;
   height: number;
@@ -40,6 +40,24 @@ export interface CameraConfig {
   /** What the synthetic source renders. */
   scene: 'rear' | 'cabin';
   calibration: CalibrationConfig;
+  /** The H.264 encoder, used where a camera's picture has to be encoded to H.264 (docs/sources.md). */
+  h264: H264EncoderConfig;
+  /** How an `rtsp://` source is pulled: interleaved in the TCP session, or RTP over UDP. */
+  rtspTransport: 'tcp' | 'udp';
+  v4l2: {
+    /** The pixel format asked of a `v4l2:` device: `mjpeg`/`h264` pass through, others are encoded; `auto` takes the driver's default. */
+    inputFormat: string;
+  };
+  /** No frame from a real source for this long means it is lost: viewers are told and the source is restarted. */
+  stallTimeoutMs: number;
+}
+
+export interface H264EncoderConfig {
+  bitrateKbps: number;
+  /** A keyframe every this many frames: a late viewer's catch-up and a slow viewer's resume wait at most this long. */
+  keyframeIntervalFrames: number;
+  /** libx264 preset; `ultrafast` keeps the encode within a frame interval on small machines. */
+  preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
 }
 
 export interface VehicleConfig {
@@ -81,6 +99,45 @@ export interface ReverseConfig {
   exitSpeedKmh: number;
 }
 
+/** One DBC signal published on the signal bus. */
+export interface CanSignalMapping {
+  /** `MESSAGE.SIGNAL`, as named in the DBC. */
+  signal: string;
+  /** The VSS path the value is published under. */
+  path: string;
+  /** Multiplies the DBC's physical value into the VSS unit (0.01 for cm -> m). */
+  scale: number;
+}
+
+/** Where vehicle signals come from; see docs/signals.md. */
+export interface SignalsConfig {
+  /** `simulator`: POST /api/signals and scripted drives. `can`: CAN frames through a DBC. */
+  source: 'simulator' | 'can';
+  /** Gear, steering and sensor values older than this are reported stale. */
+  staleAfterMs: number;
+  /** A scripted drive the simulator plays on a loop from boot (simulator only). */
+  drive: 'park-left' | 'park-right' | null;
+  simulator: {
+    /** The simulator re-publishes its values this often so they do not go stale. */
+    republishMs: number;
+    /** The gear the simulated car is in at boot; the demo starts in R so the rear view is up at once. */
+    initialGear: 'P' | 'R' | 'N' | 'D';
+  };
+  can: {
+    /** DBC file, relative to the base directory. */
+    dbc: string;
+    /** candump -L log replayed in real time when no interface is named. */
+    log: string | null;
+    /** SocketCAN interface read live with `candump -L` (can-utils); wins over `log`. */
+    interface: string | null;
+    /** Replay the log again from the start when it ends. */
+    loop: boolean;
+    /** Replay speed factor: 2 plays twice as fast. */
+    speed: number;
+    map: CanSignalMapping[];
+  };
+}
+
 export interface RevcamConfig {
   server: { host: string; port: number };
   auth: {
@@ -97,6 +154,7 @@ export interface RevcamConfig {
   cameras: Record<string, CameraConfig>;
   services: ServiceConfig[];
   vehicle: VehicleConfig;
+  signals: SignalsConfig;
   reverse: ReverseConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -4,8 +4,18 @@
  * or pending, and when full it drops the oldest pending frame (latest frame
  * wins), counts the drop, and reports "too slow" once per episode, not per
  * frame. Memory per viewer is therefore bounded by queueFrames × frame size.
+ *
+ * H.264 cannot lose a frame in the middle: every later frame up to the next
+ * keyframe refers to it. With `resumeAtKeyframe` a full queue instead drops
+ * what is pending and everything after it until the next keyframe, so the
+ * viewer's decoder is never fed a broken reference chain.
+ *
+ * A late H.264 viewer's catch-up burst (the cached frames since the last
+ * keyframe, pushed with pushCatchUp) is outside the bound: the stream caps it,
+ * and counting it would make the live frames behind it overflow at once.
  */
 import { TypedEmitter } from '../events/TypedEmitter.js';
+import { FrameFlag } from '../wire/frame.js';
 
 /** The narrow interface a consumer needs from its transport. */
 export interface ConsumerSink {
@@ -22,6 +32,8 @@ export interface ConsumerOptions {
   queueFrames: number;
   /** Above this many buffered bytes the viewer counts as backed up even with free slots. */
   maxBufferedBytes: number;
+  /** Messages are wire frames of an inter-coded stream: after a drop, resume only at a keyframe. */
+  resumeAtKeyframe?: boolean;
 }
 
 export type ConsumerEvents = {
@@ -30,14 +42,27 @@ export type ConsumerEvents = {
   error: [err: Error];
 };
 
+interface Queued {
+  message: Buffer;
+  /** A catch-up frame: outside the queueFrames bound. */
+  burst: boolean;
+}
+
+/** The keyframe flag of a wire frame (src/wire/frame.ts, byte 4). */
+const isKeyframe = (message: Buffer): boolean => ((message[4] ?? 0) & FrameFlag.keyframe) !== 0;
+
 export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly id: string;
   #sink: ConsumerSink;
   #queueFrames: number;
   #maxBuffered: number;
+  #resumeAtKeyframe: boolean;
   #inFlight = 0;
-  #pending: Buffer[] = [];
+  /** Catch-up frames pending or in flight. */
+  #burst = 0;
+  #pending: Queued[] = [];
   #slow = false;
+  #awaitingKeyframe = false;
   #closed = false;
   sent = 0;
   dropped = 0;
@@ -49,56 +74,116 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#sink = opts.sink;
     this.#queueFrames = opts.queueFrames;
     this.#maxBuffered = opts.maxBufferedBytes;
+    this.#resumeAtKeyframe = opts.resumeAtKeyframe ?? false;
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Frames currently held for this viewer (in flight + pending): never above queueFrames. */
+  get resumeAtKeyframe(): boolean {
+    return this.#resumeAtKeyframe;
+  }
+
+  /** Turns keyframe resume on: the stream does it for its H.264 viewers. */
+  useKeyframeResume(): void {
+    this.#resumeAtKeyframe = true;
+  }
+
+  /** Frames currently held for this viewer (in flight + pending), catch-up frames included. */
   get queued(): number {
     return this.#inFlight + this.#pending.length;
+  }
+
+  /** Live frames held: never above queueFrames. */
+  get queuedLive(): number {
+    return this.queued - this.#burst;
+  }
+
+  /** Waiting for a keyframe after dropping frames of an inter-coded stream. */
+  get awaitingKeyframe(): boolean {
+    return this.#awaitingKeyframe;
   }
 
   /** Offers a frame; never blocks and never grows beyond the bound. Returns false if a frame was dropped. */
   push(message: Buffer): boolean {
     if (this.#closed) return false;
+    if (this.#awaitingKeyframe) {
+      if (!isKeyframe(message)) {
+        this.dropped++; // part of the episode already reported
+        return false;
+      }
+      this.#awaitingKeyframe = false;
+    }
     let dropped = false;
-    if (this.#inFlight + this.#pending.length >= this.#queueFrames) {
-      if (this.#pending.length > 0) this.#pending.shift();
+    if (this.queuedLive >= this.#queueFrames) {
+      if (this.#resumeAtKeyframe) return this.#overflowInterCoded(message);
+      const oldest = this.#pending.findIndex((q) => !q.burst);
+      if (oldest >= 0) this.#pending.splice(oldest, 1);
       else return this.#drop(); // everything is in flight: the new frame itself is the one lost
       dropped = this.#drop();
     }
-    this.#pending.push(message);
+    this.#pending.push({ message, burst: false });
     this.#flush();
     return !dropped;
   }
 
+  /** Queues a late viewer's catch-up frames ahead of anything live; they do not count against the bound. */
+  pushCatchUp(messages: readonly Buffer[]): void {
+    if (this.#closed) return;
+    for (const message of messages) this.#pending.push({ message, burst: true });
+    this.#burst += messages.length;
+    this.#flush();
+  }
+
+  /**
+   * A full queue of an inter-coded stream: the pending frames are useless
+   * once a frame after them is lost, so they go too, and the viewer waits for
+   * the next keyframe (this one, if it is a keyframe and a slot is free).
+   */
+  #overflowInterCoded(message: Buffer): false {
+    for (const q of this.#pending) if (q.burst) this.#burst--;
+    this.dropped += this.#pending.length;
+    this.#pending = [];
+    this.#reportSlow();
+    if (isKeyframe(message) && this.#inFlight < this.#queueFrames) {
+      this.#pending.push({ message, burst: false });
+      this.#flush();
+      return false;
+    }
+    this.#awaitingKeyframe = true;
+    return this.#drop();
+  }
+
   #drop(): false {
     this.dropped++;
-    if (!this.#slow) {
-      this.#slow = true;
-      this.emit('slow', this.dropped);
-    }
+    this.#reportSlow();
     return false;
+  }
+
+  #reportSlow(): void {
+    if (this.#slow) return;
+    this.#slow = true;
+    this.emit('slow', this.dropped);
   }
 
   #flush(): void {
     while (this.#pending.length > 0 && (this.#inFlight === 0 || this.#sink.bufferedBytes() < this.#maxBuffered) && this.#inFlight < this.#queueFrames) {
-      const msg = this.#pending.shift() as Buffer;
+      const q = this.#pending.shift() as Queued;
       this.#inFlight++;
-      this.#sink.write(msg, (err) => this.#written(msg.length, err));
+      this.#sink.write(q.message, (err) => this.#written(q, err));
     }
   }
 
-  #written(bytes: number, err?: Error): void {
+  #written(q: Queued, err?: Error): void {
     this.#inFlight--;
+    if (q.burst) this.#burst--;
     if (err) {
       if (!this.#closed) this.emit('error', err);
       return;
     }
     this.sent++;
-    this.sentBytes += bytes;
+    this.sentBytes += q.message.length;
     // Keeping up again once the queue drains: a later drop opens a new "too slow" episode.
     if (this.#inFlight === 0 && this.#pending.length === 0) this.#slow = false;
     this.#flush();
@@ -106,6 +191,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   close(): void {
     this.#closed = true;
+    this.#burst -= this.#pending.filter((q) => q.burst).length;
     this.#pending = [];
   }
 }

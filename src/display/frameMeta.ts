@@ -1,13 +1,25 @@
 /**
  * Frame metadata arrives as untrusted JSON: take the overlay out of it only
- * when it has the shape the painter relies on.
+ * when it has the shape the painter relies on. The optional parts
+ * (trajectory, sensor arcs, notices, stale signals) are checked one by one;
+ * a malformed part is dropped and the rest of the overlay is kept.
  */
-import type { Overlay, Point } from '../wire/overlay.js';
+import type { Overlay, Point, SensorArc, Trajectory } from '../wire/overlay.js';
 
 const isPoint = (p: unknown): p is Point =>
   Array.isArray(p) && p.length === 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
 
 const isPolyline = (l: unknown): l is Point[] => Array.isArray(l) && l.every(isPoint);
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+
+const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+
+const isTrajectory = (t: unknown): t is Trajectory =>
+  isObject(t) && isPolyline(t.left) && isPolyline(t.right) && Number.isFinite(t.steeringDeg);
+
+const isSensorArc = (a: unknown): a is SensorArc =>
+  isObject(a) && typeof a.zone === 'string' && Number.isFinite(a.distanceM) && typeof a.color === 'string' && isPolyline(a.polyline);
 
 export function isOverlay(x: unknown): x is Overlay {
   if (typeof x !== 'object' || x === null) return false;
@@ -21,9 +33,24 @@ export function isOverlay(x: unknown): x is Overlay {
   );
 }
 
+/** The overlay with only its well-formed optional parts. */
+function keepWellFormed(o: Overlay): Overlay {
+  const out: Overlay = { width: o.width, height: o.height, rails: o.rails, bands: o.bands };
+  if (isTrajectory(o.trajectory)) out.trajectory = o.trajectory;
+  if (Array.isArray(o.sensors)) out.sensors = o.sensors.filter(isSensorArc);
+  if (isStrings(o.notices)) out.notices = o.notices;
+  if (isStrings(o.staleSignals)) out.staleSignals = o.staleSignals;
+  return out;
+}
+
 /** The overlay a frame's metadata carries, if any. */
 export function overlayFromMeta(meta: unknown): Overlay | undefined {
   if (typeof meta !== 'object' || meta === null) return undefined;
   const overlay = (meta as { overlay?: unknown }).overlay;
-  return isOverlay(overlay) ? overlay : undefined;
+  return isOverlay(overlay) ? keepWellFormed(overlay) : undefined;
+}
+
+/** The same check for the overlay in an `accepted` message. */
+export function overlayFromAccepted(overlay: unknown): Overlay | undefined {
+  return isOverlay(overlay) ? keepWellFormed(overlay) : undefined;
 }

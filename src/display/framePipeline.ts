@@ -1,8 +1,9 @@
 /**
- * Received frame → decode → paint, one frame in flight at most. Each frame
- * is painted with the overlay in force when it arrived. `invalidate()` makes
- * frames still decoding from before a loss or reconnect be thrown away, so a
- * late decode can never flip the screen back to live.
+ * Received frame → decode → paint: one decode running and the newest frame
+ * waiting behind it (jpegDecoder.ts). Each frame is painted with the overlay
+ * in force when it arrived. `invalidate()` makes frames still decoding from
+ * before a loss or reconnect be thrown away, so a late decode can never flip
+ * the screen back to live.
  */
 import type { DecodedFrame } from '../wire/frame.js';
 import type { Overlay } from '../wire/overlay.js';
@@ -36,6 +37,7 @@ export class FramePipeline {
 
   invalidate(): void {
     this.#generation++;
+    this.#d.decoder.dropWaiting();
   }
 
   push(frame: DecodedFrame): void {
@@ -47,22 +49,24 @@ export class FramePipeline {
       this.#d.onProblem(`cannot decode ${frame.codec} frames`);
       return;
     }
-    const decodeStart = performance.now();
     const decoding = decoder.decode(frame.payload);
     stats.stats.decodeSkipped = decoder.skipped;
-    if (!decoding) return;
     const generation = this.#generation;
     const overlayForFrame = this.#overlay;
     decoding.then(
-      (bitmap) => {
+      (decoded) => {
+        stats.stats.decodeSkipped = decoder.skipped;
+        // null: a newer frame took this one's place while it waited.
+        if (!decoded) return;
+        const { bitmap, decodeMs } = decoded;
         if (generation !== this.#generation) {
           bitmap.close();
           return;
         }
-        const decodeMs = performance.now() - decodeStart;
         this.#d.onPainted();
         this.#d.renderer.paint(bitmap, overlayForFrame);
         stats.painted(frame, bitmap.width, bitmap.height, decodeMs);
+        stats.overlayPainted(overlayForFrame);
       },
       (err: unknown) => this.#d.onProblem(`decode failed: ${(err as Error).message ?? String(err)}`),
     );

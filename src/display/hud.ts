@@ -47,6 +47,7 @@ export class Hud {
       `dropped    ${s.dropped}  decode-skipped ${s.decodeSkipped}`,
       `connects   ${s.connects}`,
       `instance   ${s.instance ?? '—'}`,
+      `view       ${s.view} (${s.viewReason})  signals ${s.signalsLink}`,
     ].join('\n');
   }
 }

@@ -7,7 +7,8 @@
  */
 import type { ErrorMessage } from '../wire/messages.js';
 
-export type DisplayState = 'connecting' | 'live' | 'lost' | 'error';
+/** `idle`: nothing is asked of the screen (not in reverse); the stream is stopped on purpose. */
+export type DisplayState = 'idle' | 'connecting' | 'live' | 'lost' | 'error';
 
 /** Why the picture is not live; `stale` = frames stopped with the link still up. */
 export type LostReason = 'none' | 'stale' | 'link' | 'source' | 'restarting' | 'ended';
@@ -35,6 +36,7 @@ export class Liveness {
   #everConnected = false;
   #event: { reason: LostReason; message: string } | undefined;
   #error: ErrorMessage | undefined;
+  #idle = false;
   #view: LivenessView = { state: 'connecting', reason: 'none', detail: 'connecting…' };
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -56,6 +58,21 @@ export class Liveness {
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  /**
+   * Idle (true): the stream was stopped on purpose, nothing is stale. Leaving
+   * idle starts afresh: CONNECTING until the first new frame is painted.
+   */
+  setIdle(idle: boolean): void {
+    if (this.#idle === idle) return;
+    this.#idle = idle;
+    this.#lastPaintMs = undefined;
+    this.#linkUp = false;
+    this.#everConnected = false;
+    this.#event = undefined;
+    this.#error = undefined;
+    this.#evaluate();
   }
 
   painted(): void {
@@ -94,6 +111,7 @@ export class Liveness {
   }
 
   #compute(): LivenessView {
+    if (this.#idle) return { state: 'idle', reason: 'none', detail: 'the rear view appears when reverse is engaged' };
     if (this.#error) return { state: 'error', reason: 'none', detail: `${this.#error.code}: ${this.#error.message}` };
     if (this.#lastPaintMs === undefined) {
       return { state: 'connecting', reason: 'none', detail: connectingDetail(this.#linkUp, this.#everConnected) };

@@ -1,16 +1,24 @@
 /**
  * The display page's wiring: stream client → frame pipeline → renderer,
  * with the liveness watchdog deciding what the status may claim and the
- * HUD/window.revcamStats reporting the numbers.
+ * HUD/window.revcamStats reporting the numbers. Gear following
+ * (gearFollower.ts, fed by /api/signals) starts the stream when reverse is
+ * engaged and stops it when the view ends; the control panel drives the
+ * simulator through POST /api/signals.
  */
 import type { StatusMessage } from '../wire/messages.js';
+import { ControlPanel } from './controlPanel.js';
+import { overlayFromAccepted } from './frameMeta.js';
 import { FramePipeline } from './framePipeline.js';
+import { GearFollower } from './gearFollower.js';
 import { Hud } from './hud.js';
 import { JpegDecoder } from './jpegDecoder.js';
 import { Liveness } from './liveness.js';
 import { readParams } from './params.js';
 import { Renderer } from './renderer.js';
 import { StatsTracker, type RevcamStats } from './stats.js';
+import { SignalPoster } from './signalPoster.js';
+import { SignalsClient } from './signalsClient.js';
 import { requireElement, StatusView } from './statusView.js';
 import { StreamClient } from './streamClient.js';
 
@@ -22,8 +30,8 @@ declare global {
 
 const HUD_REFRESH_MS = 250;
 
-function streamUrl(loc: Location): string {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/stream`;
+function wsUrl(loc: Location, path: string): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${path}`;
 }
 
 function main(): void {
@@ -95,7 +103,7 @@ function main(): void {
   };
 
   const client = new StreamClient(
-    { url: streamUrl(location), request: params.request },
+    { url: wsUrl(location, '/api/stream'), request: params.request },
     {
       open() {
         stats.connects = client.connects;
@@ -104,7 +112,7 @@ function main(): void {
       },
       accepted(msg) {
         stats.instance = msg.instance;
-        pipeline.setOverlay(msg.overlay);
+        pipeline.setOverlay(overlayFromAccepted(msg.overlay));
         liveness.accepted();
       },
       serverError(msg) {
@@ -121,8 +129,69 @@ function main(): void {
     },
   );
 
+  // The stream runs only while the rear view is wanted.
+  let streaming = false;
+  const startStream = (): void => {
+    if (streaming) return;
+    streaming = true;
+    tracker.resetSequence();
+    liveness.setIdle(false);
+    client.start();
+  };
+  const stopStream = (): void => {
+    if (streaming) {
+      streaming = false;
+      client.stop();
+      pipeline.invalidate();
+    }
+    renderer.clear();
+    liveness.setIdle(true);
+  };
+
+  const follower = new GearFollower({
+    follow: params.followGear,
+    onChange(d) {
+      stats.view = d.view;
+      stats.viewReason = d.reason;
+      if (d.view === 'rear') startStream();
+      else stopStream();
+      hud.update();
+    },
+  });
+
+  const panel = new ControlPanel(
+    requireElement(document, 'controls'),
+    new SignalPoster('/api/signals', (error) => panel.showResult(error)),
+    params.panelVisible,
+  );
+  panel.bindKey(window);
+
+  const signals = new SignalsClient(
+    { url: wsUrl(location, '/api/signals') },
+    {
+      open() {
+        stats.signalsLink = 'up';
+      },
+      view(msg) {
+        renderer.setStaleSignals(msg.stale);
+        follower.view(msg);
+      },
+      signals(msg) {
+        panel.update(msg.samples, msg.full === true);
+      },
+      badMessage: problem,
+      closed() {
+        stats.signalsLink = 'down';
+        // Nothing is known about the signals any more; the overlay's own warnings remain.
+        renderer.setStaleSignals([]);
+        follower.linkDown();
+      },
+    },
+  );
+
   liveness.start();
-  client.start();
+  follower.start();
+  signals.start();
 }
 
 main();

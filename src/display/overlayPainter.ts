@@ -1,19 +1,15 @@
 /**
  * Draws the parking guidelines: a translucent corridor between the side
- * rails, the rails, then the distance bands (far first, so the nearest,
- * red, ends up on top). Coordinates come in the overlay's image pixel space
- * and are scaled to where the image sits on the canvas.
+ * rails, the trajectory lines for the current steering angle in thick amber,
+ * the rails, the distance bands (far first, so the nearest, red, ends up on
+ * top), the parking-sensor arcs, and the notices (noticePainter.ts). Coordinates come in the overlay's image pixel
+ * space and are scaled to where the image sits on the canvas.
  */
-import type { BandColor, Overlay, Point } from '../wire/overlay.js';
+import { OVERLAY_PALETTE, type Overlay, type Point } from '../wire/overlay.js';
 import type { Rect } from './letterbox.js';
+import { drawNotices } from './noticePainter.js';
 
-const BAND_COLORS: Record<BandColor, string> = {
-  red: '#ff3b30',
-  yellow: '#ffcc00',
-  green: '#34c759',
-};
-const RAIL_COLOR = '#f2f2f2';
-const CORRIDOR_FILL = 'rgba(255, 255, 255, 0.10)';
+const { band: BAND_COLORS, rail: RAIL_COLOR, corridor: CORRIDOR_FILL, trajectory: TRAJECTORY_COLOR, outline: OUTLINE } = OVERLAY_PALETTE;
 
 export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rect: Rect): void {
   const sx = rect.w / overlay.width;
@@ -38,12 +34,26 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rec
     ctx.fillStyle = CORRIDOR_FILL;
     ctx.fill();
   }
+  // Under the rails: with the wheel straight the two coincide, and the white rail shows inside the amber line.
+  if (overlay.trajectory) {
+    for (const line of [overlay.trajectory.left, overlay.trajectory.right]) {
+      strokeOutlined(ctx, line.map(map), TRAJECTORY_COLOR, lineWidth * 2.2);
+    }
+  }
   for (const rail of overlay.rails) strokeOutlined(ctx, rail.map(map), RAIL_COLOR, lineWidth);
 
   const bands = [...overlay.bands].sort((a, b) => b.distanceM - a.distanceM);
   for (const band of bands) {
     strokeOutlined(ctx, band.line.map(map), BAND_COLORS[band.color] ?? RAIL_COLOR, lineWidth * 1.4);
   }
+
+  // Farthest first, so a near (red) obstacle is never hidden under a far one.
+  const arcs = [...(overlay.sensors ?? [])].sort((a, b) => b.distanceM - a.distanceM);
+  for (const arc of arcs) {
+    strokeOutlined(ctx, arc.polyline.map(map), BAND_COLORS[arc.color] ?? RAIL_COLOR, lineWidth * 2.6);
+  }
+
+  drawNotices(ctx, overlay, rect);
   ctx.restore();
 }
 
@@ -56,7 +66,7 @@ function strokeOutlined(ctx: CanvasRenderingContext2D, pts: Point[], color: stri
   if (pts.length < 2) return;
   ctx.beginPath();
   traceLine(ctx, pts);
-  ctx.strokeStyle = 'rgba(0, 0, 0, 0.55)';
+  ctx.strokeStyle = OUTLINE;
   ctx.lineWidth = width + 3;
   ctx.stroke();
   ctx.strokeStyle = color;

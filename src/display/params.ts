@@ -1,7 +1,9 @@
 /**
  * What the page was asked to show and how, read once from the URL query:
  * ?service=&camera=&token= override the stream request, ?lostMs= the
- * watchdog threshold, ?hud=1 shows the HUD at start.
+ * watchdog threshold, ?hud=1 shows the HUD at start, ?follow=0 shows the
+ * stream always instead of following the gear, ?panel=0 hides the signal
+ * control panel at start.
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
 
@@ -10,9 +12,15 @@ export interface DisplayParams {
   /** No painted frame for this long means the image is stale: show SIGNAL LOST. */
   lostAfterMs: number;
   hudVisible: boolean;
+  /** Start and stop the stream as /api/signals' view says (reverse gear). */
+  followGear: boolean;
+  panelVisible: boolean;
 }
 
 export const DEFAULT_LOST_AFTER_MS = 200;
+
+const isOn = (v: string | null): boolean => v === '1' || v === 'true';
+const isOff = (v: string | null): boolean => v === '0' || v === 'false';
 
 export function readParams(search: string): DisplayParams {
   const q = new URLSearchParams(search);
@@ -26,10 +34,11 @@ export function readParams(search: string): DisplayParams {
   const token = q.get('token');
   if (token) request.token = token;
   const lostMs = Number(q.get('lostMs'));
-  const hud = q.get('hud');
   return {
     request,
     lostAfterMs: Number.isFinite(lostMs) && lostMs > 0 ? lostMs : DEFAULT_LOST_AFTER_MS,
-    hudVisible: hud === '1' || hud === 'true',
+    hudVisible: isOn(q.get('hud')),
+    followGear: !isOff(q.get('follow')),
+    panelVisible: !isOff(q.get('panel')),
   };
 }

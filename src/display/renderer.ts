@@ -14,6 +14,8 @@ export class Renderer {
   #image: ImageBitmap | undefined;
   #overlay: Overlay | undefined;
   #dimmed = false;
+  /** Signals the display itself knows are stale (from /api/signals), shown with the overlay's own. */
+  #stale: string[] = [];
 
   constructor(canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext('2d', { alpha: false });
@@ -31,6 +33,21 @@ export class Renderer {
     if (this.#image !== image) this.#image?.close();
     this.#image = image;
     this.#overlay = overlay;
+    this.#draw();
+  }
+
+  /** Forgets the last image: the screen goes black (nothing to show, e.g. not in reverse). */
+  clear(): void {
+    this.#image?.close();
+    this.#image = undefined;
+    this.#overlay = undefined;
+    this.#draw();
+  }
+
+  /** Stale signal paths to warn about besides those the overlay lists. */
+  setStaleSignals(paths: readonly string[]): void {
+    if (paths.join() === this.#stale.join()) return;
+    this.#stale = [...paths];
     this.#draw();
   }
 
@@ -71,6 +88,12 @@ export class Renderer {
       return;
     }
     ctx.drawImage(image, rect.x, rect.y, rect.w, rect.h);
-    if (this.#overlay) drawOverlay(ctx, this.#overlay, rect);
+    if (this.#overlay) drawOverlay(ctx, this.#withStale(this.#overlay), rect);
+  }
+
+  #withStale(overlay: Overlay): Overlay {
+    if (this.#stale.length === 0) return overlay;
+    const stale = [...new Set([...(overlay.staleSignals ?? []), ...this.#stale])];
+    return { ...overlay, staleSignals: stale };
   }
 }

@@ -5,6 +5,7 @@
  * place, so it serialises as is.
  */
 import { nowUs, type FrameHeader } from '../wire/frame.js';
+import type { Overlay } from '../wire/overlay.js';
 import type { DisplayState } from './liveness.js';
 
 export interface RevcamStats {
@@ -26,7 +27,7 @@ export interface RevcamStats {
   dropped: number;
   /** How long the last decode took, ms (explains decodeSkipped). */
   decodeMs: number | null;
-  /** Frames that arrived but were skipped because a decode was still running. */
+  /** Frames that waited for the decoder and were replaced by a newer one (latest wins). */
   decodeSkipped: number;
   framesReceived: number;
   framesPainted: number;
@@ -36,6 +37,13 @@ export interface RevcamStats {
   instance: string | null;
   lastStatus: string | null;
   lastError: string | null;
+  /** What gear following asks for: `rear`, `none`, or `rear` by fallback/`follow=0` (see viewReason). */
+  view: 'rear' | 'none';
+  viewReason: string;
+  /** The /api/signals link: `up`, `down` (retrying) or `connecting`. */
+  signalsLink: 'connecting' | 'up' | 'down';
+  /** What the last painted overlay showed: trajectory steering angle, sensor zones with an arc, stale signals. */
+  guidelines: { steeringDeg: number | null; sensors: string[]; stale: string[] } | null;
 }
 
 const LATENCY_WINDOW = 100;
@@ -67,6 +75,10 @@ export class StatsTracker {
       instance: null,
       lastStatus: null,
       lastError: null,
+      view: 'none',
+      viewReason: 'deciding',
+      signalsLink: 'connecting',
+      guidelines: null,
     };
   }
 
@@ -100,6 +112,13 @@ export class StatsTracker {
     if (this.#latencies.length > LATENCY_WINDOW) this.#latencies.shift();
     this.#paintTimes.push(now);
     this.#refreshFps(now);
+  }
+
+  /** Records what the overlay painted with a frame showed. */
+  overlayPainted(o: Overlay | undefined): void {
+    this.stats.guidelines = o
+      ? { steeringDeg: o.trajectory?.steeringDeg ?? null, sensors: (o.sensors ?? []).map((a) => a.zone), stale: o.staleSignals ?? [] }
+      : null;
   }
 
   /** Called on the watchdog tick so fps decays to 0 when frames stop. */

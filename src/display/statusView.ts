@@ -5,6 +5,7 @@
 import type { LivenessView } from './liveness.js';
 
 const TITLES: Record<LivenessView['state'], string> = {
+  idle: 'Not in reverse',
   connecting: 'CONNECTING',
   live: 'LIVE',
   lost: 'SIGNAL LOST',

@@ -67,7 +67,10 @@ export class StreamClient {
       ws.send(JSON.stringify(this.#opts.request));
       this.#on.open();
     };
-    ws.onmessage = (ev: MessageEvent) => this.#onMessage(ev.data);
+    // A stopped socket may still deliver a message while it closes: ignore it.
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.#ws === ws) this.#onMessage(ev.data);
+    };
     // Errors are always followed by close; reconnecting is handled there once.
     ws.onerror = () => {};
     ws.onclose = () => {

@@ -13,6 +13,8 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { MJPEG_PATH, serveMjpeg } from '../transport/mjpegTransport.js';
+import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transport/signalsHttp.js';
+import type { SignalsWsTransport } from '../transport/signalsWs.js';
 import { STREAM_PATH, WsTransport } from '../transport/wsTransport.js';
 import { sendStatic, staticPath } from './staticFiles.js';
 
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   auth: DeviceAuth;
   metrics: Metrics;
   log: Logger;
+  /** Vehicle signals: POST/GET /api/signals and the WebSocket displays follow the gear on. */
+  signals: { http: SignalsHttpDeps; ws: SignalsWsTransport };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -57,11 +61,9 @@ export class Gateway {
     });
     this.server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== STREAM_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-        return;
-      }
-      this.ws.handleUpgrade(req, socket, head);
+      if (url.pathname === STREAM_PATH) this.ws.handleUpgrade(req, socket, head);
+      else if (url.pathname === SIGNALS_PATH) deps.signals.ws.handleUpgrade(req, socket, head);
+      else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
     // A client that opens a socket and never sends a request must not hold it forever.
     this.server.headersTimeout = 10_000;
@@ -82,6 +84,7 @@ export class Gateway {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { auth, metrics, host, hub } = this.#deps;
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#deps.signals.http);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } });
     switch (url.pathname) {
       case '/api/health':
@@ -127,6 +130,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.ws.close();
+    this.#deps.signals.ws.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

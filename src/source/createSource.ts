@@ -1,9 +1,33 @@
-/** Picks the Source implementation for a camera's `source` setting. */
+/**
+ * Picks the Source implementation for a camera's `source` setting, and the
+ * transcoder that turns a source's frames into another codec.
+ */
 import type { CameraConfig, VehicleConfig } from '../config/types.js';
-import type { Source } from './Source.js';
+import type { CodecName } from '../wire/frame.js';
+import { FfmpegSource } from './ffmpeg/FfmpegSource.js';
+import { FfmpegTranscoder } from './ffmpeg/FfmpegTranscoder.js';
+import { parseSourceSpec } from './ffmpeg/sourceSpec.js';
+import type { Source, SourceFrame } from './Source.js';
 import { SyntheticCamera } from './synthetic/SyntheticCamera.js';
 
-export function createSource(camera: CameraConfig, vehicle: VehicleConfig): Source {
-  if (camera.source === 'synthetic') return new SyntheticCamera({ camera, vehicle });
-  throw new Error(`unsupported camera source '${camera.source}': only 'synthetic' is implemented so far`);
+export interface CreateSourceOptions {
+  /** The codec of the first viewer: what a source that must encode anyway encodes to. */
+  codec?: CodecName;
+}
+
+/** A source of one codec fed with the frames of another. */
+export interface Transcoder extends Source {
+  feed(frame: SourceFrame): void;
+  /** Starts a fresh encode whose first frame is a keyframe (after the camera was lost). */
+  reset(): void;
+}
+
+export function createSource(camera: CameraConfig, vehicle: VehicleConfig, opts: CreateSourceOptions = {}): Source {
+  const spec = parseSourceSpec(camera.source);
+  if (spec.kind === 'synthetic') return new SyntheticCamera({ camera, vehicle });
+  return new FfmpegSource({ camera, spec, ...(opts.codec && { encodeTo: opts.codec }) });
+}
+
+export function createTranscoder(from: CodecName, to: CodecName, camera: CameraConfig, name: string): Transcoder {
+  return new FfmpegTranscoder({ from, to, camera, name });
 }

@@ -5,6 +5,13 @@
  * a gap), remembers the newest frame so a new viewer gets a live frame at
  * once, and remembers the overlay so a late viewer's first frame carries it.
  * It never waits for a viewer: fan-out is one loop of non-blocking pushes.
+ *
+ * H.264 frames depend on the frames before them back to the last keyframe,
+ * so for H.264 the stream keeps that keyframe and every frame since (its
+ * group of pictures, bounded in frames and bytes). A late viewer gets the
+ * whole group at once, all but the newest frame flagged catch-up (decode,
+ * do not paint), so its first painted frame is live and decodable. Without a
+ * usable group it waits for the next keyframe, never starting mid-chain.
  */
 import { Consumer } from '../consumer/Consumer.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
@@ -19,7 +26,14 @@ export interface StreamOptions {
   camera: string;
   codec: CodecName;
   fps: number;
+  /** H.264: the most frames kept since the last keyframe; a longer group is not cached. */
+  gopMaxFrames?: number;
+  /** H.264: the most bytes kept since the last keyframe. */
+  gopMaxBytes?: number;
 }
+
+export const DEFAULT_GOP_MAX_FRAMES = 300;
+export const DEFAULT_GOP_MAX_BYTES = 8 * 1024 * 1024;
 
 export type StreamEvents = {
   status: [event: StreamEvent, message: string];
@@ -46,6 +60,11 @@ export class Stream extends TypedEmitter<StreamEvents> {
   #overlay: Overlay | undefined;
   #seq = 0;
   #gap = false;
+  /** H.264: the last keyframe and the frames since, when they fit the bounds; empty otherwise. */
+  #gop: Buffer[] = [];
+  #gopBytes = 0;
+  readonly #gopMaxFrames: number;
+  readonly #gopMaxBytes: number;
   framesIn = 0;
 
   constructor(opts: StreamOptions) {
@@ -55,6 +74,8 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.camera = opts.camera;
     this.codec = opts.codec;
     this.fps = opts.fps;
+    this.#gopMaxFrames = opts.gopMaxFrames ?? DEFAULT_GOP_MAX_FRAMES;
+    this.#gopMaxBytes = opts.gopMaxBytes ?? DEFAULT_GOP_MAX_BYTES;
   }
 
   get viewers(): number {
@@ -89,18 +110,53 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.#latest = wire;
     this.#latestCaptureUs = h.captureUs;
     this.#latestHasMeta = h.metaLength > 0;
-    if (this.#fresh.size > 0) {
+    if (this.codec === 'h264') this.#remember(wire, h.keyframe);
+    // An H.264 viewer can only start at a keyframe; a JPEG viewer at any frame.
+    const startsHere = this.codec !== 'h264' || h.keyframe;
+    if (this.#fresh.size > 0 && startsHere) {
       const first = this.#latestHasMeta || !this.#metaBytes ? wire : withMeta(wire, this.#metaBytes);
       for (const c of this.#fresh) c.push(first);
     }
     for (const c of this.#consumers.values()) if (!this.#fresh.has(c)) c.push(wire);
-    this.#fresh.clear();
+    if (startsHere) this.#fresh.clear();
     this.emit('frame', wire.length);
+  }
+
+  /** Frames cached for a late H.264 viewer (the last keyframe and those after it); 0 when none. */
+  get cachedFrames(): number {
+    return this.#gop.length;
+  }
+
+  get cachedBytes(): number {
+    return this.#gopBytes;
+  }
+
+  #remember(wire: Buffer, keyframe: boolean): void {
+    if (keyframe) {
+      this.#gop = [wire];
+      this.#gopBytes = wire.length;
+      return;
+    }
+    if (this.#gop.length === 0) return; // no keyframe to build on since the group was dropped
+    if (this.#gop.length >= this.#gopMaxFrames || this.#gopBytes + wire.length > this.#gopMaxBytes) {
+      // Too long to hand a late viewer in one go: it waits for the next keyframe instead.
+      this.#forgetGop();
+      return;
+    }
+    this.#gop.push(wire);
+    this.#gopBytes += wire.length;
+  }
+
+  #forgetGop(): void {
+    this.#gop = [];
+    this.#gopBytes = 0;
   }
 
   /** Marks a gap (service restart, source lost): the next frame carries the discontinuity flag. */
   markGap(): void {
     this.#gap = true;
+    // Frames from before a gap are no start for a new viewer's decoder.
+    this.#forgetGop();
   }
 
   status(event: StreamEvent, message: string): void {
@@ -115,12 +171,34 @@ export class Stream extends TypedEmitter<StreamEvents> {
    */
   add(consumer: Consumer): void {
     this.#consumers.set(consumer.id, consumer);
+    if (this.codec === 'h264') return this.#addH264(consumer);
     const latest = this.#latest;
     if (!latest || nowUs() - this.#latestCaptureUs > (2 * 1e6) / this.fps) {
       this.#fresh.add(consumer);
       return;
     }
     consumer.push(this.#latestHasMeta || !this.#metaBytes ? latest : withMeta(latest, this.#metaBytes));
+  }
+
+  /**
+   * A new H.264 viewer: the cached group at once, flagged catch-up but for
+   * its newest frame when that one is live; all flagged when it is not (the
+   * next live frame is then the first painted). No group: wait for a keyframe.
+   */
+  #addH264(consumer: Consumer): void {
+    consumer.useKeyframeResume();
+    const gop = this.#gop;
+    if (gop.length === 0) {
+      this.#fresh.add(consumer);
+      return;
+    }
+    const live = nowUs() - this.#latestCaptureUs <= (2 * 1e6) / this.fps;
+    const burst = gop.map((wire, i) => {
+      const first = i === 0 && this.#metaBytes && decodeHeader(wire).metaLength === 0 ? withMeta(wire, this.#metaBytes) : Buffer.from(wire);
+      if (i < gop.length - 1 || !live) first.writeUInt8(first.readUInt8(4) | FrameFlag.catchUp, 4);
+      return first;
+    });
+    consumer.pushCatchUp(burst);
   }
 
   remove(consumer: Consumer): void {
@@ -133,6 +211,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
   /** Drops the cached frame (e.g. when the camera is released) so no stale frame is ever served. */
   forgetLatest(): void {
     this.#latest = undefined;
+    this.#forgetGop();
   }
 
   close(): void {
@@ -140,6 +219,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.#consumers.clear();
     this.#fresh.clear();
     this.#latest = undefined;
+    this.#forgetGop();
   }
 }
 

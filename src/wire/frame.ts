@@ -8,7 +8,7 @@
  *    0   2   magic "RC" (0x52 0x43)
  *    2   1   protocol version (1)
  *    3   1   codec (1 = jpeg, 2 = h264)
- *    4   1   flags (bit0 keyframe, bit1 discontinuity)
+ *    4   1   flags (bit0 keyframe, bit1 discontinuity, bit2 catch-up)
  *    5   1   reserved, 0
  *    6   2   header length in bytes (32 for version 1)
  *    8   4   sequence number (uint32, per stream, wraps)
@@ -29,7 +29,8 @@ export const Codec = { jpeg: 1, h264: 2 } as const;
 export type CodecName = keyof typeof Codec;
 export const CODEC_NAMES: readonly CodecName[] = ['jpeg', 'h264'];
 
-export const FrameFlag = { keyframe: 1, discontinuity: 2 } as const;
+/** catchUp: an H.264 frame from the cached group of pictures a late viewer gets at once: decode it, do not paint it. */
+export const FrameFlag = { keyframe: 1, discontinuity: 2, catchUp: 4 } as const;
 
 /** A decoded frame header plus views of its metadata and payload. */
 export interface FrameHeader {
@@ -38,6 +39,8 @@ export interface FrameHeader {
   keyframe: boolean;
   /** Set on the first frame after a gap the receiver must know about (drops, source restart). */
   discontinuity: boolean;
+  /** Sent only to bring a new viewer's decoder up to date (H.264): decode, do not paint. Absent means false. */
+  catchUp?: boolean;
   seq: number;
   /** Capture time in microseconds since the Unix epoch. */
   captureUs: number;
@@ -88,7 +91,7 @@ export function writeHeader(out: Uint8Array, offset: number, h: FrameHeader, met
   v.setUint16(0, FRAME_MAGIC, true);
   v.setUint8(2, PROTOCOL_VERSION);
   v.setUint8(3, codecId(h.codec));
-  v.setUint8(4, (h.keyframe ? FrameFlag.keyframe : 0) | (h.discontinuity ? FrameFlag.discontinuity : 0));
+  v.setUint8(4, (h.keyframe ? FrameFlag.keyframe : 0) | (h.discontinuity ? FrameFlag.discontinuity : 0) | (h.catchUp ? FrameFlag.catchUp : 0));
   v.setUint8(5, 0);
   v.setUint16(6, HEADER_LENGTH, true);
   v.setUint32(8, h.seq >>> 0, true);
@@ -129,6 +132,7 @@ export function decodeHeader(buf: Uint8Array): FrameHeader & { metaLength: numbe
     codec: codecName(v.getUint8(3)),
     keyframe: (flags & FrameFlag.keyframe) !== 0,
     discontinuity: (flags & FrameFlag.discontinuity) !== 0,
+    catchUp: (flags & FrameFlag.catchUp) !== 0,
     seq: v.getUint32(8, true),
     captureUs: Number(v.getBigUint64(12, true)),
     width: v.getUint16(20, true),

@@ -16,7 +16,11 @@ const viewer = (opts?: ConstructorParameters<typeof TestViewer>[1]) => {
 
 before(async () => {
   // A small socket-buffer limit makes a stalled viewer hit the drop policy quickly.
-  app = await startTestServer({ stream: { viewerQueueFrames: 2, viewerMaxBufferedBytes: 65536 } });
+  app = await startTestServer({
+    stream: { viewerQueueFrames: 2, viewerMaxBufferedBytes: 65536 },
+    // A third service that offers JPEG only, to see CODEC_UNSUPPORTED from a real server.
+    services: [{ manifest: 'builtin:reversing', standby: 'warm' }, { manifest: 'builtin:cabin' }, { manifest: 'test/fixtures/jpeg-only-service/manifest.json' }],
+  });
 });
 after(async () => {
   for (const v of viewers) v.close();
@@ -114,7 +118,7 @@ test('bad requests get coded errors while another viewer keeps receiving frames'
   await expectError((v) => v.sendRaw(JSON.stringify({ type: 'request', service: 'reversing', camera: 'rear', codec: 'jpeg', token: 'x'.repeat(MAX_CONTROL_MESSAGE_BYTES) })), 'MESSAGE_TOO_LARGE');
   await expectError((v) => void v.request({ service: 'no-such-service' }), 'SERVICE_NOT_FOUND');
   await expectError((v) => void v.request({ camera: 'front' }), 'CAMERA_NOT_AVAILABLE');
-  await expectError((v) => void v.request({ codec: 'h264' }), 'CODEC_UNSUPPORTED');
+  await expectError((v) => void v.request({ service: 'snapshot-cam', camera: 'cabin', codec: 'h264' }), 'CODEC_UNSUPPORTED');
   await expectError((v) => void v.request({ token: 'not-a-device-token' }), 'UNAUTHORIZED');
   const before = watcher.frames.length;
   await watcher.waitForFrames(10);

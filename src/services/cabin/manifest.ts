@@ -5,6 +5,6 @@ export const manifest: ServiceManifest = {
   version: '1.0.0',
   kind: 'cabin-view',
   cameras: ['cabin'],
-  codecs: ['jpeg'],
+  codecs: ['jpeg', 'h264'],
   module: './index.js',
 };

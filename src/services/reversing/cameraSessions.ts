@@ -2,12 +2,19 @@
  * Service logic shared by the built-in camera services: one Source per open
  * camera, shared by every codec opened on it, started once and released when
  * the last codec closes. Frames go to the platform as they come; the overlay
- * rides as metadata on the first frame after an open and after each change.
+ * rides as metadata on the first frame of each codec after an open and after
+ * each change.
+ *
+ * Codec variants: the codec the source delivers goes out as is (an H.264 or
+ * MJPEG camera's own bitstream, untouched). Each other codec asked for gets
+ * one transcoder fed from the source, started with its first viewer and
+ * stopped with its last, so every variant is encoded at most once however
+ * many viewers watch it.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { RevcamError } from '../../errors/RevcamError.js';
 import type { OpenedCamera, ServiceContext, ServiceLogic } from '../../service/types.js';
-import { createSource } from '../../source/createSource.js';
+import { createSource, createTranscoder, type CreateSourceOptions, type Transcoder } from '../../source/createSource.js';
 import type { Source, SourceFrame } from '../../source/Source.js';
 import type { CodecName } from '../../wire/frame.js';
 import type { Overlay } from '../../wire/overlay.js';
@@ -16,16 +23,22 @@ export interface CameraSessionsOptions {
   /** The overlay a camera shows, computed when it opens; none when absent or undefined. */
   overlayFor?: (camera: CameraConfig, vehicle: VehicleConfig) => Overlay | undefined;
   /** Where sources come from; replaceable for tests. */
-  createSource?: (camera: CameraConfig, vehicle: VehicleConfig) => Source;
+  createSource?: (camera: CameraConfig, vehicle: VehicleConfig, opts?: CreateSourceOptions) => Source;
+  /** Where codec variants come from; replaceable for tests. */
+  createTranscoder?: (from: CodecName, to: CodecName, camera: CameraConfig, name: string) => Transcoder;
 }
 
 interface Session {
   source: Source;
   codecs: Set<CodecName>;
+  /** Codecs other than the source's, each with its one encoder. */
+  transcoders: Map<CodecName, Transcoder>;
   overlay: Overlay | undefined;
-  /** The next frame carries the overlay. */
-  sendOverlay: boolean;
+  /** Codecs whose next frame carries the overlay. */
+  overlayDue: Set<CodecName>;
   started: Promise<void>;
+  /** The source was lost: encoders restart fresh (keyframe first) when it is back. */
+  resetEncoders: boolean;
   detach(): void;
 }
 
@@ -42,19 +55,20 @@ export class CameraSessions implements ServiceLogic {
     }
     let s = this.sessions.get(camera);
     if (!s) {
-      s = this.attach(camera, config);
+      s = this.attach(camera, config, codec);
       this.sessions.set(camera, s);
     }
     s.codecs.add(codec);
-    s.sendOverlay = true;
+    s.overlayDue.add(codec);
     try {
       await s.started;
+      await this.variant(camera, config, s, codec);
     } catch (err) {
-      if (this.sessions.get(camera) === s) {
+      if (this.sessions.get(camera) === s && s.codecs.delete(codec) && s.codecs.size === 0) {
         this.sessions.delete(camera);
-        s.detach();
+        await this.release(camera, s);
       }
-      throw new RevcamError('SERVICE_FAILED', `${name}: camera '${camera}' did not start: ${(err as Error).message}`, { cause: err });
+      throw new RevcamError('SERVICE_FAILED', `${name}: camera '${camera}' did not start in ${codec}: ${(err as Error).message}`, { cause: err });
     }
     return { width: s.source.width, height: s.source.height, fps: s.source.fps };
   }
@@ -62,7 +76,13 @@ export class CameraSessions implements ServiceLogic {
   async closeCamera(camera: string, codec: CodecName): Promise<void> {
     this.config(camera);
     const s = this.sessions.get(camera);
-    if (!s || !s.codecs.delete(codec) || s.codecs.size > 0) return;
+    if (!s || !s.codecs.delete(codec)) return;
+    const t = s.transcoders.get(codec);
+    if (t) {
+      s.transcoders.delete(codec);
+      await t.stop();
+    }
+    if (s.codecs.size > 0) return;
     this.sessions.delete(camera);
     await this.release(camera, s);
   }
@@ -73,12 +93,12 @@ export class CameraSessions implements ServiceLogic {
     await Promise.all(all.map(([camera, s]) => this.release(camera, s)));
   }
 
-  /** Replaces a camera's overlay; the next frame carries it. */
+  /** Replaces a camera's overlay; the next frame of each codec carries it. */
   setOverlay(camera: string, overlay: Overlay | undefined): void {
     const s = this.sessions.get(camera);
     if (!s) return;
     s.overlay = overlay;
-    s.sendOverlay = true;
+    for (const c of s.codecs) s.overlayDue.add(c);
   }
 
   private config(camera: string): CameraConfig {
@@ -90,30 +110,57 @@ export class CameraSessions implements ServiceLogic {
     return config;
   }
 
-  private attach(camera: string, config: CameraConfig): Session {
+  /** Starts the encoder for `codec` unless the source delivers it itself or one runs already. */
+  private async variant(camera: string, config: CameraConfig, s: Session, codec: CodecName): Promise<void> {
+    if (codec === s.source.codec || s.transcoders.has(codec)) return;
+    const t = (this.options.createTranscoder ?? createTranscoder)(s.source.codec, codec, config, `camera '${camera}'`);
+    s.transcoders.set(codec, t);
+    t.on('frame', (frame) => this.emit(camera, s, frame));
+    // An encoder that dies is restarted by its runner; the camera itself is fine, so viewers are not told.
+    t.on('lost', (reason) => this.ctx.log('warn', 'encoder restarting', { camera, codec, reason }));
+    try {
+      await t.start();
+    } catch (err) {
+      if (s.transcoders.get(codec) === t) s.transcoders.delete(codec);
+      throw err;
+    }
+    this.ctx.log('info', 'encoder started', { camera, from: s.source.codec, to: codec });
+  }
+
+  private emit(camera: string, s: Session, frame: SourceFrame): void {
+    if (!s.codecs.has(frame.codec)) return;
+    const due = s.overlayDue.delete(frame.codec);
+    if (due && s.overlay) this.ctx.emitFrame(camera, frame, { overlay: s.overlay });
+    else this.ctx.emitFrame(camera, frame);
+  }
+
+  private attach(camera: string, config: CameraConfig, codec: CodecName): Session {
     const { ctx } = this;
-    const source = (this.options.createSource ?? createSource)(config, ctx.vehicle);
+    const source = (this.options.createSource ?? createSource)(config, ctx.vehicle, { codec });
     const s: Session = {
       source,
       codecs: new Set(),
+      transcoders: new Map(),
       overlay: this.options.overlayFor?.(config, ctx.vehicle),
-      sendOverlay: true,
+      overlayDue: new Set(),
       started: Promise.resolve(),
+      resetEncoders: false,
       detach: () => {
         source.off('frame', onFrame).off('lost', onLost).off('restored', onRestored);
       },
     };
     const onFrame = (frame: SourceFrame): void => {
-      if (!s.codecs.has(frame.codec)) return;
-      if (s.sendOverlay && s.overlay) {
-        s.sendOverlay = false;
-        ctx.emitFrame(camera, frame, { overlay: s.overlay });
-      } else {
-        s.sendOverlay = false;
-        ctx.emitFrame(camera, frame);
+      if (s.resetEncoders) {
+        s.resetEncoders = false;
+        for (const t of s.transcoders.values()) t.reset();
       }
+      this.emit(camera, s, frame);
+      for (const t of s.transcoders.values()) t.feed(frame);
     };
-    const onLost = (reason: string): void => ctx.emitStatus(camera, 'SOURCE_LOST', reason);
+    const onLost = (reason: string): void => {
+      s.resetEncoders = true;
+      ctx.emitStatus(camera, 'SOURCE_LOST', reason);
+    };
     const onRestored = (): void => ctx.emitStatus(camera, 'SOURCE_RESTORED', `camera '${camera}' delivers frames again`);
     source.on('frame', onFrame).on('lost', onLost).on('restored', onRestored);
     s.started = source.start();
@@ -123,7 +170,9 @@ export class CameraSessions implements ServiceLogic {
 
   private async release(camera: string, s: Session): Promise<void> {
     s.detach();
-    await s.source.stop();
+    const encoders = [...s.transcoders.values()];
+    s.transcoders.clear();
+    await Promise.all([s.source.stop(), ...encoders.map((t) => t.stop())]);
     this.ctx.log('info', 'camera released', { camera });
   }
 }

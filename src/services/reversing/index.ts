@@ -1,15 +1,84 @@
 /**
- * The reversing service: the rear camera's video with the static parking
- * guidelines (distance bands and side rails) as overlay metadata.
+ * The reversing service: the rear camera's video with the parking guidelines
+ * as overlay metadata: static distance bands and rails, the trajectory for
+ * the current steering angle, parking-sensor arcs and the driver notices
+ * (guidelineOverlay.ts). A new overlay rides on the next frame whenever the
+ * signals change it, or when a signal goes stale without any new sample.
  */
-import { staticOverlay } from '../../geometry/guidelines.js';
-import type { ServiceFactory } from '../../service/types.js';
-import { CameraSessions } from './cameraSessions.js';
+import type { OpenedCamera, ServiceContext, ServiceFactory, ServiceLogic } from '../../service/types.js';
+import type { CodecName } from '../../wire/frame.js';
+import type { SignalSample } from '../../wire/signals.js';
+import { CameraSessions, type CameraSessionsOptions } from './cameraSessions.js';
+import { GuidelineSignals, guidelineOverlay, inputsKey, type GuidelineInputs } from './guidelineOverlay.js';
 
-const reversing: ServiceFactory = (ctx) =>
-  new CameraSessions(ctx, {
-    overlayFor: (camera, vehicle) =>
-      staticOverlay(camera.calibration, { width: camera.width, height: camera.height, mirror: camera.mirror }, vehicle),
-  });
+export interface ReversingOptions {
+  /** Microseconds since the Unix epoch, the clock sample timestamps use; injectable for tests. */
+  nowUs?: () => number;
+  /** How often staleness is re-checked when no sample arrives, ms. */
+  checkEveryMs?: number;
+  createSource?: CameraSessionsOptions['createSource'];
+}
+
+export class ReversingService implements ServiceLogic {
+  readonly #ctx: ServiceContext;
+  readonly #sessions: CameraSessions;
+  readonly #signals = new GuidelineSignals();
+  readonly #nowUs: () => number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #inputs: GuidelineInputs;
+  #key: string;
+
+  constructor(ctx: ServiceContext, opts: ReversingOptions = {}) {
+    this.#ctx = ctx;
+    this.#nowUs = opts.nowUs ?? (() => Date.now() * 1000);
+    this.#inputs = this.#signals.inputs(this.#nowUs());
+    this.#key = inputsKey(this.#inputs);
+    this.#sessions = new CameraSessions(ctx, {
+      overlayFor: (camera, vehicle) => guidelineOverlay(camera, vehicle, this.#inputs),
+      ...(opts.createSource ? { createSource: opts.createSource } : {}),
+    });
+    this.#timer = setInterval(() => this.#refresh(), opts.checkEveryMs ?? 100);
+    this.#timer.unref?.();
+  }
+
+  openCamera(camera: string, codec: CodecName): Promise<OpenedCamera> {
+    this.#refresh();
+    return this.#sessions.openCamera(camera, codec);
+  }
+
+  closeCamera(camera: string, codec: CodecName): Promise<void> {
+    return this.#sessions.closeCamera(camera, codec);
+  }
+
+  stop(): Promise<void> {
+    clearInterval(this.#timer);
+    return this.#sessions.stop();
+  }
+
+  onSignals(samples: SignalSample[]): void {
+    this.#signals.update(samples);
+    this.#refresh();
+  }
+
+  /** The inputs the overlay in force was computed from. */
+  get inputs(): GuidelineInputs {
+    return this.#inputs;
+  }
+
+  /** Recomputes the inputs; hands every camera a new overlay only when they changed. */
+  #refresh(): void {
+    const inputs = this.#signals.inputs(this.#nowUs());
+    const key = inputsKey(inputs);
+    if (key === this.#key) return;
+    this.#key = key;
+    this.#inputs = inputs;
+    // setOverlay ignores cameras that are not open; an opening camera asks overlayFor.
+    for (const [id, camera] of Object.entries(this.#ctx.cameras)) {
+      this.#sessions.setOverlay(id, guidelineOverlay(camera, this.#ctx.vehicle, inputs));
+    }
+  }
+}
+
+const reversing: ServiceFactory = (ctx) => new ReversingService(ctx);
 
 export default reversing;

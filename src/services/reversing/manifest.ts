@@ -1,10 +1,22 @@
 import type { ServiceManifest } from '../../service/types.js';
+import { VSS } from '../../wire/signals.js';
 
 export const manifest: ServiceManifest = {
   name: 'reversing',
   version: '1.0.0',
   kind: 'reversing',
   cameras: ['rear'],
-  codecs: ['jpeg'],
+  codecs: ['jpeg', 'h264'],
   module: './index.js',
+  // Steering and the sensors draw the guidelines; a forward gear hides the reversing path.
+  // Speed is subscribed so the service sees the whole motion state (not drawn yet).
+  signals: [
+    VSS.gear,
+    VSS.steeringWheelAngle,
+    VSS.speed,
+    VSS.rearSensor.outerLeft,
+    VSS.rearSensor.innerLeft,
+    VSS.rearSensor.innerRight,
+    VSS.rearSensor.outerRight,
+  ],
 };

@@ -39,3 +39,18 @@ test('a bad config fails at start with the field named', () => {
   assert.throws(() => loadConfig({ raw: { cameras: { rear: { calibration: { model: 'spherical' } } } } }), /\/cameras\/rear\/calibration\/model/);
   assert.throws(() => loadConfig({ raw: { auth: { devices: [{ id: 'hu', token: 'short', role: 'head-unit' }] } } }), /\/auth\/devices\/0\/token/);
 });
+
+test('every example config in examples/ is valid', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { dirname, resolve } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const examples = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../examples');
+  const files = readdirSync(examples).filter((f) => /\.ya?ml$/.test(f));
+  assert.ok(files.includes('revcam.yaml'));
+  for (const f of files) assert.doesNotThrow(() => loadConfig({ file: join(examples, f) }), f);
+});
+
+test('examples/revcam.yaml documents exactly the defaults', () => {
+  const file = new URL('../../../../examples/revcam.yaml', import.meta.url).pathname;
+  assert.deepEqual(loadConfig({ file }), loadConfig());
+});

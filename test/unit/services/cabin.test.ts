@@ -8,7 +8,7 @@ import { fakeContext, until } from './fakeContext.js';
 
 test('the cabin manifest is valid and offers the cabin camera', () => {
   const m = checkManifest(manifest, 'builtin:cabin');
-  assert.deepEqual([m.name, m.kind, m.cameras, m.codecs], ['cabin-view', 'cabin-view', ['cabin'], ['jpeg']]);
+  assert.deepEqual([m.name, m.kind, m.cameras, m.codecs], ['cabin-view', 'cabin-view', ['cabin'], ['jpeg', 'h264']]);
 });
 
 test('cabin-view emits cabin frames without an overlay and stops on close', async () => {

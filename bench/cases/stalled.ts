@@ -1,0 +1,98 @@
+/**
+ * Case 4, a stalled viewer: among 50 viewers, one stops reading (its socket
+ * is paused, so TCP backs up to the server) for --stall-seconds, against the
+ * same run with all 50 reading. Measured: the server's RSS growth, the 49
+ * others' fps and latency in both runs, and what the stalled viewer gets
+ * when it reads again: is its first frame live, or a backlog of old ones?
+ * The peer gets the same treatment with HTTP-FLV viewers when it is there.
+ */
+import { Fleet, type FlvTarget, type RevcamTarget } from '../fleet.js';
+import type { BenchOptions } from '../options.js';
+import { part, type Part } from '../results.js';
+import { startRevcamServer } from '../revcamServer.js';
+import { ProcMeter } from '../proc.js';
+import { startPeer } from '../peerSystem.js';
+import { peerReady, revcamServerOptions } from '../systems.js';
+import { LIVE_MS, progress, sleep } from '../util.js';
+import type { ResumeReport } from '../viewerTally.js';
+
+const round = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+
+/** The viewers of a stalled-viewer run, the stalled one included (fewer in --quick, which only checks the bench works). */
+const stallViewers = (opts: BenchOptions): number => (opts.quick ? 5 : 50);
+const STALLED = 0;
+
+async function stallRun(opts: BenchOptions, target: RevcamTarget | FlvTarget, pid: number, stall: boolean): Promise<Record<string, unknown>> {
+  const fleet = new Fleet();
+  try {
+    await fleet.connect(target, stallViewers(opts));
+    await sleep(opts.warmupSeconds * 1000);
+    const meter = new ProcMeter(pid, 500);
+    meter.start();
+    await fleet.mark();
+    if (stall) await fleet.pause(STALLED);
+    await sleep(opts.stallSeconds * 1000);
+    const c = await fleet.collect([STALLED]);
+    const m = meter.stop();
+    let resume: ResumeReport | null = null;
+    if (stall) {
+      await fleet.resume(STALLED, LIVE_MS);
+      await sleep(opts.quick ? 1000 : Math.min(10_000, 2000 + opts.stallSeconds * 100));
+      resume = await fleet.resumeReport(STALLED);
+    }
+    const rss = m.main;
+    const growth = rss.rssStartMB === null || rss.rssMB === null ? null : Math.round((rss.rssMB.max - rss.rssStartMB) * 10) / 10;
+    return {
+      stalled: stall,
+      seconds: c.seconds,
+      rssStartMB: rss.rssStartMB,
+      rssEndMB: rss.rssEndMB,
+      rssMaxMB: rss.rssMB?.max ?? null,
+      rssGrowthMB: growth,
+      rssGrowthMBPerS: growth === null ? null : Math.round((growth / c.seconds) * 1000) / 1000,
+      rssMB: rss.rssMB,
+      serverCpuPercent: rss.cpuPercent,
+      othersFps: c.fps,
+      othersLatencyMs: c.latencyMs,
+      stalledViewerFrames: c.viewers[STALLED]?.frames ?? null,
+      ...(resume && {
+        resumeFirstFrameAfterMs: round(resume.firstAfterMs),
+        resumeFirstFrameAgeMs: round(resume.firstAgeMs),
+        resumeBacklogFrames: resume.backlogFrames,
+        resumeLiveAfterMs: round(resume.liveAfterMs),
+      }),
+    };
+  } finally {
+    await fleet.close();
+  }
+}
+
+async function revcamStall(opts: BenchOptions, stall: boolean): Promise<Record<string, unknown>> {
+  const server = await startRevcamServer(revcamServerOptions(opts, 'jpeg', 'hot'));
+  try {
+    progress(`stalled viewer: revcam jpeg, ${stall ? `1 of ${stallViewers(opts)} stalled for ${opts.stallSeconds} s` : `all ${stallViewers(opts)} reading`}`);
+    return { system: 'revcam', codec: 'jpeg', ...(await stallRun(opts, { kind: 'revcam', url: server.url, codec: 'jpeg' }, server.pid, stall)) };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function peerStall(opts: BenchOptions, stall: boolean): Promise<Record<string, unknown>> {
+  const peer = await startPeer();
+  try {
+    await peerReady(peer.flvUrl);
+    progress(`stalled viewer: peer h264, ${stall ? `1 of ${stallViewers(opts)} stalled for ${opts.stallSeconds} s` : `all ${stallViewers(opts)} reading`}`);
+    return { system: 'peer', codec: 'h264', ...(await stallRun(opts, { kind: 'flv', url: peer.flvUrl }, peer.pid, stall)) };
+  } finally {
+    await peer.stop();
+  }
+}
+
+export async function runStalled(opts: BenchOptions): Promise<Part[]> {
+  return [
+    await part('revcam all reading', () => revcamStall(opts, false)),
+    await part('revcam one stalled', () => revcamStall(opts, true)),
+    await part('peer all reading', () => peerStall(opts, false)),
+    await part('peer one stalled', () => peerStall(opts, true)),
+  ];
+}

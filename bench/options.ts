@@ -1,0 +1,92 @@
+/** `npm run bench -- [options]`: which cases, how many viewers, how long. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  quick: boolean;
+  cases: number[];
+  viewers: number[];
+  /** Seconds the stalled viewer stops reading (case 4). */
+  stallSeconds: number;
+  /** Measuring window per run, seconds (cases 2, 3, 5, 6). */
+  seconds: number;
+  /** Warm-up before each measuring window, seconds. */
+  warmupSeconds: number;
+  /** Repetitions of each first-frame measurement (case 1). */
+  iterations: number;
+  /** Profile the revcam server (--cpu-prof) into this directory. */
+  cpuProfDir: string | null;
+  /** Where the JSON results go. */
+  out: string;
+}
+
+export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7] as const;
+
+export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
+
+  --quick               a few seconds per case (the CI smoke); default viewers 1,4
+  --cases 1,2,...       cases to run (default all):
+                          1 first frame (gear → frame, warm/cold; late viewer JPEG/H.264)
+                          2 latency capture → received      3 fan-out cost (CPU, RSS, fps)
+                          4 stalled viewer                   5 the floor (bare ws broadcast)
+                          6 peer (node-media-server, HTTP-FLV) 7 service process boundary
+  --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
+  --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
+  --seconds N           measuring window per run (default 10; --quick 2)
+  --iterations N        repetitions per first-frame measurement (default 20; --quick 3)
+  --cpu-prof DIR        run the revcam server under --cpu-prof, profiles into DIR
+  --out FILE            JSON results (default bench/results/latest.json)
+`;
+
+export class UsageError extends Error {}
+
+function list(name: string, raw: string): number[] {
+  const out = raw.split(',').map((s) => Number(s.trim()));
+  if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--${name}: expected positive integers separated by commas, got "${raw}"`);
+  return out;
+}
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!(n > 0)) throw new UsageError(`--${name}: expected a positive number, got "${raw}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions | { help: true } {
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        quick: { type: 'boolean' },
+        cases: { type: 'string' },
+        viewers: { type: 'string' },
+        'stall-seconds': { type: 'string' },
+        seconds: { type: 'string' },
+        iterations: { type: 'string' },
+        'cpu-prof': { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (v.help) return { help: true };
+  const quick = v.quick === true;
+  const cases = v.cases === undefined ? [...ALL_CASES] : list('cases', v.cases);
+  const unknown = cases.filter((c) => !(ALL_CASES as readonly number[]).includes(c));
+  if (unknown.length > 0) throw new UsageError(`--cases: no case ${unknown.join(', ')} (cases are ${ALL_CASES.join(', ')})`);
+  return {
+    quick,
+    cases: [...new Set(cases)].sort((a, b) => a - b),
+    viewers: v.viewers === undefined ? (quick ? [1, 4] : [1, 50, 200]) : [...new Set(list('viewers', v.viewers))].sort((a, b) => a - b),
+    stallSeconds: positive('stall-seconds', v['stall-seconds'], quick ? 3 : 60),
+    seconds: positive('seconds', v.seconds, quick ? 2 : 10),
+    warmupSeconds: quick ? 0.5 : 2,
+    iterations: Math.round(positive('iterations', v.iterations, quick ? 3 : 20)),
+    cpuProfDir: v['cpu-prof'] ?? null,
+    out: v.out ?? defaultOut,
+  };
+}

@@ -1,0 +1,176 @@
+/** The bench's cases as JSON parts, and the table printed on stdout. */
+import { caseStatus, type BenchResults, type CaseResult, type Part } from './results.js';
+import { isStat, type Stat } from './stat.js';
+import type { RunRow } from './systems.js';
+
+export const CASE_TITLES: Record<number, [name: string, title: string]> = {
+  1: ['first-frame', 'Time to first frame: gear → frame (warm, cold, hot) and late viewer'],
+  2: ['latency', 'Latency: capture → frame fully received, 1280x720 at 30 fps'],
+  3: ['fan-out', 'Fan-out cost: server CPU and RSS; per-viewer fps'],
+  4: ['stalled-viewer', 'Stalled viewer: one of 50 stops reading'],
+  5: ['floor', 'The floor: revcam CPU vs a bare ws broadcast of the same bytes'],
+  6: ['peer', 'Peer: node-media-server 4.x (RTMP in, HTTP-FLV out), same H.264 input'],
+  7: ['boundary', 'Service process boundary: service child → server, per frame'],
+};
+
+export function rowPart(r: RunRow): Part {
+  const { status, skipped, error, ...data } = r;
+  return { name: `${r.system} ${r.codec} × ${r.viewers}`, status, ...(skipped !== undefined && { skipped }), ...(error !== undefined && { error }), data: data as Record<string, unknown> };
+}
+
+export function makeCase(id: number, parts: Part[], notes: string[] = []): CaseResult {
+  const [name, title] = CASE_TITLES[id]!;
+  return { id, name, title, status: caseStatus(parts), parts, notes };
+}
+
+const ratio = (a: number | undefined | null, b: number | undefined | null): number | null => (a == null || b == null || !(b > 0) ? null : Math.round((a / b) * 100) / 100);
+
+/** Case 5's and 6's comparisons: one part per codec and viewer count, with the ratios. */
+export function comparisons(rows: RunRow[], other: 'floor' | 'floor-prebuilt' | 'peer'): Part[] {
+  const out: Part[] = [];
+  for (const r of rows.filter((x) => x.system === other)) {
+    const mine = rows.find((x) => x.system === 'revcam' && x.codec === r.codec && x.viewers === r.viewers);
+    const name = `revcam/${other} ${r.codec} × ${r.viewers}`;
+    if (r.status !== 'ok' || mine?.status !== 'ok') {
+      const why = r.status !== 'ok' ? `${other}: ${r.skipped ?? r.error}` : `revcam: ${mine?.skipped ?? mine?.error ?? 'not run'}`;
+      out.push({ name, status: r.status === 'failed' || mine?.status === 'failed' ? 'failed' : 'skipped', ...(r.status === 'failed' || mine?.status === 'failed' ? { error: why } : { skipped: why }) });
+      continue;
+    }
+    out.push({
+      name,
+      status: 'ok',
+      data: {
+        codec: r.codec,
+        viewers: r.viewers,
+        cpuRatio: ratio(mine.server?.cpuPercent, r.server?.cpuPercent),
+        rssRatio: ratio(mine.server?.rssMB?.median, r.server?.rssMB?.median),
+        // The floor stamps frames as it sends them, revcam when the camera captures (render and encode included): only the peer's latency compares.
+        latencyP50Ratio: other === 'peer' ? ratio(mine.latencyMs?.median, r.latencyMs?.median) : null,
+        latencyP99Ratio: other === 'peer' ? ratio(mine.latencyMs?.p99, r.latencyMs?.p99) : null,
+        revcamCpuPercent: mine.server?.cpuPercent ?? null,
+        [`${other}CpuPercent`]: r.server?.cpuPercent ?? null,
+      },
+    });
+  }
+  return out;
+}
+
+// ---- the table ----
+
+const num = (x: number | null | undefined, d = 1): string => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(d));
+const pad = (s: string, n: number): string => (s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? ' ' + s : ' '.repeat(n - s.length) + s);
+
+function statCells(s: Stat | null | undefined, d = 1): string {
+  if (!s) return lpad('-', 6) + ' '.repeat(5 * 8);
+  return [lpad(String(s.n), 6), ...[s.min, s.median, s.p95, s.p99, s.max].map((x) => lpad(num(x, d), 8))].join('');
+}
+
+const STAT_HEAD = `${lpad('n', 6)}${['min', 'median', 'p95', 'p99', 'max'].map((h) => lpad(h, 8)).join('')}`;
+
+function statusLine(p: Part): string | undefined {
+  if (p.status === 'skipped') return `  ${pad(p.name, 30)}skipped: ${p.skipped}`;
+  if (p.status === 'failed') return `  ${pad(p.name, 30)}FAILED: ${(p.error ?? '').split('\n')[0]}`;
+  return undefined;
+}
+
+/** Every Stat in a part's data as one line each (cases 1, 4, 7). */
+function genericCase(c: CaseResult): string[] {
+  const lines = [`  ${pad('', 30)}${pad('figure', 30)}${STAT_HEAD}  unit`];
+  for (const p of c.parts) {
+    const s = statusLine(p);
+    if (s) {
+      lines.push(s);
+      continue;
+    }
+    let first = true;
+    for (const [k, v] of Object.entries(p.data ?? {})) {
+      if (!isStat(v)) continue;
+      lines.push(`  ${pad(first ? p.name : '', 30)}${pad(k, 30)}${statCells(v)}  ${v.unit}`);
+      first = false;
+    }
+    const scalars = Object.entries(p.data ?? {}).filter(([, v]) => typeof v === 'number' || (typeof v === 'object' && v !== null && !isStat(v)));
+    for (const [k, v] of scalars) {
+      const text = typeof v === 'number' ? String(v) : JSON.stringify(v);
+      lines.push(`  ${pad(first ? p.name : '', 30)}${pad(k, 30)}${text}`);
+      first = false;
+    }
+  }
+  return lines;
+}
+
+function latencyCase(rows: RunRow[]): string[] {
+  const lines = [`  ${pad('codec', 6)}${lpad('viewers', 8)}  ${pad('system', 15)}latency ms${STAT_HEAD}   fps min  median`];
+  for (const r of rows) {
+    const head = `  ${pad(r.codec, 6)}${lpad(String(r.viewers), 8)}  ${pad(r.system, 15)}`;
+    if (r.status !== 'ok') lines.push(`${head}${r.status === 'skipped' ? `skipped: ${r.skipped}` : `FAILED: ${(r.error ?? '').split('\n')[0]}`}`);
+    else lines.push(`${head}${' '.repeat(10)}${statCells(r.latencyMs)}  ${lpad(num(r.fps?.min, 2), 8)}${lpad(num(r.fps?.median, 2), 8)}`);
+  }
+  return lines;
+}
+
+function fanoutCase(rows: RunRow[]): string[] {
+  const lines = [
+    `  ${pad('codec', 6)}${lpad('viewers', 8)}  ${pad('system', 15)}${lpad('CPU % mean', 11)}${lpad('p95', 7)}${lpad('p99', 7)}${lpad('children %', 11)}${lpad('RSS MB med', 11)}${lpad('max', 7)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('MB/s', 8)}${lpad('viewers %', 10)}`,
+  ];
+  for (const r of rows) {
+    const head = `  ${pad(r.codec, 6)}${lpad(String(r.viewers), 8)}  ${pad(r.system, 15)}`;
+    if (r.status !== 'ok') {
+      lines.push(`${head}${r.status === 'skipped' ? `skipped: ${r.skipped}` : `FAILED: ${(r.error ?? '').split('\n')[0]}`}`);
+      continue;
+    }
+    const kids = r.system === 'peer' ? r.publisher?.cpuPercent : r.children?.cpuPercent;
+    lines.push(
+      `${head}${lpad(num(r.server?.cpuPercent), 11)}${lpad(num(r.server?.cpuSamples?.p95), 7)}${lpad(num(r.server?.cpuSamples?.p99), 7)}${lpad(num(kids), 11)}${lpad(num(r.server?.rssMB?.median), 11)}${lpad(num(r.server?.rssMB?.max), 7)}${lpad(num(r.fps?.min, 2), 9)}${lpad(num(r.fps?.median, 2), 8)}${lpad(num(r.mbPerSecond), 8)}${lpad(num(r.viewersProcess?.cpuPercent), 10)}`,
+    );
+  }
+  lines.push("  (CPU: % of one core, the fan-out process alone, per-second samples; children: revcam's service processes, or ffmpeg publishing to the peer;");
+  lines.push('   viewers: the viewer process, which shares the cores)');
+  return lines;
+}
+
+function compareCase(parts: Part[], other: string): string[] {
+  const lines = [`  ${pad('', 34)}${lpad('CPU ratio', 10)}${lpad('RSS ratio', 10)}${lpad('p50 lat ratio', 14)}${lpad('p99 lat ratio', 14)}${lpad('revcam CPU%', 12)}${lpad(`${other} CPU%`, 16)}`];
+  for (const p of parts) {
+    const s = statusLine(p);
+    if (s) {
+      lines.push(s);
+      continue;
+    }
+    const d = p.data as Record<string, number | null>;
+    lines.push(`  ${pad(p.name, 34)}${lpad(num(d.cpuRatio, 2), 10)}${lpad(num(d.rssRatio, 2), 10)}${lpad(num(d.latencyP50Ratio, 2), 14)}${lpad(num(d.latencyP99Ratio, 2), 14)}${lpad(num(d.revcamCpuPercent), 12)}${lpad(num(d[`${other}CpuPercent`]), 16)}`);
+  }
+  return lines;
+}
+
+export function formatTable(res: BenchResults, rows: RunRow[]): string {
+  const m = res.machine;
+  const out: string[] = [
+    `revcam bench — ${m.cpuModel}, ${m.cores} cores, ${m.memoryMB} MB, node ${m.node}, kernel ${m.kernel}, ${m.os}, ffmpeg ${m.ffmpeg ?? 'absent'}`,
+    `${res.startedAt}, ${res.durationS} s: ${res.command}`,
+    `load average at start ${m.loadAverage.join(' / ')}${(m.loadAverage[0] ?? 0) > 0.5 ? '  ← the machine was not idle: other work shares the cores' : ''}`,
+    '',
+  ];
+  for (const c of res.cases) {
+    out.push(`${c.id}. ${c.title} [${c.status}]`);
+    const want = (sys: string[]) => rows.filter((r) => sys.includes(r.system));
+    if (c.id === 2) out.push(...latencyCase(want(['revcam', 'floor', 'floor-prebuilt', 'peer'])));
+    else if (c.id === 3) out.push(...fanoutCase(want(['revcam', 'floor', 'floor-prebuilt', 'peer'])));
+    else if (c.id === 5) {
+      out.push(...compareCase(c.parts.filter((p) => p.name.startsWith('revcam/floor ')), 'floor'));
+      out.push(...compareCase(c.parts.filter((p) => p.name.startsWith('revcam/floor-prebuilt')), 'floor-prebuilt'));
+    }
+    else if (c.id === 6) {
+      out.push(...compareCase(c.parts.filter((p) => p.name.startsWith('revcam/peer')), 'peer'));
+      out.push(...genericCase({ ...c, parts: c.parts.filter((p) => p.name.startsWith('late viewer') || p.name.startsWith('peer publisher')) }));
+    } else out.push(...genericCase(c));
+    for (const n of c.notes) out.push(`  note: ${n}`);
+    out.push('');
+  }
+  out.push('Targets (issue 5)');
+  for (const t of res.targets) {
+    const verdict = t.met === null ? 'not measured' : t.met ? 'MET' : 'NOT MET';
+    out.push(`  ${pad(t.id, 9)}${pad(verdict, 14)}${pad(t.text, 70)}${pad(t.limit, 22)}${t.measured ?? '-'}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: revcam measured as a driver and a fleet operator feel it,
+ * beside a bare-ws floor and a peer (node-media-server), on this machine.
+ * Prints a table on stdout (progress on stderr) and writes
+ * bench/results/latest.json. See docs/performance.md for what each case
+ * does and why it is fair.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runBoundary } from './cases/boundary.js';
+import { runFirstFrame } from './cases/firstFrame.js';
+import { peerLateViewer } from './cases/peerLate.js';
+import { runStalled } from './cases/stalled.js';
+import { runSweep } from './cases/sweep.js';
+import { ROOT } from './child.js';
+import { machineInfo } from './machine.js';
+import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchOptions } from './options.js';
+import { comparisons, formatTable, makeCase, rowPart } from './report.js';
+import { part, type BenchResults, type CaseResult, type Part } from './results.js';
+import type { RunRow } from './systems.js';
+import { evaluateTargets } from './targets.js';
+import { progress } from './util.js';
+import { measurePublisherHop } from './peerSystem.js';
+
+export const DEFAULT_OUT = resolve(ROOT, 'bench/results/latest.json');
+
+export async function runBench(opts: BenchOptions, command: string): Promise<{ results: BenchResults; rows: RunRow[] }> {
+  const started = new Date();
+  const want = (c: number) => opts.cases.includes(c);
+  const machine = machineInfo();
+  const firstFrame: Part[] = want(1) ? await runFirstFrame(opts) : [];
+  const rows = await runSweep(opts);
+  const peerLate = want(6) ? await part('late viewer peer h264', () => peerLateViewer(opts)) : undefined;
+  const hop = want(6) ? await part('peer publisher hop', async () => ({ stampToFlvOutMs: await measurePublisherHop(opts.seconds) })) : undefined;
+  const stalled: Part[] = want(4) ? await runStalled(opts) : [];
+  const boundary: Part[] = want(7) ? await runBoundary(opts) : [];
+
+  const cases: CaseResult[] = [];
+  const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
+  if (want(1)) cases.push(makeCase(1, firstFrame, ['late viewer: one viewer already watches a hot-standby stream; "shown" is the first frame a display paints (H.264: the first that is not catch-up)']));
+  if (want(2)) cases.push(makeCase(2, sel(['revcam', 'floor', 'floor-prebuilt', 'peer'])));
+  if (want(3)) cases.push(makeCase(3, sel(['revcam', 'floor', 'floor-prebuilt', 'peer'])));
+  if (want(4)) cases.push(makeCase(4, stalled));
+  if (want(5))
+    cases.push(
+      makeCase(5, [...comparisons(rows, 'floor'), ...comparisons(rows, 'floor-prebuilt')], [
+        'floor: ws.send(frame) to every viewer; floor-prebuilt: one WebSocket frame built per frame, written as is to every socket',
+      ]),
+    );
+  if (want(6))
+    cases.push(
+      makeCase(6, [...comparisons(rows, 'peer'), ...sel(['peer']), ...(peerLate ? [peerLate] : []), ...(hop ? [hop] : [])], [
+        "the peer's latency includes its publisher hop (ffmpeg remuxing the stamped stream to RTMP), revcam's starts after its own ffmpeg: the hop is measured alone above",
+      ]),
+    );
+  if (want(7)) cases.push(makeCase(7, boundary));
+
+  const finished = new Date();
+  const results: BenchResults = {
+    schema: 'revcam-bench/1',
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationS: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
+    command,
+    options: opts,
+    machine,
+    cases,
+    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate }),
+  };
+  return { results, rows };
+}
+
+/** `npm run bench -- [options]` (and `revcam bench`, once the CLI routes to it); returns the exit code. */
+export async function benchCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseBenchArgs(argv, DEFAULT_OUT);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n\n${BENCH_USAGE}`);
+    return 64;
+  }
+  if ('help' in parsed) {
+    process.stdout.write(BENCH_USAGE);
+    return 0;
+  }
+  const command = ['npm run bench --', ...argv].join(' ');
+  progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s`);
+  const { results, rows } = await runBench(parsed, command);
+  mkdirSync(dirname(parsed.out), { recursive: true });
+  writeFileSync(parsed.out, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(formatTable(results, rows));
+  progress(`results written to ${parsed.out}`);
+  return results.cases.some((c) => c.status === 'failed') ? 1 : 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  benchCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

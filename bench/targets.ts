@@ -1,0 +1,82 @@
+/** The issue's targets, checked against this run's figures; a target whose figure was not measured is `met: null`. */
+import type { Part, Target } from './results.js';
+import type { Stat } from './stat.js';
+import type { RunRow } from './systems.js';
+import { LIVE_MS } from './util.js';
+
+export interface TargetInputs {
+  firstFrame: Part[];
+  rows: RunRow[];
+  stalled: Part[];
+  peerLate: Part | undefined;
+}
+
+const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
+const stat = (p: Part | undefined, key: string): Stat | null => (p?.status === 'ok' ? ((p.data?.[key] as Stat | null) ?? null) : null);
+const find = (parts: Part[], name: string) => parts.find((p) => p.name === name);
+
+function target(id: string, text: string, limit: string, measured: number | null, ok: (x: number) => boolean, fmt: (x: number) => string, note?: string): Target {
+  return { id, text, limit, measured: measured === null ? null : fmt(measured), met: measured === null ? null : ok(measured), ...(note && { note }) };
+}
+
+export function evaluateTargets(t: TargetInputs): Target[] {
+  const out: Target[] = [];
+  const warm = stat(find(t.firstFrame, 'gear→frame warm jpeg'), 'gearToFrameMs');
+  const cold = stat(find(t.firstFrame, 'gear→frame cold jpeg'), 'gearToFrameMs');
+  out.push(target('T1', 'warm standby: gear → first frame, p95', '≤ 100 ms', warm?.p95 ?? null, (x) => x <= 100, (x) => `${f1(x)} ms`));
+  out.push(target('T2', 'cold start: gear → first frame, p95', '≤ 500 ms', cold?.p95 ?? null, (x) => x <= 500, (x) => `${f1(x)} ms`));
+
+  const ok = (r: RunRow) => r.status === 'ok';
+  const revcam = t.rows.filter((r) => r.system === 'revcam' && ok(r));
+  for (const codec of ['jpeg', 'h264'] as const) {
+    const one = revcam.find((r) => r.codec === codec && r.viewers === 1);
+    const many = revcam.find((r) => r.codec === codec && r.viewers === 200);
+    out.push(target(`T3-${codec}`, `${codec}: capture → received latency p99 at 1 viewer`, '≤ 15 ms', one?.latencyMs?.p99 ?? null, (x) => x <= 15, (x) => `${f1(x)} ms`));
+    out.push(target(`T4-${codec}`, `${codec}: capture → received latency p99 at 200 viewers`, '≤ 50 ms', many?.latencyMs?.p99 ?? null, (x) => x <= 50, (x) => `${f1(x)} ms`));
+    const fpsMin = revcam.filter((r) => r.codec === codec && r.fps).map((r) => r.fps!.min);
+    out.push(target(`T5-${codec}`, `${codec}: every viewer's received fps, all viewer counts (min)`, '≥ 29 fps', fpsMin.length ? Math.min(...fpsMin) : null, (x) => x >= 29, (x) => `${f1(x)} fps`));
+  }
+
+  const at200 = (system: string, codec: string) => t.rows.find((r) => r.system === system && r.codec === codec && r.viewers === 200 && ok(r));
+  const rc = at200('revcam', 'h264');
+  const peer = at200('peer', 'h264');
+  const floorH = at200('floor', 'h264');
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b <= 0 ? null : a / b);
+  out.push(
+    target('T6', 'h264 × 200: revcam server CPU / node-media-server CPU', '≤ 0.5', ratio(rc?.server?.cpuPercent, peer?.server?.cpuPercent), (x) => x <= 0.5, (x) => `${x.toFixed(2)} (${rc?.server?.cpuPercent}% vs ${peer?.server?.cpuPercent}%)`),
+  );
+  out.push(
+    target('T7', 'h264 × 200: revcam latency p99 / node-media-server latency p99', '≤ 1.0', ratio(rc?.latencyMs?.p99, peer?.latencyMs?.p99), (x) => x <= 1, (x) => `${x.toFixed(2)} (${rc?.latencyMs?.p99} ms vs ${peer?.latencyMs?.p99} ms)`),
+  );
+  out.push(
+    target('T8', 'h264 × 200: revcam server CPU / bare-ws floor CPU', '≤ 1.5', ratio(rc?.server?.cpuPercent, floorH?.server?.cpuPercent), (x) => x <= 1.5, (x) => `${x.toFixed(2)} (${rc?.server?.cpuPercent}% vs ${floorH?.server?.cpuPercent}%)`),
+  );
+  const rj = at200('revcam', 'jpeg');
+  const fj = at200('floor', 'jpeg');
+  out.push(
+    target('T8-jpeg', 'jpeg × 200: revcam server CPU / bare-ws floor CPU', '≤ 1.5', ratio(rj?.server?.cpuPercent, fj?.server?.cpuPercent), (x) => x <= 1.5, (x) => `${x.toFixed(2)} (${rj?.server?.cpuPercent}% vs ${fj?.server?.cpuPercent}%)`),
+  );
+
+  for (const codec of ['jpeg', 'h264']) {
+    const late = find(t.firstFrame, `late viewer ${codec}`);
+    out.push(target(`T9-${codec}`, `${codec} late viewer: request → first shown frame, p95`, '≤ 50 ms', stat(late, 'requestToFirstShownMs')?.p95 ?? null, (x) => x <= 50, (x) => `${f1(x)} ms`));
+    out.push(
+      target(`T10-${codec}`, `${codec} late viewer: age of the first shown frame, max`, `≤ ${f1(LIVE_MS)} ms (2 frames)`, stat(late, 'firstShownAgeMs')?.max ?? null, (x) => x <= LIVE_MS, (x) => `${f1(x)} ms`),
+    );
+  }
+
+  const base = find(t.stalled, 'revcam all reading');
+  const stalled = find(t.stalled, 'revcam one stalled');
+  const d = stalled?.status === 'ok' ? stalled.data : undefined;
+  const b = base?.status === 'ok' ? base.data : undefined;
+  out.push(target('T11', 'stalled viewer: server RSS growth while it stalls', '< 20 MB', (d?.rssGrowthMB as number | null) ?? null, (x) => x < 20, (x) => `${f1(x)} MB`));
+  const fpsB = (b?.othersFps as Stat | null)?.min;
+  const fpsS = (d?.othersFps as Stat | null)?.min;
+  out.push(
+    target('T12', "stalled viewer: the others' fps (min) vs no stalled viewer", 'within 1 fps', fpsB === undefined || fpsS === undefined ? null : Math.abs(fpsB - fpsS), (x) => x <= 1, (x) => `Δ ${x.toFixed(2)} fps (${fpsB?.toFixed(2)} → ${fpsS?.toFixed(2)})`),
+  );
+  out.push(
+    target('T13', 'stalled viewer resumes live: age of its first frame after resuming', `≤ ${f1(LIVE_MS)} ms (2 frames)`, (d?.resumeFirstFrameAgeMs as number | null) ?? null, (x) => x <= LIVE_MS, (x) => `${f1(x)} ms`),
+  );
+  return out;
+}

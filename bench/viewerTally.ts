@@ -1,0 +1,93 @@
+/**
+ * What one viewer measured: frames, bytes and capture-to-receive latency in
+ * the measuring window, sequence gaps, and how it came back after a pause.
+ */
+import { nowUs } from '../src/wire/frame.js';
+
+export interface ResumeReport {
+  /** Resume to the first frame received, ms. */
+  firstAfterMs: number | null;
+  /** Age (now - capture) of the first frame received after resuming, ms. */
+  firstAgeMs: number | null;
+  /** Frames older than the live threshold received after resuming, before the first live one. */
+  backlogFrames: number;
+  /** Resume to the first frame no older than the live threshold, ms. */
+  liveAfterMs: number | null;
+  liveThresholdMs: number;
+}
+
+export interface ViewerReport {
+  index: number;
+  frames: number;
+  bytes: number;
+  fps: number;
+  /** Frames lost in sequence gaps in the window (revcam viewers only). */
+  gaps: number;
+  latencyP50: number | null;
+  latencyP99: number | null;
+  errors: string[];
+}
+
+export class Tally {
+  frames = 0;
+  bytes = 0;
+  gaps = 0;
+  latencies: number[] = [];
+  errors: string[] = [];
+  #measuring = false;
+  #lastSeq: number | undefined;
+  #resumeAtMs: number | undefined;
+  #resume: ResumeReport | undefined;
+  #liveMs = 67;
+
+  constructor(readonly index: number) {}
+
+  /** Starts a fresh measuring window. */
+  mark(): void {
+    this.frames = 0;
+    this.bytes = 0;
+    this.gaps = 0;
+    this.latencies = [];
+    this.#measuring = true;
+  }
+
+  stopMeasuring(): void {
+    this.#measuring = false;
+  }
+
+  resumed(liveThresholdMs: number): void {
+    this.#resumeAtMs = performance.now();
+    this.#liveMs = liveThresholdMs;
+    this.#resume = { firstAfterMs: null, firstAgeMs: null, backlogFrames: 0, liveAfterMs: null, liveThresholdMs };
+  }
+
+  get resumeReport(): ResumeReport | undefined {
+    return this.#resume;
+  }
+
+  /** One whole frame received; captureUs undefined when the frame carried no stamp. */
+  frame(captureUs: number | undefined, bytes: number, seq?: number): void {
+    const nowMs = performance.now();
+    const age = captureUs === undefined ? undefined : (nowUs() - captureUs) / 1000;
+    if (seq !== undefined) {
+      if (this.#lastSeq !== undefined && this.#measuring) {
+        const d = (seq - this.#lastSeq) >>> 0;
+        if (d > 1 && d < 0x8000_0000) this.gaps += d - 1;
+      }
+      this.#lastSeq = seq;
+    }
+    const r = this.#resume;
+    if (r && this.#resumeAtMs !== undefined && age !== undefined && r.liveAfterMs === null) {
+      if (r.firstAfterMs === null) {
+        r.firstAfterMs = nowMs - this.#resumeAtMs;
+        r.firstAgeMs = age;
+      }
+      if (age <= this.#liveMs) r.liveAfterMs = nowMs - this.#resumeAtMs;
+      else r.backlogFrames++;
+    }
+    if (!this.#measuring) return;
+    this.frames++;
+    this.bytes += bytes;
+    if (age !== undefined) this.latencies.push(age);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * One codec variant of a camera: an ffmpeg process fed with the camera's
+ * frames on stdin that delivers them in another codec (JPEG → H.264 for the
+ * synthetic camera or an MJPEG webcam; H.264 → JPEG for an H.264 camera's
+ * JPEG viewers). One per camera and codec, however many viewers.
+ *
+ * Each output frame keeps the capture time of the input frame it came from
+ * (the encoders here emit one picture per input picture, in order). When the
+ * encoder falls behind, input frames are dropped rather than queued, so the
+ * variant's delay stays bounded; H.264 input is then resumed at a keyframe.
+ */
+import { EventEmitter } from 'node:events';
+import type { CameraConfig } from '../../config/types.js';
+import { FlvH264Writer } from '../../codec/flv/FlvH264Writer.js';
+import type { CodecName } from '../../wire/frame.js';
+import type { SourceFrame, SourceListener } from '../Source.js';
+import type { Transcoder } from '../createSource.js';
+import { transcodeArgs } from './ffmpegArgs.js';
+import { FfmpegRunner } from './FfmpegRunner.js';
+
+export interface FfmpegTranscoderOptions {
+  from: CodecName;
+  to: CodecName;
+  camera: CameraConfig;
+  /** For messages, e.g. `camera 'rear'`. */
+  name: string;
+}
+
+/** Input frames inside ffmpeg (written, not yet out) above which new input is dropped. */
+const MAX_IN_FLIGHT = 5;
+const BOUNDARY = 'revcamframe';
+
+export class FfmpegTranscoder implements Transcoder {
+  readonly codec: CodecName;
+  readonly from: CodecName;
+  #width: number;
+  #height: number;
+  readonly fps: number;
+  readonly #runner: FfmpegRunner;
+  readonly #emitter = new EventEmitter();
+  #writer = new FlvH264Writer();
+  #needKeyframe = true;
+  /** Capture times of the frames inside ffmpeg, oldest first. */
+  #captures: number[] = [];
+  fed = 0;
+  droppedIn = 0;
+
+  constructor(opts: FfmpegTranscoderOptions) {
+    this.from = opts.from;
+    this.codec = opts.to;
+    this.#width = opts.camera.width;
+    this.#height = opts.camera.height;
+    this.fps = opts.camera.fps;
+    this.#runner = new FfmpegRunner({
+      name: `${opts.name} ${opts.from}→${opts.to} encoder`,
+      args: () => transcodeArgs(opts.from, opts.to, opts.camera),
+      output: opts.to,
+      stdin: true,
+      stallWatch: 'whenFed',
+      stallTimeoutMs: opts.camera.stallTimeoutMs,
+      backoff: { initialMs: 50, maxMs: 2000 },
+    });
+    this.#runner.on('spawned', () => {
+      this.#writer = new FlvH264Writer();
+      this.#needKeyframe = true;
+      this.#captures = [];
+    });
+    this.#runner.on('frame', (f) => {
+      const captureUs = this.#captures.shift() ?? f.arrivalUs;
+      if (f.width && f.height) {
+        this.#width = f.width;
+        this.#height = f.height;
+      }
+      const frame: SourceFrame = { codec: this.codec, keyframe: f.keyframe, captureUs, width: this.#width, height: this.#height, data: f.data };
+      this.#emitter.emit('frame', frame);
+    });
+    this.#runner.on('lost', (reason) => this.#emitter.emit('lost', reason));
+    this.#runner.on('restored', () => this.#emitter.emit('restored'));
+  }
+
+  get width(): number {
+    return this.#width;
+  }
+  get height(): number {
+    return this.#height;
+  }
+  get pid(): number | undefined {
+    return this.#runner.pid;
+  }
+
+  start(): Promise<void> {
+    return this.#runner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#runner.stop();
+  }
+
+  /** Starts a fresh encode (its first frame a keyframe), e.g. after the camera came back. */
+  reset(): void {
+    this.#runner.restartNow();
+  }
+
+  feed(frame: SourceFrame): void {
+    if (!this.#runner.running || frame.codec !== this.from) return;
+    if (this.#captures.length >= MAX_IN_FLIGHT) {
+      this.droppedIn++;
+      if (this.from === 'h264') this.#needKeyframe = true;
+      return;
+    }
+    let bytes: Buffer;
+    if (this.from === 'h264') {
+      if (this.#needKeyframe && !frame.keyframe) return;
+      const parts = this.#writer.write(frame.data, frame.keyframe, frame.captureUs / 1000);
+      if (parts.length === 0) return;
+      this.#needKeyframe = false;
+      bytes = Buffer.concat(parts);
+    } else {
+      const head = Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.data.length}\r\n\r\n`, 'latin1');
+      bytes = Buffer.concat([head, frame.data, Buffer.from('\r\n')]);
+    }
+    if (this.#runner.write(bytes)) {
+      this.#captures.push(frame.captureUs);
+      this.fed++;
+    }
+  }
+
+  on<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
+    this.#emitter.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
+    this.#emitter.off(event, listener);
+    return this;
+  }
+}

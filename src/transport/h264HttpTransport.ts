@@ -1,0 +1,55 @@
+/**
+ * GET /stream.h264: the shared H.264 stream as a raw Annex-B elementary
+ * stream over HTTP, for ffprobe, ffplay, VLC or `curl | ffmpeg -f h264 -i -`.
+ * Each frame's payload is written as is (no re-encode, no re-packaging); the
+ * first bytes are the cached keyframe with its SPS/PPS, so a reader can
+ * decode from its first byte. A slow reader loses whole runs of frames up to
+ * the next keyframe, never single frames inside a reference chain.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { tokenFrom } from '../device/DeviceAuth.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/Metrics.js';
+import { streamRequestFromQuery } from '../request/StreamRequest.js';
+import type { StreamHub } from '../stream/StreamHub.js';
+import { decodeHeader } from '../wire/frame.js';
+
+export const H264_PATH = '/stream.h264';
+
+export interface H264HttpDeps {
+  hub: StreamHub;
+  auth: DeviceAuth;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
+  const request = streamRequestFromQuery(url, 'h264');
+  deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+  const sink = {
+    write(wire: Buffer, done: (err?: Error) => void) {
+      const h = decodeHeader(wire);
+      res.write(wire.subarray(h.headerLength + h.metaLength), (err) => done(err ?? undefined));
+    },
+    bufferedBytes: () => res.writableLength,
+  };
+  const sub = await deps.hub.subscribe(request, sink, 'h264-http', () => {
+    res.writeHead(200, {
+      'Content-Type': 'video/h264',
+      'Cache-Control': 'no-store, no-cache, must-revalidate',
+      Pragma: 'no-cache',
+      Connection: 'close',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.flushHeaders();
+  });
+  deps.metrics.requests.inc({ outcome: 'accepted' });
+  deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id }, 'h264 http viewer joined');
+  const leave = () => {
+    deps.hub.unsubscribe(sub);
+    deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'h264 http viewer left');
+  };
+  res.once('close', leave);
+  sub.consumer.on('error', () => res.destroy());
+}

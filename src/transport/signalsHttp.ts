@@ -1,0 +1,188 @@
+/**
+ * HTTP side of /api/signals. GET answers the current values and their
+ * health; POST sets values (simulator source only) either as VSS samples
+ * `{samples:[{path,value}]}` or in the convenience form
+ * `{gear, steeringDeg, speedKmh, sensors:{...}, drive}`. Every answer is
+ * JSON; every failure a coded error naming the field.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import AjvModule from 'ajv';
+import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { tokenFrom } from '../device/DeviceAuth.js';
+import { RevcamError } from '../errors/RevcamError.js';
+import type { Logger } from '../log/logger.js';
+import { DRIVE_NAMES, type DriveName } from '../signals/drives.js';
+import type { SignalBus } from '../signals/SignalBus.js';
+import type { SignalSource } from '../signals/SignalSource.js';
+import { sampleProblem, type SampleInput } from '../signals/validateSample.js';
+import { GEAR_LETTERS, SENSOR_ZONES, vehicleInputSamples, type VehicleInput } from '../signals/vehicleInput.js';
+
+export const SIGNALS_PATH = '/api/signals';
+/** Largest POST body read; a request with more is answered MESSAGE_TOO_LARGE. */
+export const MAX_SIGNALS_BODY_BYTES = 16 * 1024;
+
+export interface SignalsHttpDeps {
+  bus: SignalBus;
+  auth: DeviceAuth;
+  /** The running source; POST is accepted only when it takes client input (the simulator). */
+  source?: Pick<SignalSource, 'kind' | 'input'>;
+  log?: Logger;
+}
+
+export interface SignalsPostBody extends VehicleInput {
+  samples?: SampleInput[];
+  /** Start a scripted drive, or null to stop the running one. */
+  drive?: DriveName | null;
+}
+
+const Ajv = AjvModule.default ?? AjvModule;
+const finite = { type: 'number' } as const;
+export const signalsPostSchema = {
+  $id: 'revcam/signals-post',
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    samples: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'value'],
+        properties: { path: { type: 'string', minLength: 1, maxLength: 256 }, value: finite, timestampUs: { type: 'number', minimum: 0 } },
+      },
+    },
+    gear: { enum: [...GEAR_LETTERS] },
+    steeringDeg: finite,
+    speedKmh: finite,
+    sensors: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: Object.fromEntries(SENSOR_ZONES.map((z) => [z, finite])),
+    },
+    drive: { anyOf: [{ type: 'null' }, { enum: [...DRIVE_NAMES] }] },
+  },
+};
+const validatePost = new Ajv({ allErrors: false, strict: true }).compile<SignalsPostBody>(signalsPostSchema);
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...extraHeaders,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown, log: Logger | undefined, extraHeaders?: Record<string, string>): void {
+  const e = RevcamError.from(err);
+  if (e.code === 'INTERNAL') log?.error({ err }, 'signals request failed');
+  if (res.headersSent) return void res.destroy();
+  sendJson(res, e.status, { error: { code: e.code, message: e.message } }, extraHeaders);
+}
+
+/** Reads at most `limit` bytes; more is MESSAGE_TOO_LARGE (checked from Content-Length first, then while reading). */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new RevcamError('MESSAGE_TOO_LARGE', `the body is ${declared} bytes; at most ${limit} are read`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume(); // discard the rest without buffering it
+        reject(new RevcamError('MESSAGE_TOO_LARGE', `the body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+function authenticate(req: IncomingMessage, deps: SignalsHttpDeps): void {
+  deps.auth.authenticate(tokenFrom(req.headers, new URL(req.url ?? '/', 'http://x')), req.socket.remoteAddress);
+}
+
+/** Checks and converts a parsed body into samples (all-or-nothing), naming the offending field. */
+export function parseSignalsPost(body: unknown, nowUs: number = Date.now() * 1000): { samples: SampleInput[]; drive?: DriveName | null } {
+  if (!validatePost(body)) {
+    const e = validatePost.errors?.[0];
+    const where = e ? `${e.instancePath || '/'}${e.params && 'additionalProperty' in e.params ? `/${String(e.params.additionalProperty)}` : ''}` : '/';
+    const allowed = e && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})` : '';
+    throw new RevcamError('BAD_REQUEST', `${where}: ${e?.message ?? 'does not match the schema'}${allowed}`);
+  }
+  const labelled = [
+    ...vehicleInputSamples(body),
+    ...(body.samples ?? []).map((s, i) => ({ ...s, field: `samples[${i}]` })),
+  ];
+  for (const s of labelled) {
+    const problem = sampleProblem(s, nowUs);
+    if (problem) throw new RevcamError('SIGNAL_INVALID', `${s.field}: ${problem}`);
+  }
+  const samples = labelled.map(({ field: _field, ...s }) => s);
+  return body.drive === undefined ? { samples } : { samples, drive: body.drive };
+}
+
+export async function handleSignalsPost(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
+  try {
+    authenticate(req, deps);
+    const input = deps.source?.input;
+    if (!input) {
+      return sendJson(res, 405, {
+        error: { code: 'BAD_REQUEST', message: `signals come from the ${deps.source?.kind ?? 'vehicle'} source; POST ${SIGNALS_PATH} is accepted only with signals.source: simulator` },
+      }, { Allow: 'GET, HEAD' });
+    }
+    // Only JSON: a cross-site form or text/plain POST (no CORS preflight) must not move the gear.
+    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') throw new RevcamError('BAD_REQUEST', `Content-Type must be application/json, got ${JSON.stringify(type || 'none')}`);
+    const text = await readBody(req, MAX_SIGNALS_BODY_BYTES);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new RevcamError('BAD_REQUEST', 'the body is not valid JSON');
+    }
+    const { samples, drive } = parseSignalsPost(body);
+    const applied = samples.length > 0 ? input.set(samples) : [];
+    if (drive !== undefined) input.drive(drive);
+    sendJson(res, 200, { samples: applied, drive: input.currentDrive });
+  } catch (err) {
+    const e = RevcamError.from(err);
+    // After a refused oversized body the connection cannot be reused: say so.
+    sendError(res, e, deps.log, e.code === 'MESSAGE_TOO_LARGE' ? { Connection: 'close' } : undefined);
+  }
+}
+
+export async function handleSignalsGet(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
+  try {
+    authenticate(req, deps);
+    const { bus, source } = deps;
+    sendJson(res, 200, {
+      source: source?.kind ?? null,
+      drive: source?.input?.currentDrive ?? null,
+      samples: bus.snapshot(),
+      stale: bus.staleness(),
+      health: bus.health(),
+    });
+  } catch (err) {
+    sendError(res, err, deps.log);
+  }
+}
+
+/** GET/HEAD and POST on /api/signals (WebSocket upgrades go to SignalsWsTransport). Never rejects. */
+export function handleSignalsHttp(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
+  if (req.method === 'POST') return handleSignalsPost(req, res, deps);
+  if (req.method === 'GET' || req.method === 'HEAD') return handleSignalsGet(req, res, deps);
+  sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed on ${SIGNALS_PATH}` } }, { Allow: 'GET, HEAD, POST' });
+  return Promise.resolve();
+}

@@ -1,0 +1,103 @@
+/**
+ * The bench's CI smoke: a short run (--quick, few viewers, 1 s windows)
+ * must produce well-formed results. No timing is asserted here: numbers
+ * belong to the bench, not to tests.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ROOT } from '../helpers/server.js';
+
+interface RunOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBench(args: string[]): Promise<RunOutput> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [resolve(ROOT, 'dist/bench/run.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+const STAT_KEYS = ['n', 'min', 'median', 'p95', 'p99', 'max'] as const;
+
+function isStatLike(x: unknown): x is Record<string, number> & { unit: string } {
+  return typeof x === 'object' && x !== null && STAT_KEYS.every((k) => k in x) && 'unit' in x;
+}
+
+/** Every distribution anywhere in the results is ordered and counted. */
+function checkStats(x: unknown, path: string): number {
+  if (Array.isArray(x)) return x.reduce((n: number, v, i) => n + checkStats(v, `${path}[${i}]`), 0);
+  if (typeof x !== 'object' || x === null) return 0;
+  if (isStatLike(x)) {
+    for (const k of STAT_KEYS) assert.equal(typeof x[k], 'number', `${path}.${k} is a number`);
+    assert.ok(Number.isInteger(x.n) && x.n >= 1, `${path}.n is a positive count`);
+    assert.ok(x.min <= x.median && x.median <= x.p95 && x.p95 <= x.p99 && x.p99 <= x.max, `${path} is ordered: ${JSON.stringify(x)}`);
+    assert.equal(typeof x.unit, 'string');
+    return 1;
+  }
+  return Object.entries(x).reduce((n, [k, v]) => n + checkStats(v, `${path}.${k}`), 0);
+}
+
+test('npm run bench -- --quick produces well-formed results', { timeout: 170_000 }, async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'revcam-bench-smoke-')), 'results.json');
+  const r = await runBench(['--quick', '--viewers', '1,2', '--seconds', '1', '--stall-seconds', '1', '--iterations', '2', '--out', out]);
+  assert.equal(r.code, 0, `bench exited ${r.code}\n${r.stderr.slice(-3000)}`);
+
+  const res = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+  assert.equal(res.schema, 'revcam-bench/1');
+  const machine = res.machine as Record<string, unknown>;
+  assert.equal(typeof machine.cpuModel, 'string');
+  assert.ok(Number.isInteger(machine.cores) && (machine.cores as number) >= 1);
+  assert.match(machine.node as string, /^v\d+\./);
+  assert.equal(typeof machine.kernel, 'string');
+
+  const cases = res.cases as { id: number; name: string; status: string; parts: { name: string; status: string; skipped?: string; error?: string; data?: unknown }[] }[];
+  assert.deepEqual(
+    cases.map((c) => c.id),
+    [1, 2, 3, 4, 5, 6, 7],
+    'every case is reported',
+  );
+  for (const c of cases) {
+    assert.ok(['ok', 'partial', 'skipped'].includes(c.status), `case ${c.id} status ${c.status}: ${JSON.stringify(c.parts.find((p) => p.status === 'failed'))}`);
+    assert.ok(c.parts.length > 0, `case ${c.id} has parts`);
+    for (const p of c.parts) {
+      assert.ok(['ok', 'skipped'].includes(p.status), `case ${c.id} part ${p.name}: ${p.status} ${p.error ?? ''}`);
+      if (p.status === 'skipped') assert.ok(typeof p.skipped === 'string' && p.skipped.length > 0, `skipped part ${p.name} says why`);
+      else assert.equal(typeof p.data, 'object');
+    }
+  }
+  // The parts that need nothing unfinished always run: JPEG fan-out, the floor, the boundary.
+  const latency = cases.find((c) => c.id === 2)!;
+  const jpeg1 = latency.parts.find((p) => p.name === 'revcam jpeg × 1');
+  assert.equal(jpeg1?.status, 'ok');
+  const d = jpeg1!.data as { viewers: number; fps: { n: number }; server: { cpuPercent: number; rssMB: { n: number } } };
+  assert.equal(d.viewers, 1);
+  assert.equal(d.fps.n, 1, 'one fps sample per viewer');
+  assert.ok(d.server.cpuPercent >= 0 && d.server.rssMB.n >= 1);
+  assert.ok(checkStats(res.cases, 'cases') > 10, 'the results carry distributions');
+
+  const targets = res.targets as { id: string; met: boolean | null; measured: string | null }[];
+  assert.ok(targets.length >= 10);
+  for (const t of targets) {
+    assert.ok(t.met === null || typeof t.met === 'boolean');
+    assert.equal(t.met === null, t.measured === null, `target ${t.id}: measured iff judged`);
+  }
+  assert.match(r.stdout, /^revcam bench — /);
+  assert.match(r.stdout, /Targets \(issue 5\)/);
+});
+
+test('the bench refuses an unknown case with a usage error', async () => {
+  const r = await runBench(['--cases', '9']);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /no case 9/);
+});
