@@ -15,6 +15,7 @@ import { createSignalSource } from '../signals/createSignalSource.js';
 import { SignalBus } from '../signals/SignalBus.js';
 import type { SignalSource } from '../signals/SignalSource.js';
 import { StreamHub } from '../stream/StreamHub.js';
+import { OverlayTaps } from '../transport/overlayTap.js';
 import { SignalsWsTransport } from '../transport/signalsWs.js';
 import { ReverseViewPolicy } from './ReverseViewPolicy.js';
 
@@ -68,7 +69,8 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
 
   // Signals first: reverse gear read at boot already opens the rear camera.
   await signalSource.start();
-  const gateway = new Gateway({ host, hub, auth, metrics, log, signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs } });
+  const overlayTaps = new OverlayTaps(hub, config.stream.viewerQueueFrames, config.stream.viewerMaxBufferedBytes, log);
+  const gateway = new Gateway({ host, hub, auth, metrics, log, overlayTaps, signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs } });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();

@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { MJPEG_PATH, serveMjpeg } from '../transport/mjpegTransport.js';
+import type { OverlayTaps } from '../transport/overlayTap.js';
 import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transport/signalsHttp.js';
 import type { SignalsWsTransport } from '../transport/signalsWs.js';
 import { STREAM_PATH, WsTransport } from '../transport/wsTransport.js';
@@ -24,6 +25,7 @@ export interface GatewayDeps {
   auth: DeviceAuth;
   metrics: Metrics;
   log: Logger;
+  overlayTaps: OverlayTaps;
   /** Vehicle signals: POST/GET /api/signals and the WebSocket displays follow the gear on. */
   signals: { http: SignalsHttpDeps; ws: SignalsWsTransport };
 }

@@ -41,7 +41,7 @@ export function parseStreamRequest(text: string): StreamRequestMessage {
 export function streamRequestFromQuery(url: URL, codec: 'jpeg' | 'h264'): StreamRequestMessage {
   const raw: Record<string, unknown> = { type: 'request' };
   for (const [k, v] of url.searchParams) {
-    if (k === 'token') continue;
+    if (k === 'token' || k === 'overlay') continue; // not part of the request: auth and presentation
     raw[k] = k === 'maxWidth' || k === 'maxFps' ? Number(v) : v;
   }
   raw.codec = codec; // the endpoint decides the codec

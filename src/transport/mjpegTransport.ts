@@ -11,12 +11,16 @@ import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { decodeHeader } from '../wire/frame.js';
+import type { OverlayTaps } from './overlayTap.js';
+import type { Consumer } from '../consumer/Consumer.js';
 
 export const MJPEG_PATH = '/stream.mjpg';
 export const MJPEG_BOUNDARY = 'revcamframe';
 
 export interface MjpegDeps {
   hub: StreamHub;
+  /** Burned-in guidelines for `?overlay=1`. */
+  overlayTaps: OverlayTaps;
   auth: DeviceAuth;
   metrics: Metrics;
   log: Logger;
@@ -38,7 +42,7 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
     },
     bufferedBytes: () => res.writableLength,
   };
-  const sub = await deps.hub.subscribe(request, sink, 'mjpeg', () => {
+  const writeHead = () => {
     res.writeHead(200, {
       'Content-Type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
       'Cache-Control': 'no-store, no-cache, must-revalidate',
@@ -47,13 +51,20 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
       'X-Content-Type-Options': 'nosniff',
     });
     res.flushHeaders();
-  });
-  deps.metrics.requests.inc({ outcome: 'accepted' });
-  deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id }, 'mjpeg viewer joined');
-  const leave = () => {
-    deps.hub.unsubscribe(sub);
-    deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'mjpeg viewer left');
   };
-  res.once('close', leave);
-  sub.consumer.on('error', () => res.destroy());
+  let viewer: { consumer: Consumer; leave(): void };
+  if (url.searchParams.get('overlay') === '1') {
+    viewer = await deps.overlayTaps.subscribe(request, sink, writeHead);
+  } else {
+    const sub = await deps.hub.subscribe(request, sink, 'mjpeg', writeHead);
+    viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub) };
+  }
+  deps.metrics.requests.inc({ outcome: 'accepted' });
+  const { consumer } = viewer;
+  deps.log.info({ service: request.service, camera: request.camera, viewer: consumer.id }, 'mjpeg viewer joined');
+  res.once('close', () => {
+    viewer.leave();
+    deps.log.info({ viewer: consumer.id, sent: consumer.sent, dropped: consumer.dropped }, 'mjpeg viewer left');
+  });
+  consumer.on('error', () => res.destroy());
 }

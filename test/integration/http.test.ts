@@ -86,3 +86,43 @@ test('ffmpeg reads /stream.mjpg as MJPEG and gets 1280x720 JPEG frames', async (
   assert.equal(info.streams[0]?.width, 1280);
   assert.equal(info.streams[0]?.height, 720);
 });
+
+/** Reads the first JPEG part of a multipart/x-mixed-replace response. */
+async function firstMjpegPart(url: string): Promise<Buffer> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /multipart\/x-mixed-replace; boundary=revcamframe/);
+  const reader = res.body!.getReader();
+  let buf = Buffer.alloc(0);
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('stream ended before a whole part');
+    buf = Buffer.concat([buf, Buffer.from(value)]);
+    const headEnd = buf.indexOf('\r\n\r\n');
+    if (headEnd < 0) continue;
+    const len = Number(/Content-Length: (\d+)/i.exec(buf.subarray(0, headEnd).toString())?.[1]);
+    if (buf.length >= headEnd + 4 + len) {
+      await reader.cancel();
+      return buf.subarray(headEnd + 4, headEnd + 4 + len);
+    }
+  }
+}
+
+test('MJPEG with ?overlay=1 burns the guidelines into the image for clients that cannot draw', async () => {
+  const sharp = (await import('sharp')).default;
+  const { staticOverlay } = await import('../../src/geometry/guidelines.js');
+  const cam = app.config.cameras.rear!;
+  const overlay = staticOverlay(cam.calibration, { width: cam.width, height: cam.height, mirror: cam.mirror }, app.config.vehicle);
+  const red = overlay.bands.find((b) => b.color === 'red')!;
+  // A quarter along the line: the middle sits under the "check surroundings" notice.
+  const [u, v] = red.line[Math.floor(red.line.length / 4)]!;
+  const pixel = async (jpeg: Buffer) => {
+    const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    const i = (Math.round(v) * info.width + Math.round(u)) * info.channels;
+    return [data[i]!, data[i + 1]!, data[i + 2]!];
+  };
+  const [r, g, b] = await pixel(await firstMjpegPart(`${app.url}/stream.mjpg?service=reversing&camera=rear&overlay=1`));
+  assert.ok(r > 180 && g < 110 && b < 110, `the red band is burned in at (${u.toFixed(0)},${v.toFixed(0)}): rgb ${r},${g},${b}`);
+  const [r0, g0] = await pixel(await firstMjpegPart(`${app.url}/stream.mjpg?service=reversing&camera=rear`));
+  assert.ok(!(r0 > 180 && g0 < 110), 'without overlay=1 the image is the camera image alone');
+});

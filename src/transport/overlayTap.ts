@@ -1,0 +1,82 @@
+/**
+ * Burned-in guidelines for MJPEG clients that cannot draw (`?overlay=1`).
+ * One tap per (service, camera): it is a single viewer of the real stream,
+ * burns the current overlay into each frame it can keep up with (sharp,
+ * ≈ 30 ms at 720p; a frame that arrives mid-burn is dropped, latest wins),
+ * and feeds a derived stream that every overlay viewer joins. So the burn
+ * runs once per frame however many such viewers there are, and the tap goes
+ * away with its last viewer.
+ */
+import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
+import type { Logger } from '../log/logger.js';
+import type { MatchRequest } from '../registry/Registry.js';
+import { Stream } from '../stream/Stream.js';
+import type { StreamHub, Subscription } from '../stream/StreamHub.js';
+import { decodeHeader, encodeFrame } from '../wire/frame.js';
+import { burnOverlay } from './overlayBurner.js';
+
+const BURN_QUALITY = 80;
+
+interface Tap {
+  derived: Stream;
+  source: Subscription;
+}
+
+export class OverlayTaps {
+  #taps = new Map<string, Promise<Tap>>();
+  #viewerSeq = 0;
+
+  constructor(
+    private readonly hub: StreamHub,
+    private readonly viewerQueueFrames: number,
+    private readonly viewerMaxBufferedBytes: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Adds a viewer of the burned stream; `beforeFirstFrame` runs before it can receive anything. */
+  async subscribe(req: MatchRequest, sink: ConsumerSink, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
+    const key = `${req.service}/${req.camera}`;
+    let tap = this.#taps.get(key);
+    if (!tap) {
+      tap = this.#open(key, req);
+      this.#taps.set(key, tap);
+      tap.catch(() => this.#taps.delete(key));
+    }
+    const { derived } = await tap;
+    const consumer = new Consumer({ id: `o${++this.#viewerSeq}`, sink, queueFrames: this.viewerQueueFrames, maxBufferedBytes: this.viewerMaxBufferedBytes });
+    beforeFirstFrame();
+    derived.add(consumer);
+    return { consumer, leave: () => derived.remove(consumer) };
+  }
+
+  async #open(key: string, req: MatchRequest): Promise<Tap> {
+    let source: Subscription | undefined;
+    let derived: Stream | undefined;
+    const burner: ConsumerSink = {
+      write: (wire, done) => {
+        const h = decodeHeader(wire);
+        const overlay = source?.stream.overlay;
+        const jpeg = wire.subarray(h.headerLength + h.metaLength);
+        const burned = overlay ? burnOverlay(jpeg, overlay, BURN_QUALITY) : Promise.resolve(jpeg);
+        burned
+          .then((payload) => derived?.push(Buffer.from(encodeFrame({ ...h, payload }))))
+          .catch((err: unknown) => this.log.warn({ err, tap: key }, 'overlay burn failed; frame dropped'))
+          .finally(() => done());
+      },
+      bufferedBytes: () => 0,
+    };
+    // The derived stream must exist before the source's first frame reaches the burner.
+    const sub = await this.hub.subscribe({ ...req, codec: 'jpeg' }, burner, 'overlay-burner', (s) => {
+      source = s;
+      derived = new Stream({ id: `${s.stream.id}+overlay`, instanceId: s.stream.instanceId, camera: req.camera, codec: 'jpeg', fps: s.stream.fps });
+    });
+    const d = derived as unknown as Stream;
+    sub.stream.on('status', (event, message) => d.status(event, message));
+    d.on('idle', () => {
+      this.#taps.delete(key);
+      this.hub.unsubscribe(sub);
+      d.close();
+    });
+    return { derived: d, source: sub };
+  }
+}
