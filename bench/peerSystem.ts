@@ -7,7 +7,7 @@
  * parser adds no frame of delay. Viewers read HTTP-FLV.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RpcChild } from './child.js';
@@ -80,13 +80,15 @@ export async function startPeer(): Promise<PeerSystem> {
   const peer = new RpcChild<PeerCommand>('peer.js', { quiet: true });
   let ffmpeg: ChildProcess | undefined;
   let pacer: Pacer | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'revcam-bench-nms-'));
   const stop = async (): Promise<void> => {
     pacer?.stop();
     if (ffmpeg) await stopProcess(ffmpeg, 200); // a bench publisher: no trailer worth waiting for
     await peer.close();
+    rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const { version } = await peer.call<{ version: string }>({ op: 'start', rtmpPort, httpPort, dataDir: mkdtempSync(join(tmpdir(), 'revcam-bench-nms-')) });
+    const { version } = await peer.call<{ version: string }>({ op: 'start', rtmpPort, httpPort, dataDir });
     ffmpeg = spawn('ffmpeg', [...publisherArgs(), '-tcp_nodelay', '1', `rtmp://127.0.0.1:${rtmpPort}/live/bench`], { stdio: ['pipe', 'ignore', 'inherit'] });
     ffmpeg.stdin!.on('error', () => {});
     pacer = new Pacer(aus, FPS, ffmpeg.stdin!);

@@ -26,6 +26,8 @@ interface StatFields {
   ppid: number;
   /** utime + stime, in clock ticks. */
   ticks: number;
+  /** stime alone (kernel time: on loopback, most of a send's cost). */
+  sysTicks: number;
 }
 
 function readStat(pid: number): StatFields | undefined {
@@ -37,7 +39,7 @@ function readStat(pid: number): StatFields | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: fields resume after the last ')'.
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), sysTicks: Number(f[12]) };
 }
 
 /** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
@@ -81,6 +83,8 @@ export function descendants(root: number): number[] {
 export interface ProcUsage {
   /** Mean CPU over the window, percent of one core. */
   cpuPercent: number;
+  /** The kernel's share of cpuPercent (system time). */
+  cpuSysPercent: number;
   /** CPU percent of one core per sampling interval. */
   cpuSamples: Stat | null;
   /** Resident memory, MB, sampled. */
@@ -100,6 +104,8 @@ export interface MeterResult {
 
 interface Track {
   ticks: Map<number, number>;
+  sysTicks: Map<number, number>;
+  sysUsed: number;
   cpuSamples: number[];
   rss: number[];
   used: number;
@@ -118,8 +124,8 @@ export class ProcMeter {
   #timer: NodeJS.Timeout | undefined;
   #t0 = 0;
   #tLast = 0;
-  #main: Track = { ticks: new Map(), cpuSamples: [], rss: [], used: 0 };
-  #kids: Track = { ticks: new Map(), cpuSamples: [], rss: [], used: 0 };
+  #main: Track = { ticks: new Map(), sysTicks: new Map(), sysUsed: 0, cpuSamples: [], rss: [], used: 0 };
+  #kids: Track = { ticks: new Map(), sysTicks: new Map(), sysUsed: 0, cpuSamples: [], rss: [], used: 0 };
   #kidPids = new Set<number>();
 
   constructor(pid: number, intervalMs = 1000) {
@@ -136,17 +142,24 @@ export class ProcMeter {
   /** Per-pid tick deltas since the last sample, summed; new pids start from their current count. */
   #advance(track: Track, pids: number[], record: boolean, dt: number): void {
     let delta = 0;
+    let sysDelta = 0;
     let rss = 0;
     const seen = new Map<number, number>();
+    const seenSys = new Map<number, number>();
     for (const pid of pids) {
       const s = readStat(pid);
       if (!s) continue;
       const prev = track.ticks.get(pid);
       if (prev !== undefined) delta += s.ticks - prev;
+      const prevSys = track.sysTicks.get(pid);
+      if (prevSys !== undefined) sysDelta += s.sysTicks - prevSys;
       seen.set(pid, s.ticks);
+      seenSys.set(pid, s.sysTicks);
       rss += rssBytes(pid) ?? 0;
     }
     track.ticks = seen;
+    track.sysTicks = seenSys;
+    track.sysUsed += sysDelta / clockTicks();
     const used = delta / clockTicks();
     track.used += used;
     // A sliver of an interval (the one stop() closes) would be all quantization noise at 10 ms per tick.
@@ -172,6 +185,7 @@ export class ProcMeter {
     const seconds = (this.#tLast - this.#t0) / 1000;
     const usage = (t: Track): ProcUsage => ({
       cpuPercent: seconds > 0 ? Math.round((10000 * t.used) / seconds) / 100 : 0,
+      cpuSysPercent: seconds > 0 ? Math.round((10000 * t.sysUsed) / seconds) / 100 : 0,
       cpuSamples: summarize(t.cpuSamples, '% of one core'),
       rssMB: summarize(t.rss, 'MB'),
       rssStartMB: t.rss.length > 0 ? Math.round(t.rss[0]! * 10) / 10 : null,

@@ -111,7 +111,7 @@ function latencyCase(rows: RunRow[]): string[] {
 
 function fanoutCase(rows: RunRow[]): string[] {
   const lines = [
-    `  ${pad('codec', 6)}${lpad('viewers', 8)}  ${pad('system', 15)}${lpad('CPU % mean', 11)}${lpad('p95', 7)}${lpad('p99', 7)}${lpad('children %', 11)}${lpad('RSS MB med', 11)}${lpad('max', 7)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('MB/s', 8)}${lpad('viewers %', 10)}`,
+    `  ${pad('codec', 6)}${lpad('viewers', 8)}  ${pad('system', 15)}${lpad('CPU % mean', 11)}${lpad('(sys)', 7)}${lpad('p95', 7)}${lpad('p99', 7)}${lpad('children %', 11)}${lpad('RSS MB med', 11)}${lpad('max', 7)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('MB/s', 8)}${lpad('viewers %', 10)}`,
   ];
   for (const r of rows) {
     const head = `  ${pad(r.codec, 6)}${lpad(String(r.viewers), 8)}  ${pad(r.system, 15)}`;
@@ -121,10 +121,10 @@ function fanoutCase(rows: RunRow[]): string[] {
     }
     const kids = r.system === 'peer' ? r.publisher?.cpuPercent : r.children?.cpuPercent;
     lines.push(
-      `${head}${lpad(num(r.server?.cpuPercent), 11)}${lpad(num(r.server?.cpuSamples?.p95), 7)}${lpad(num(r.server?.cpuSamples?.p99), 7)}${lpad(num(kids), 11)}${lpad(num(r.server?.rssMB?.median), 11)}${lpad(num(r.server?.rssMB?.max), 7)}${lpad(num(r.fps?.min, 2), 9)}${lpad(num(r.fps?.median, 2), 8)}${lpad(num(r.mbPerSecond), 8)}${lpad(num(r.viewersProcess?.cpuPercent), 10)}`,
+      `${head}${lpad(num(r.server?.cpuPercent), 11)}${lpad(num(r.server?.cpuSysPercent), 7)}${lpad(num(r.server?.cpuSamples?.p95), 7)}${lpad(num(r.server?.cpuSamples?.p99), 7)}${lpad(num(kids), 11)}${lpad(num(r.server?.rssMB?.median), 11)}${lpad(num(r.server?.rssMB?.max), 7)}${lpad(num(r.fps?.min, 2), 9)}${lpad(num(r.fps?.median, 2), 8)}${lpad(num(r.mbPerSecond), 8)}${lpad(num(r.viewersProcess?.cpuPercent), 10)}`,
     );
   }
-  lines.push("  (CPU: % of one core, the fan-out process alone, per-second samples; children: revcam's service processes, or ffmpeg publishing to the peer;");
+  lines.push("  (CPU: % of one core, the fan-out process alone, (sys) its kernel share, p95/p99 of per-second samples; children: revcam's service processes, or ffmpeg publishing to the peer;");
   lines.push('   viewers: the viewer process, which shares the cores)');
   return lines;
 }

@@ -4,7 +4,7 @@
  * memory from outside and viewers never share its event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CodecName } from '../src/wire/frame.js';
@@ -77,7 +77,15 @@ export async function startRevcamServer(o: RevcamServerOptions): Promise<RevcamS
     child.once('exit', onExit);
   });
   child.stdout!.resume();
-  return { url, pid: child.pid!, configFile, stop: () => stopProcess(child) };
+  return {
+    url,
+    pid: child.pid!,
+    configFile,
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */

@@ -38,7 +38,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
 
   const cases: CaseResult[] = [];
   const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
-  if (want(1)) cases.push(makeCase(1, firstFrame, ['late viewer: one viewer already watches a hot-standby stream; "shown" is the first frame a display paints (H.264: the first that is not catch-up)']));
+  if (want(1)) cases.push(makeCase(1, firstFrame, ['late viewer: one viewer already watches (JPEG hot standby; H.264 warm, opened by that viewer); "shown" is the first frame a display paints (H.264: the first that is not catch-up)']));
   if (want(2)) cases.push(makeCase(2, sel(['revcam', 'floor', 'floor-prebuilt', 'peer'])));
   if (want(3)) cases.push(makeCase(3, sel(['revcam', 'floor', 'floor-prebuilt', 'peer'])));
   if (want(4)) cases.push(makeCase(4, stalled));
@@ -85,7 +85,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stdout.write(BENCH_USAGE);
     return 0;
   }
-  const command = ['npm run bench --', ...argv].join(' ');
+  const command = argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
   progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s`);
   const { results, rows } = await runBench(parsed, command);
   mkdirSync(dirname(parsed.out), { recursive: true });

@@ -4,7 +4,7 @@
  * the server's CPU and RSS are metered from /proc while every viewer counts
  * frames and capture-to-receive latency.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProbe } from '../src/cli/probe.js';
@@ -60,8 +60,15 @@ export function revcamCamera(codec: CodecName): Record<string, unknown> {
   return { source: `file:${ensureClipMp4()}` };
 }
 
-export function revcamServerOptions(opts: BenchOptions, codec: CodecName, standby: RevcamServerOptions['standby']): RevcamServerOptions {
-  return { standby, codec, camera: revcamCamera(codec), ...(opts.cpuProfDir && { cpuProfDir: opts.cpuProfDir }) };
+/**
+ * Hot standby opens the camera in the service's first codec (JPEG): with an
+ * H.264 camera that starts a JPEG transcoder nobody watches (docs/performance.md,
+ * finding F6), so H.264 runs use warm standby: the camera opens in H.264 for
+ * the reverse-gear hold or the first viewer.
+ */
+export function revcamServerOptions(opts: Pick<BenchOptions, 'cpuProfDir'>, codec: CodecName, standby: RevcamServerOptions['standby']): RevcamServerOptions {
+  const level = codec === 'h264' && standby === 'hot' ? 'warm' : standby;
+  return { standby: level, codec, camera: revcamCamera(codec), ...(opts.cpuProfDir && { cpuProfDir: opts.cpuProfDir }) };
 }
 
 interface Window {
@@ -168,6 +175,7 @@ export async function runFloor(opts: BenchOptions, codec: CodecName, n: number, 
     return row(system, codec, n, await measure(opts, { kind: 'revcam', url, codec }, n, floor.pid));
   } finally {
     await floor.close();
+    rmSync(file, { force: true });
   }
 }
 

@@ -8,12 +8,15 @@
 import type { DecodedFrame } from '../wire/frame.js';
 import type { Overlay } from '../wire/overlay.js';
 import { overlayFromMeta } from './frameMeta.js';
+import type { H264Decoder } from './h264Decoder.js';
 import type { JpegDecoder } from './jpegDecoder.js';
 import type { Renderer } from './renderer.js';
 import type { StatsTracker } from './stats.js';
 
 export interface FramePipelineDeps {
   decoder: JpegDecoder;
+  /** Decodes H.264 frames when the page asked for them (h264Decoder.ts). */
+  h264?: H264Decoder | undefined;
   renderer: Renderer;
   stats: StatsTracker;
   /** Called after each paint (the liveness watchdog's heartbeat). */
@@ -45,17 +48,19 @@ export class FramePipeline {
     stats.received(frame);
     const overlay = overlayFromMeta(frame.meta);
     if (overlay) this.#overlay = overlay;
-    if (frame.codec !== 'jpeg') {
+    const h264 = frame.codec === 'h264' ? this.#d.h264 : undefined;
+    if (frame.codec !== 'jpeg' && !h264) {
       this.#d.onProblem(`cannot decode ${frame.codec} frames`);
       return;
     }
-    const decoding = decoder.decode(frame.payload);
-    stats.stats.decodeSkipped = decoder.skipped;
+    const decoding = h264 ? h264.decode(frame) : decoder.decode(frame.payload);
+    const active = h264 ?? decoder;
+    stats.stats.decodeSkipped = active.skipped;
     const generation = this.#generation;
     const overlayForFrame = this.#overlay;
     decoding.then(
       (decoded) => {
-        stats.stats.decodeSkipped = decoder.skipped;
+        stats.stats.decodeSkipped = active.skipped;
         // null: a newer frame took this one's place while it waited.
         if (!decoded) return;
         const { bitmap, decodeMs } = decoded;

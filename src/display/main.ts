@@ -11,6 +11,7 @@ import { ControlPanel } from './controlPanel.js';
 import { overlayFromAccepted } from './frameMeta.js';
 import { FramePipeline } from './framePipeline.js';
 import { GearFollower } from './gearFollower.js';
+import { h264DecoderFor } from './h264Decoder.js';
 import { Hud } from './hud.js';
 import { JpegDecoder } from './jpegDecoder.js';
 import { Liveness } from './liveness.js';
@@ -39,8 +40,23 @@ function main(): void {
   const canvas = requireElement(document, 'view') as HTMLCanvasElement;
   const renderer = new Renderer(canvas);
   const decoder = new JpegDecoder();
-  const tracker = new StatsTracker(decoder.path);
+  // ?codec=h264: WebCodecs where the browser has it; JPEG otherwise, and the HUD says why.
+  const h264 = h264DecoderFor(params.request, {
+    unsupported(reason) {
+      params.request.codec = 'jpeg';
+      stats.codec = 'jpeg';
+      stats.decoder = `${decoder.path} (fallback: ${reason})`;
+      console.warn(`revcam display: ${reason}; using JPEG`);
+      if (streaming) {
+        client.stop();
+        client.start();
+      }
+    },
+    problem: (reason) => problem(reason),
+  });
+  const tracker = new StatsTracker(h264.decoder?.path ?? decoder.path);
   const stats = tracker.stats;
+  if (h264.fallback) stats.decoder = `${decoder.path} (fallback: ${h264.fallback})`;
   window.revcamStats = stats;
 
   const hud = new Hud(requireElement(document, 'hud'), stats, params.hudVisible);
@@ -73,6 +89,7 @@ function main(): void {
 
   const pipeline = new FramePipeline({
     decoder,
+    h264: h264.decoder,
     renderer,
     stats: tracker,
     onPainted: () => liveness.painted(),

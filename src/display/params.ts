@@ -1,6 +1,6 @@
 /**
  * What the page was asked to show and how, read once from the URL query:
- * ?service=&camera=&token= override the stream request, ?lostMs= the
+ * ?service=&camera=&token=&codec= override the stream request, ?lostMs= the
  * watchdog threshold, ?hud=1 shows the HUD at start, ?follow=0 shows the
  * stream always instead of following the gear, ?panel=0 hides the signal
  * control panel at start.
@@ -28,8 +28,8 @@ export function readParams(search: string): DisplayParams {
     type: 'request',
     service: q.get('service') || 'reversing',
     camera: q.get('camera') || 'rear',
-    // The display decodes JPEG only; H.264 would need WebCodecs.
-    codec: 'jpeg',
+    // ?codec=h264 decodes with WebCodecs (h264Decoder.ts), falling back to JPEG where it cannot.
+    codec: q.get('codec') === 'h264' ? 'h264' : 'jpeg',
   };
   const token = q.get('token');
   if (token) request.token = token;

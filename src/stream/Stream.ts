@@ -95,6 +95,10 @@ export class Stream extends TypedEmitter<StreamEvents> {
   push(wire: Buffer): void {
     const h = decodeHeader(wire);
     this.framesIn++;
+    // After a gap an H.264 frame is of use to nobody until a keyframe: no viewer's decoder has what
+    // it refers to. (It may also be a straggler from before the gap: frames and status events
+    // reach the platform on different channels.) The keyframe then carries the discontinuity flag.
+    if (this.#gap && this.codec === 'h264' && !h.keyframe) return;
     this.width = h.width;
     this.height = h.height;
     // Our sequence numbers, not the service's: they survive service restarts.
@@ -152,7 +156,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.#gopBytes = 0;
   }
 
-  /** Marks a gap (service restart, source lost): the next frame carries the discontinuity flag. */
+  /** Marks a gap (service restart, source lost): the next frame (H.264: the next keyframe) carries the discontinuity flag. */
   markGap(): void {
     this.#gap = true;
     // Frames from before a gap are no start for a new viewer's decoder.

@@ -128,8 +128,9 @@ export class AccessUnitSplitter {
     const nal = this.#nal;
     if (nal >= buf.length) return atEnd ? 'same' : 'more';
     const type = buf[nal]! & 0x1f;
-    if (type === NalType.aud) return 'new';
+    // Before the first slice of a unit everything belongs to it (libx264 puts its SEI before the first AUD).
     if (!this.#auHasVcl) return 'same';
+    if (type === NalType.aud) return 'new';
     if (type === NalType.sei || type === NalType.sps || type === NalType.pps || (type >= 14 && type <= 18)) return 'new';
     if (type === NalType.slice || type === NalType.idr) {
       // first_mb_in_slice is the first field of the slice header: ue(v) 0 is a single 1 bit.

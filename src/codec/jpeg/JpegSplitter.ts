@@ -50,7 +50,10 @@ export class JpegSplitter {
     this.#chunkArrival = arrivalUs;
     this.#buf = this.#buf.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) : Buffer.concat([this.#buf, chunk]);
     this.#parse();
-    if (this.#state !== 'seek' && this.#buf.length > this.#maxBytes) this.#abandon(this.#buf.length);
+    if (this.#state !== 'seek' && this.#buf.length > this.#maxBytes) {
+      this.#abandon(1);
+      this.#parse();
+    }
   }
 
   #parse(): void {
@@ -75,7 +78,10 @@ export class JpegSplitter {
         const b = this.#buf;
         let p = this.#pos;
         if (p + 2 > b.length) return;
-        if (b[p] !== 0xff) return this.#abandon(p);
+        if (b[p] !== 0xff) {
+          this.#abandon(p);
+          continue;
+        }
         const m = b[p + 1]!;
         if (m === 0xff) {
           this.#pos = p + 1; // fill byte
@@ -89,14 +95,20 @@ export class JpegSplitter {
           this.#onImage({ data, width: this.#width, height: this.#height, arrivalUs: this.#arrival });
           continue;
         }
-        if (m === 0xd8) return this.#abandon(p); // a new image before this one ended
+        if (m === 0xd8) {
+          this.#abandon(p); // a new image before this one ended
+          continue;
+        }
         if ((m >= 0xd0 && m <= 0xd7) || m === 0x01) {
           this.#pos = p + 2;
           continue;
         }
         if (p + 4 > b.length) return;
         const len = b.readUInt16BE(p + 2);
-        if (len < 2) return this.#abandon(p);
+        if (len < 2) {
+          this.#abandon(p);
+          continue;
+        }
         if (isSof(m)) {
           if (p + 9 > b.length) return;
           this.#height = b.readUInt16BE(p + 5);

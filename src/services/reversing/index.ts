@@ -8,6 +8,7 @@
 import type { OpenedCamera, ServiceContext, ServiceFactory, ServiceLogic } from '../../service/types.js';
 import type { CodecName } from '../../wire/frame.js';
 import type { SignalSample } from '../../wire/signals.js';
+import { prewarmScenes } from '../../source/synthetic/scene.js';
 import { CameraSessions, type CameraSessionsOptions } from './cameraSessions.js';
 import { GuidelineSignals, guidelineOverlay, inputsKey, type GuidelineInputs } from './guidelineOverlay.js';
 
@@ -39,6 +40,8 @@ export class ReversingService implements ServiceLogic {
     });
     this.#timer = setInterval(() => this.#refresh(), opts.checkEveryMs ?? 100);
     this.#timer.unref?.();
+    // Reverse gear must not wait for the synthetic background to be drawn.
+    prewarmScenes(ctx.cameras, ctx.vehicle);
   }
 
   openCamera(camera: string, codec: CodecName): Promise<OpenedCamera> {

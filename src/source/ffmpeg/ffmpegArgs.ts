@@ -57,7 +57,10 @@ export function inputArgs(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, came
         '-rtsp_transport', camera.rtspTransport,
         // Socket I/O timeout (µs): a camera that stops answering ends the process instead of hanging it.
         '-timeout', String(Math.max(1, camera.stallTimeoutMs) * 1000),
-        '-fflags', 'nobuffer',
+        // The SDP and the first packet say all a copy needs: start at once (about 1 s sooner).
+        // Not -fflags nobuffer: with it ffmpeg held frames back by about a second.
+        '-probesize', '32',
+        '-analyzeduration', '0',
         '-i', spec.url,
       ];
     case 'file':
@@ -93,7 +96,9 @@ export function mjpegQscale(quality: number): number {
 /** Output options producing `codec` on stdout: a copy when the input already is that codec, an encode otherwise. */
 export function outputArgs(codec: CodecName, copy: boolean, camera: CameraConfig): string[] {
   const select = ['-map', '0:v:0', '-an', '-sn', '-dn'];
-  const encode = copy ? ['-c:v', 'copy'] : codec === 'h264' ? x264Args(camera.h264) : ['-c:v', 'mjpeg', '-q:v', String(mjpegQscale(camera.jpegQuality)), '-pix_fmt', 'yuvj420p'];
+  // The MJPEG encoder's frame threads would hold pictures back (one per extra thread): slices only.
+  const mjpeg = ['-c:v', 'mjpeg', '-q:v', String(mjpegQscale(camera.jpegQuality)), '-pix_fmt', 'yuvj420p', '-thread_type', 'slice'];
+  const encode = copy ? ['-c:v', 'copy'] : codec === 'h264' ? x264Args(camera.h264) : mjpeg;
   // passthrough: never duplicate or drop frames to fit a nominal rate; flush each packet at once.
   const timing = copy ? [] : ['-fps_mode', 'passthrough'];
   const format = codec === 'h264' ? ['-f', 'flv', '-flvflags', 'no_duration_filesize'] : ['-f', 'mjpeg'];
@@ -129,6 +134,7 @@ export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConf
 
 export function ffprobeArgs(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, camera: CameraConfig): string[] {
   const target = spec.kind === 'rtsp' ? spec.url : spec.kind === 'file' ? spec.path : spec.device;
-  const transport = spec.kind === 'rtsp' ? ['-rtsp_transport', camera.rtspTransport, '-timeout', String(Math.max(1, camera.stallTimeoutMs) * 1000)] : [];
+  const transport =
+    spec.kind === 'rtsp' ? ['-rtsp_transport', camera.rtspTransport, '-timeout', String(Math.max(1, camera.stallTimeoutMs) * 1000), '-probesize', '32', '-analyzeduration', '0'] : [];
   return ['-v', 'error', ...transport, '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,avg_frame_rate,r_frame_rate', '-of', 'json', target];
 }

@@ -13,6 +13,23 @@ export interface Scene {
   render(timeUs: number, frameNo: number): Buffer;
 }
 
+/**
+ * Scenes are kept per camera config object: building the static background
+ * costs tens of milliseconds, paid once per process (a warm-standby service
+ * pays it at start, see prewarmScene), not at every camera open.
+ */
+const scenes = new WeakMap<CameraConfig, Scene>();
+
 export function createScene(camera: CameraConfig, vehicle: VehicleConfig): Scene {
-  return camera.scene === 'cabin' ? new CabinScene(camera) : new RearScene(camera, vehicle);
+  let scene = scenes.get(camera);
+  if (!scene) {
+    scene = camera.scene === 'cabin' ? new CabinScene(camera) : new RearScene(camera, vehicle);
+    scenes.set(camera, scene);
+  }
+  return scene;
+}
+
+/** Builds the scenes of a service's synthetic cameras ahead of the first open. */
+export function prewarmScenes(cameras: Readonly<Record<string, CameraConfig>>, vehicle: VehicleConfig): void {
+  for (const camera of Object.values(cameras)) if (camera.source === 'synthetic') createScene(camera, vehicle);
 }
