@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { parseStreamRequest } from '../request/StreamRequest.js';
 import type { StreamHub, Subscription } from '../stream/StreamHub.js';
+import { prebuiltBinaryFrame } from './prebuiltFrame.js';
 import { MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ServerMessage, type StreamEvent } from '../wire/messages.js';
 
 export const STREAM_PATH = '/api/stream';
@@ -42,10 +43,10 @@ export class WsTransport {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, socket));
   }
 
-  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+  #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const { hub, auth, metrics, log } = this.#deps;
     const url = new URL(req.url ?? '/', 'http://x');
     const remote = req.socket.remoteAddress;
@@ -70,7 +71,7 @@ export class WsTransport {
         try {
           const request = parseStreamRequest(data.toString());
           const device = auth.authenticate(request.token ?? tokenFrom(req.headers, url), remote);
-          const s = await hub.subscribe(request, wsSink(ws), 'ws', (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
+          const s = await hub.subscribe(request, wsSink(ws, socket), 'ws', (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           metrics.requests.inc({ outcome: 'accepted' });
@@ -117,9 +118,18 @@ export function acceptedMessage(s: Subscription): AcceptedMessage {
   };
 }
 
-function wsSink(ws: WebSocket) {
+/**
+ * Frames go straight to the TCP socket as prebuilt WebSocket frames (one
+ * buffer shared by every viewer); control messages still go through ws.
+ * Both write synchronously (no permessage-deflate), so they never interleave
+ * inside a frame.
+ */
+function wsSink(ws: WebSocket, socket: Duplex) {
   return {
-    write: (message: Buffer, done: (err?: Error) => void) => ws.send(message, { binary: true }, done),
-    bufferedBytes: () => ws.bufferedAmount,
+    write: (message: Buffer, done: (err?: Error) => void) => {
+      if (ws.readyState !== ws.OPEN) return done(new Error('viewer socket is closing'));
+      socket.write(prebuiltBinaryFrame(message), (err) => done(err ?? undefined));
+    },
+    bufferedBytes: () => socket.writableLength,
   };
 }
