@@ -23,6 +23,12 @@ export interface ConsumerSink {
   write(message: Buffer, done: (err?: Error) => void): void;
   /** Bytes the transport still buffers for this viewer. */
   bufferedBytes(): number;
+  /**
+   * False while the viewer is known not to be reading (e.g. a ping unanswered):
+   * frames then wait here, bounded and latest-wins, instead of piling up in
+   * kernel buffers the consumer cannot see. Call Consumer.kick() when it turns true.
+   */
+  writable?(): boolean;
 }
 
 export interface ConsumerOptions {
@@ -167,7 +173,13 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.emit('slow', this.dropped);
   }
 
+  /** The transport can take frames again: send what is pending (the newest frames). */
+  kick(): void {
+    if (!this.#closed) this.#flush();
+  }
+
   #flush(): void {
+    if (this.#sink.writable?.() === false) return;
     while (this.#pending.length > 0 && (this.#inFlight === 0 || this.#sink.bufferedBytes() < this.#maxBuffered) && this.#inFlight < this.#queueFrames) {
       const q = this.#pending.shift() as Queued;
       this.#inFlight++;

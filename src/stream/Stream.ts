@@ -169,15 +169,24 @@ export class Stream extends TypedEmitter<StreamEvents> {
   }
 
   /**
-   * Adds a viewer. If the newest frame is live (at most two frame intervals
-   * old) the viewer gets it at once, with the current metadata attached;
-   * an older frame would show the driver the past, so it waits for the next.
+   * A cached frame counts as live for a new viewer when it is at most one
+   * frame interval old: delivery adds to its age, and the next frame is never
+   * more than one interval away, so waiting for it costs little.
+   */
+  #liveLimitUs(): number {
+    return 1e6 / this.fps;
+  }
+
+  /**
+   * Adds a viewer. If the newest frame is live (see #liveLimitUs) the viewer
+   * gets it at once, with the current metadata attached; an older frame would
+   * show the driver the past, so it waits for the next.
    */
   add(consumer: Consumer): void {
     this.#consumers.set(consumer.id, consumer);
     if (this.codec === 'h264') return this.#addH264(consumer);
     const latest = this.#latest;
-    if (!latest || nowUs() - this.#latestCaptureUs > (2 * 1e6) / this.fps) {
+    if (!latest || nowUs() - this.#latestCaptureUs > this.#liveLimitUs()) {
       this.#fresh.add(consumer);
       return;
     }
@@ -196,7 +205,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#fresh.add(consumer);
       return;
     }
-    const live = nowUs() - this.#latestCaptureUs <= (2 * 1e6) / this.fps;
+    const live = nowUs() - this.#latestCaptureUs <= this.#liveLimitUs();
     const burst = gop.map((wire, i) => {
       const first = i === 0 && this.#metaBytes && decodeHeader(wire).metaLength === 0 ? withMeta(wire, this.#metaBytes) : Buffer.from(wire);
       if (i < gop.length - 1 || !live) first.writeUInt8(first.readUInt8(4) | FrameFlag.catchUp, 4);

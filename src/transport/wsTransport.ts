@@ -20,7 +20,18 @@ import { MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ServerMessage, ty
 export const STREAM_PATH = '/api/stream';
 
 /** Close codes (RFC 6455 private range) so a client can tell why without parsing text. */
-export const CloseCode = { policy: 1008, tooBig: 1009, requestTimeout: 4008 } as const;
+export const CloseCode = { policy: 1008, tooBig: 1009, requestTimeout: 4008, unresponsive: 4009 } as const;
+
+/**
+ * Liveness gate (docs/performance.md, F1): a viewer is pinged every
+ * PING_EVERY_MS; while a ping is unanswered for longer than GATE_AFTER_MS the
+ * viewer is treated as not reading, so its frames wait (bounded, newest wins)
+ * instead of filling kernel buffers with seconds of video it would replay
+ * when it reads again. A viewer silent for DEAD_AFTER_MS is disconnected.
+ */
+const PING_EVERY_MS = 150;
+const GATE_AFTER_MS = 250;
+const DEAD_AFTER_MS = 15_000;
 
 export interface WsTransportDeps {
   hub: StreamHub;
@@ -52,6 +63,7 @@ export class WsTransport {
     const remote = req.socket.remoteAddress;
     let sub: Subscription | undefined;
     let requested = false;
+    const gate = new PingGate(ws);
     const send = (m: ServerMessage) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
     const fail = (err: unknown, close: boolean, closeCode?: number) => {
       const e = RevcamError.from(err);
@@ -71,7 +83,7 @@ export class WsTransport {
         try {
           const request = parseStreamRequest(data.toString());
           const device = auth.authenticate(request.token ?? tokenFrom(req.headers, url), remote);
-          const s = await hub.subscribe(request, wsSink(ws, socket), 'ws', (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
+          const s = await hub.subscribe(request, wsSink(ws, socket, gate), 'ws', (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           metrics.requests.inc({ outcome: 'accepted' });
@@ -79,6 +91,7 @@ export class WsTransport {
           s.stream.on('status', onStatus);
           s.consumer.on('slow', () => send({ type: 'status', event: 'VIEWER_TOO_SLOW', message: 'frames are being dropped for this viewer' }));
           s.consumer.on('error', () => ws.terminate());
+          gate.start(() => s.consumer.kick());
         } catch (err) {
           fail(err, true);
         }
@@ -88,6 +101,7 @@ export class WsTransport {
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       clearTimeout(timer);
+      gate.stop();
       if (sub) {
         sub.stream.off('status', onStatus);
         hub.unsubscribe(sub);
@@ -124,12 +138,51 @@ export function acceptedMessage(s: Subscription): AcceptedMessage {
  * Both write synchronously (no permessage-deflate), so they never interleave
  * inside a frame.
  */
-function wsSink(ws: WebSocket, socket: Duplex) {
+function wsSink(ws: WebSocket, socket: Duplex, gate: PingGate) {
   return {
+    writable: () => gate.open,
     write: (message: Buffer, done: (err?: Error) => void) => {
       if (ws.readyState !== ws.OPEN) return done(new Error('viewer socket is closing'));
       socket.write(prebuiltBinaryFrame(message), (err) => done(err ?? undefined));
     },
     bufferedBytes: () => socket.writableLength,
   };
+}
+
+/** Pings a viewer and says whether it is reading (see PING_EVERY_MS). */
+class PingGate {
+  #ws: WebSocket;
+  #timer: NodeJS.Timeout | undefined;
+  #sentAt = 0;
+  #awaiting = false;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+  }
+
+  get open(): boolean {
+    return !this.#awaiting || performance.now() - this.#sentAt < GATE_AFTER_MS;
+  }
+
+  start(onOpen: () => void): void {
+    this.#ws.on('pong', () => {
+      this.#awaiting = false;
+      onOpen();
+    });
+    this.#timer = setInterval(() => {
+      if (!this.#awaiting) {
+        this.#awaiting = true;
+        this.#sentAt = performance.now();
+        this.#ws.ping();
+      } else if (performance.now() - this.#sentAt > DEAD_AFTER_MS) {
+        this.#ws.close(CloseCode.unresponsive, 'viewer unresponsive');
+        this.#ws.terminate();
+      }
+    }, PING_EVERY_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
 }

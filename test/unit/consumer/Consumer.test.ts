@@ -82,3 +82,20 @@ test('a closed consumer takes no more frames', () => {
   assert.equal(c.push(frame(1)), false);
   assert.equal(sink.written.length, 0);
 });
+
+test('while the transport says the viewer is not reading, frames wait bounded and the newest goes out on kick', () => {
+  const sink = new ManualSink();
+  let reading = true;
+  const gated: ConsumerSink = { write: (m, d) => sink.write(m, d), bufferedBytes: () => 0, writable: () => reading };
+  const c = new Consumer({ id: 'v', sink: gated, queueFrames: 2, maxBufferedBytes: 1 << 20 });
+  c.push(frame(0));
+  sink.complete();
+  reading = false;
+  for (let i = 1; i <= 50; i++) c.push(frame(i));
+  assert.equal(sink.written.length, 1, 'nothing is written while the viewer is not reading');
+  assert.ok(c.queued <= 2);
+  reading = true;
+  c.kick();
+  sink.complete();
+  assert.deepEqual(sink.written.slice(1).map((b) => b[0]), [49, 50], 'the viewer resumes with the newest frames, not a backlog');
+});
