@@ -101,7 +101,7 @@ export class StreamHub {
     return [...this.#streams.values()];
   }
 
-  /** Starts warm and hot services at boot; hot ones also open their cameras, in the first codec each offers. */
+  /** Starts warm and hot services at boot; hot ones also open their cameras (in the reverse codec for the rear view). */
   async warmUp(): Promise<void> {
     for (const instance of this.host.instances()) {
       if (instance.config.standby === 'cold') continue;
@@ -113,8 +113,11 @@ export class StreamHub {
       }
       if (instance.config.standby !== 'hot') continue;
       for (const camera of this.registry.get(instance.id)?.cameras ?? []) {
+        // The codec reverse gear asks for, so no transcoder runs for a variant nobody watches.
+        const { reverse } = this.config;
+        const codec = reverse.service === instance.manifest.name && reverse.camera === camera && instance.manifest.codecs.includes(reverse.codec) ? reverse.codec : (instance.manifest.codecs[0] as CodecName);
         try {
-          await this.#openStream(instance, camera, instance.manifest.codecs[0] as CodecName);
+          await this.#openStream(instance, camera, codec);
         } catch (err) {
           this.log.error({ err, service: instance.id, camera }, 'hot standby could not open camera');
         }
