@@ -12,6 +12,7 @@ import type { ServiceHost } from '../host/ServiceHost.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { StreamHub } from '../stream/StreamHub.js';
+import { H264_PATH, serveH264 } from '../transport/h264HttpTransport.js';
 import { MJPEG_PATH, serveMjpeg } from '../transport/mjpegTransport.js';
 import type { OverlayTaps } from '../transport/overlayTap.js';
 import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transport/signalsHttp.js';
@@ -118,10 +119,13 @@ export class Gateway {
         return void res.end(text);
       }
       case MJPEG_PATH:
-        return serveMjpeg(req, res, url, this.#deps).catch((err: unknown) => {
+      case H264_PATH: {
+        const serve = url.pathname === MJPEG_PATH ? serveMjpeg : serveH264;
+        return serve(req, res, url, this.#deps).catch((err: unknown) => {
           metrics.requests.inc({ outcome: RevcamError.from(err).code });
           throw err;
         });
+      }
       case STREAM_PATH:
         return sendJson(res, 426, { error: { code: 'BAD_REQUEST', message: 'this endpoint speaks WebSocket only' } });
     }

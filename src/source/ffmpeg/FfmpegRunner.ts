@@ -25,6 +25,8 @@ export interface FfmpegRunnerOptions {
    * transcoder is stalled only when input went in and nothing came out.
    */
   stallWatch?: 'always' | 'whenFed';
+  /** `whenFed`: how many fed frames have not come out yet (the watch stays armed while some are inside). */
+  pendingInput?: () => number;
   /** Give the process a stdin pipe (transcoders). */
   stdin?: boolean;
   backoff?: { initialMs: number; maxMs: number };
@@ -58,7 +60,7 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
 
   constructor(opts: FfmpegRunnerOptions) {
     super();
-    this.#o = { stallWatch: 'always', stdin: false, command: 'ffmpeg', backoff: { initialMs: 250, maxMs: 5000 }, ...opts };
+    this.#o = { stallWatch: 'always', pendingInput: () => 0, stdin: false, command: 'ffmpeg', backoff: { initialMs: 250, maxMs: 5000 }, ...opts };
   }
 
   get pid(): number | undefined {
@@ -136,11 +138,14 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
     child.once('close', (code, signal) => this.#onExit(child, code, signal));
     if (this.#o.stallWatch === 'always') this.#armStall();
     return new Promise((resolve, reject) => {
+      let started = false;
       child.once('spawn', () => {
+        started = true;
         this.emit('spawned', child.pid ?? 0);
         resolve();
       });
-      child.once('error', (err) => {
+      child.on('error', (err) => {
+        if (started) return; // e.g. a failed kill: 'close' reports what matters
         // ENOENT and the like: no process will ever run.
         this.#running = false;
         clearTimeout(this.#stallTimer);
@@ -164,16 +169,17 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
     if (child !== this.#child || !this.#running) return;
     this.framesOut++;
     this.#failures = 0;
-    if (this.#o.stallWatch === 'always') this.#armStall();
-    else {
-      clearTimeout(this.#stallTimer);
-      this.#stallTimer = undefined;
-    }
     if (this.#lost) {
       this.#lost = false;
       this.emit('restored');
     }
     this.emit('frame', f);
+    // A live source must go on delivering; an encoder only while frames it was fed are inside it.
+    if (this.#o.stallWatch === 'always' || this.#o.pendingInput() > 0) this.#armStall();
+    else {
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+    }
   }
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { CameraConfig } from '../../config/types.js';
 import { FlvH264Writer } from '../../codec/flv/FlvH264Writer.js';
-import type { CodecName } from '../../wire/frame.js';
+import { nowUs, type CodecName } from '../../wire/frame.js';
 import type { SourceFrame, SourceListener } from '../Source.js';
 import type { Transcoder } from '../createSource.js';
 import { transcodeArgs } from './ffmpegArgs.js';
@@ -26,7 +26,7 @@ export interface FfmpegTranscoderOptions {
   name: string;
 }
 
-/** Input frames inside ffmpeg (written, not yet out) above which new input is dropped. */
+/** Input frames inside ffmpeg (written, not yet out) at which new input is dropped. */
 const MAX_IN_FLIGHT = 5;
 const BOUNDARY = 'revcamframe';
 
@@ -42,6 +42,8 @@ export class FfmpegTranscoder implements Transcoder {
   #needKeyframe = true;
   /** Capture times of the frames inside ffmpeg, oldest first. */
   #captures: number[] = [];
+  /** No live picture has come out of this process yet. */
+  #warming = true;
   fed = 0;
   droppedIn = 0;
 
@@ -57,6 +59,7 @@ export class FfmpegTranscoder implements Transcoder {
       output: opts.to,
       stdin: true,
       stallWatch: 'whenFed',
+      pendingInput: () => this.#captures.length,
       stallTimeoutMs: opts.camera.stallTimeoutMs,
       backoff: { initialMs: 50, maxMs: 2000 },
     });
@@ -64,9 +67,23 @@ export class FfmpegTranscoder implements Transcoder {
       this.#writer = new FlvH264Writer();
       this.#needKeyframe = true;
       this.#captures = [];
+      this.#warming = true;
     });
     this.#runner.on('frame', (f) => {
       const captureUs = this.#captures.shift() ?? f.arrivalUs;
+      // A viewer's first picture must be live, but ffmpeg takes a few hundred ms to start, and
+      // what was fed meanwhile comes out old. JPEG in: only one picture is fed until ffmpeg
+      // answers, and it is thrown away; the next is fed fresh (and made a keyframe, see
+      // transcodeArgs). H.264 in cannot skip pictures (they refer to each other): old JPEG
+      // pictures out are dropped instead.
+      if (this.#warming) {
+        if (this.from === 'jpeg') {
+          this.#warming = false;
+          return;
+        }
+        if (nowUs() - captureUs > (2 * 1e6) / this.fps) return;
+        this.#warming = false;
+      }
       if (f.width && f.height) {
         this.#width = f.width;
         this.#height = f.height;
@@ -103,7 +120,8 @@ export class FfmpegTranscoder implements Transcoder {
 
   feed(frame: SourceFrame): void {
     if (!this.#runner.running || frame.codec !== this.from) return;
-    if (this.#captures.length >= MAX_IN_FLIGHT) {
+    const limit = this.#warming && this.from === 'jpeg' ? 1 : MAX_IN_FLIGHT;
+    if (this.#captures.length >= limit) {
       this.droppedIn++;
       if (this.from === 'h264') this.#needKeyframe = true;
       return;

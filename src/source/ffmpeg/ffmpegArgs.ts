@@ -123,11 +123,14 @@ export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConf
     // Start decoding at the first frame. (-fflags nobuffer would hold about 30 frames back here.)
     '-probesize', '32',
     '-analyzeduration', '0',
-    // One decoder thread and low_delay: frame threading and a guessed reorder depth would hold pictures back.
-    '-threads', '1',
+    // Slice threads only, and low_delay: frame threads and a guessed reorder depth would hold pictures back.
+    '-thread_type', 'slice',
     '-flags', 'low_delay',
     ...demux,
     '-i', 'pipe:0',
+    // JPEG in: the first picture only warms the encoder up and is thrown away (it is old by the
+    // time ffmpeg has started); the second, fed when the first came out, opens the stream as a keyframe.
+    ...(from === 'jpeg' && to === 'h264' ? ['-force_key_frames', 'expr:eq(n,1)'] : []),
     ...outputArgs(to, false, camera),
   ];
 }
