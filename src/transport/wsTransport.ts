@@ -27,11 +27,14 @@ export const CloseCode = { policy: 1008, tooBig: 1009, requestTimeout: 4008, unr
  * PING_EVERY_MS; while a ping is unanswered for longer than GATE_AFTER_MS the
  * viewer is treated as not reading, so its frames wait (bounded, newest wins)
  * instead of filling kernel buffers with seconds of video it would replay
- * when it reads again. A viewer silent for DEAD_AFTER_MS is disconnected.
+ * when it reads again. A viewer silent for DEAD_AFTER_MS is disconnected:
+ * what still sits in its socket is the past, and a display that reconnects
+ * starts from a live frame. The interval trades a ping per viewer against how
+ * much video a short stall can leave behind (≤ GATE_AFTER_MS + PING_EVERY_MS).
  */
-const PING_EVERY_MS = 150;
-const GATE_AFTER_MS = 250;
-const DEAD_AFTER_MS = 15_000;
+const PING_EVERY_MS = 300;
+const GATE_AFTER_MS = 400;
+const DEAD_AFTER_MS = 2_000;
 
 export interface WsTransportDeps {
   hub: StreamHub;

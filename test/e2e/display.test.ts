@@ -4,17 +4,15 @@
  * service hangs, and goes live again when it resumes.
  */
 import { test, before, after } from 'node:test';
+import { CHROMIUM, haveChromium, launchChromium, type Browser } from '../helpers/browser.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { startRevcam } from '../../src/app/startRevcam.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SKIP_REASON = `${CHROMIUM} not found: the display e2e test needs Debian's chromium (apt-get install chromium)`;
 if (!haveChromium) console.warn(`\n*** SKIPPING display e2e: ${SKIP_REASON} ***\n`);
 
@@ -46,7 +44,7 @@ declare const document: {
 declare const window: { revcamStats: PageStats };
 let app: App | undefined;
 let context: BrowserContext | undefined;
-let profileDir: string | undefined;
+let browser: Browser | undefined;
 
 type Cells = Array<[number, number, number]>;
 
@@ -114,18 +112,13 @@ before(async () => {
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   app = await startRevcam(loadConfig({ raw: { server: { port: 0 }, log: { level: 'warn' } } }));
-  profileDir = mkdtempSync(join(tmpdir(), 'revcam-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await app?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 test(

@@ -5,12 +5,12 @@
  * the signals POSTed to /api/signals, where the geometry says they should.
  */
 import { test, before, after } from 'node:test';
+import { CHROMIUM, haveChromium, launchChromium, type Browser } from '../helpers/browser.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import type { RevcamApp } from '../../src/app/startRevcam.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { sensorArcs } from '../../src/geometry/sensorZones.js';
@@ -18,8 +18,6 @@ import { trajectoryOverlay } from '../../src/geometry/trajectory.js';
 import type { Point } from '../../src/wire/overlay.js';
 import { startTestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SKIP_REASON = `${CHROMIUM} not found: the guidelines e2e test needs Debian's chromium (apt-get install chromium)`;
 if (!haveChromium) console.warn(`\n*** SKIPPING guidelines e2e: ${SKIP_REASON} ***\n`);
 
@@ -57,7 +55,7 @@ declare const window: { revcamStats: { guidelines: Guidelines | null; view: stri
 
 let app: RevcamApp | undefined;
 let context: BrowserContext | undefined;
-let profileDir: string | undefined;
+let browser: Browser | undefined;
 
 type Rgb = [number, number, number];
 // Tight enough that the scene's orange cone (255,110,0) and the box's ochre
@@ -165,18 +163,13 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // A short hold so leaving reverse ends the view quickly.
   app = await startTestServer({ reverse: { holdMs: 300 }, signals: { simulator: { initialGear: 'P' } } });
-  profileDir = mkdtempSync(join(tmpdir(), 'revcam-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await app?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 test(

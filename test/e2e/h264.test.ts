@@ -4,18 +4,17 @@
  * falls back to JPEG and says so in the HUD.
  */
 import { after, before, test } from 'node:test';
+import { CHROMIUM, haveChromium, launchChromium, type Browser } from '../helpers/browser.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import type { RevcamApp } from '../../src/app/startRevcam.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { startTestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not found (apt-get install chromium)` : !hasCommand('ffmpeg') ? 'ffmpeg not found (apt-get install ffmpeg)' : undefined;
+const missing = !haveChromium ? `${CHROMIUM} not found (apt-get install chromium)` : !hasCommand('ffmpeg') ? 'ffmpeg not found (apt-get install ffmpeg)' : undefined;
 const SKIP = missing ? `the H.264 display test needs ${missing}` : false;
 if (SKIP) {
   if (process.env.CI === 'true') throw new Error(`CI=true and ${SKIP}`);
@@ -44,24 +43,19 @@ declare const window: { revcamStats: PageStats; VideoDecoder?: unknown };
 
 let app: RevcamApp | undefined;
 let context: BrowserContext | undefined;
-let profileDir: string | undefined;
+let browser: Browser | undefined;
 
 before(async () => {
   if (SKIP) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   app = await startTestServer({ cameras: { rear: { width: 1280, height: 720, fps: 30 } } });
-  profileDir = mkdtempSync(join(tmpdir(), 'revcam-chromium-h264-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await app?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 /** Luma of a 8x6 grid of cells over the canvas, read while the page is live. */

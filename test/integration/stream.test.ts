@@ -136,3 +136,22 @@ test('a second, cold service starts on demand and serves its own camera', async 
   assert.equal(v.frames[0]!.width, 640);
   assert.equal(app.host.get('cabin-view')?.state, 'running');
 });
+
+test('a viewer that stops answering pings is disconnected, so it reconnects to live frames', async () => {
+  const v = viewer();
+  await v.request();
+  await v.waitForFrames(2);
+  const socket = (v.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  const stream = app.hub.streams().find((s) => s.camera === 'rear' && s.codec === 'jpeg')!;
+  const before = stream.viewers;
+  socket.pause(); // the viewer stops reading, so it cannot answer pings either
+  const deadline = Date.now() + 20_000;
+  while (stream.viewers >= before) {
+    assert.ok(Date.now() < deadline, 'the server dropped the silent viewer');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  socket.resume();
+  await v.waitFor(() => v.closeCode !== undefined, 'close', 10_000);
+  // 4009 when the close frame still fits in its socket; 1006 when the backlog left no room for it.
+  assert.ok(v.closeCode === 4009 || v.closeCode === 1006, `closed with ${v.closeCode}`);
+});
