@@ -12,6 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url)); // dist/src/gateway
 const compiledRoot = resolve(here, '..'); // dist/src
 const displaySourceDir = resolve(here, '../../../src/display');
 const BROWSER_FOLDERS = ['display', 'wire'];
+const STATIC_ASSETS = new Set(['.css', '.svg', '.png', '.ico']);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -31,7 +32,11 @@ function inside(root: string, rel: string): string | undefined {
 /** Returns the file for a URL path, or undefined when the path is not a static asset. */
 export function staticPath(pathname: string): string | undefined {
   if (pathname === '/' || pathname === '/index.html') return join(displaySourceDir, 'index.html');
-  if (pathname.startsWith('/static/')) return inside(displaySourceDir, decodeURIComponent(pathname.slice('/static/'.length)));
+  if (pathname.startsWith('/static/')) {
+    const rel = decodeURIComponent(pathname.slice('/static/'.length));
+    // Assets only: the display's TypeScript sources sit in the same folder.
+    return STATIC_ASSETS.has(extname(rel)) ? inside(displaySourceDir, rel) : undefined;
+  }
   if (pathname.startsWith('/app/')) {
     const rel = decodeURIComponent(pathname.slice('/app/'.length));
     if (!BROWSER_FOLDERS.some((f) => rel.startsWith(`${f}/`)) || !/\.(js|map)$/.test(rel)) return undefined;

@@ -51,6 +51,8 @@ test('unknown paths and wrong methods get coded JSON errors', async () => {
   assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'BAD_REQUEST');
   const traversal = await fetch(`${app.url}/app/display/../../config/loadConfig.js`);
   assert.notEqual(traversal.status, 200, 'server code is never served');
+  assert.equal((await fetch(`${app.url}/static/main.ts`)).status, 404, 'nor the display sources');
+  assert.equal((await fetch(`${app.url}/static/style.css`)).status, 200);
 });
 
 test('the display app and its shared wire module are served', async () => {
