@@ -1,23 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Consumer, type ConsumerSink } from '../../../src/consumer/Consumer.js';
-
-/** A sink whose writes complete only when the test says so: a viewer that reads at will. */
-class ManualSink implements ConsumerSink {
-  written: Buffer[] = [];
-  #done: ((err?: Error) => void)[] = [];
-  buffered = 0;
-  write(message: Buffer, done: (err?: Error) => void): void {
-    this.written.push(message);
-    this.#done.push(done);
-  }
-  bufferedBytes(): number {
-    return this.buffered;
-  }
-  complete(n = Infinity): void {
-    while (n-- > 0 && this.#done.length) this.#done.shift()?.();
-  }
-}
+import { ManualSink } from '../stream/h264Frames.js';
 
 const frame = (n: number) => Buffer.from([n]);
 
