@@ -43,12 +43,18 @@ export function recordPrefix(camera: string, wireLength: number): Buffer {
 }
 
 /**
- * Streaming parser for frame records. Chunks arrive at arbitrary boundaries;
- * a record that arrives whole in one chunk is handed out as a view without copying.
+ * Streaming parser for frame records. Chunks arrive at arbitrary boundaries
+ * (64 kB pipe reads). A record that arrives whole in one chunk is handed out
+ * as a view without copying; a record spread over chunks is copied once into
+ * a buffer of its own length, allocated when its length is known.
  */
 export class FrameRecordParser {
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /** The 4-byte length prefix, when it straddles chunks. */
+  #lenBytes = Buffer.alloc(4);
+  #lenFilled = 0;
+  /** The record being filled across chunks. */
+  #partial: Buffer | undefined;
+  #filled = 0;
 
   constructor(
     private readonly onRecord: (camera: string, wireFrame: Buffer) => void,
@@ -56,27 +62,47 @@ export class FrameRecordParser {
   ) {}
 
   push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.#pendingBytes > 0) {
-      this.#pending.push(chunk);
-      buf = Buffer.concat(this.#pending, this.#pendingBytes + chunk.length);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-    }
     let off = 0;
-    while (buf.length - off >= 4) {
-      const len = buf.readUInt32LE(off);
+    while (off < chunk.length) {
+      if (this.#partial) {
+        const n = Math.min(this.#partial.length - this.#filled, chunk.length - off);
+        chunk.copy(this.#partial, this.#filled, off, off + n);
+        this.#filled += n;
+        off += n;
+        if (this.#filled === this.#partial.length) {
+          const record = this.#partial;
+          this.#partial = undefined;
+          this.#emit(record);
+        }
+        continue;
+      }
+      let len: number;
+      if (this.#lenFilled === 0 && chunk.length - off >= 4) {
+        len = chunk.readUInt32LE(off);
+        off += 4;
+      } else {
+        const n = Math.min(4 - this.#lenFilled, chunk.length - off);
+        chunk.copy(this.#lenBytes, this.#lenFilled, off, off + n);
+        this.#lenFilled += n;
+        off += n;
+        if (this.#lenFilled < 4) return;
+        this.#lenFilled = 0;
+        len = this.#lenBytes.readUInt32LE(0);
+      }
       if (len > this.maxRecordBytes || len < 2) throw new Error(`frame record of ${len} bytes is out of bounds`);
-      if (buf.length - off - 4 < len) break;
-      const camLen = buf.readUInt8(off + 4);
-      const camera = buf.toString('utf8', off + 5, off + 5 + camLen);
-      this.onRecord(camera, buf.subarray(off + 5 + camLen, off + 4 + len));
-      off += 4 + len;
+      if (chunk.length - off >= len) {
+        this.#emit(chunk.subarray(off, off + len));
+        off += len;
+      } else {
+        this.#partial = Buffer.allocUnsafe(len);
+        this.#filled = 0;
+      }
     }
-    if (off < buf.length) {
-      const rest = buf.subarray(off);
-      this.#pending.push(rest);
-      this.#pendingBytes = rest.length;
-    }
+  }
+
+  /** A record is `u8 cameraIdLength | cameraId | wire frame`. */
+  #emit(record: Buffer): void {
+    const camLen = record.readUInt8(0);
+    this.onRecord(record.toString('utf8', 1, 1 + camLen), record.subarray(1 + camLen));
   }
 }

@@ -26,3 +26,16 @@ test('a corrupt length is rejected instead of buffering without bound', () => {
   bad.writeUInt32LE(1 << 30, 0);
   assert.throws(() => p.push(bad), /out of bounds/);
 });
+
+test('records fed a byte at a time, and many records in one chunk, come out whole and in order', () => {
+  const bodies = [Buffer.from('a'), Buffer.alloc(70_000, 3), Buffer.from('last frame')];
+  const all = Buffer.concat(bodies.map((b, i) => record(`cam${i}`, b)));
+  const got: [string, string][] = [];
+  const p = new FrameRecordParser((cam, wire) => got.push([cam, wire.toString('hex')]));
+  for (let i = 0; i < all.length; i++) p.push(all.subarray(i, i + 1));
+  const whole: [string, string][] = [];
+  new FrameRecordParser((cam, wire) => whole.push([cam, wire.toString('hex')])).push(all);
+  const want = bodies.map((b, i): [string, string] => [`cam${i}`, b.toString('hex')]);
+  assert.deepEqual(got, want);
+  assert.deepEqual(whole, want);
+});
