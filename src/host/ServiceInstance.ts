@@ -266,7 +266,8 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     try {
       await this.#request({ op: 'close', camera, codec });
     } catch (err) {
-      this.#opts.log.warn({ err, service: this.id }, 'close failed');
+      // A service that is being stopped or restarted closes everything anyway.
+      if (this.#state === 'running') this.#opts.log.warn({ err, service: this.id }, 'close failed');
     }
     this.#armIdleStop();
   }
