@@ -5,15 +5,15 @@
  * viewer asked for. Capture time is when a frame's first byte reaches
  * revcam: the earliest instant revcam can vouch for.
  */
-import { EventEmitter } from 'node:events';
 import { access, constants } from 'node:fs/promises';
 import type { CameraConfig } from '../../config/types.js';
 import type { CodecName } from '../../wire/frame.js';
-import type { Source, SourceFrame, SourceListener } from '../Source.js';
+import type { Source, SourceFrame } from '../Source.js';
 import { captureArgs, passthroughCodec, v4l2InputCodec, type InputInfo } from './ffmpegArgs.js';
 import { FfmpegRunner } from './FfmpegRunner.js';
 import { probeInput } from './probe.js';
 import { describeSource, type SourceSpec } from './sourceSpec.js';
+import { SourceEmitter } from '../SourceEmitter.js';
 
 export type RealSourceSpec = Exclude<SourceSpec, { kind: 'synthetic' }>;
 
@@ -27,19 +27,19 @@ export interface FfmpegSourceOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
-export class FfmpegSource implements Source {
+export class FfmpegSource extends SourceEmitter implements Source {
   #width: number;
   #height: number;
   #fps: number;
   #codec: CodecName;
   readonly #opts: FfmpegSourceOptions;
-  readonly #emitter = new EventEmitter();
   #runner: FfmpegRunner | undefined;
   #stopped = false;
   /** What the input carries, once known. */
   input: InputInfo | undefined;
 
   constructor(opts: FfmpegSourceOptions) {
+    super();
     this.#opts = opts;
     const { camera } = opts;
     this.#width = camera.width;
@@ -109,10 +109,10 @@ export class FfmpegSource implements Source {
         this.#height = f.height;
       }
       const frame: SourceFrame = { codec, keyframe: f.keyframe, captureUs: f.arrivalUs, width: this.#width, height: this.#height, data: f.data };
-      this.#emitter.emit('frame', frame);
+      this.emitSource('frame', frame);
     });
-    runner.on('lost', (reason) => this.#emitter.emit('lost', reason));
-    runner.on('restored', () => this.#emitter.emit('restored'));
+    runner.on('lost', (reason) => this.emitSource('lost', reason));
+    runner.on('restored', () => this.emitSource('restored'));
     this.#runner = runner;
     await runner.start();
   }
@@ -122,13 +122,4 @@ export class FfmpegSource implements Source {
     await this.#runner?.stop();
   }
 
-  on<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
-    this.#emitter.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
-    this.#emitter.off(event, listener);
-    return this;
-  }
 }

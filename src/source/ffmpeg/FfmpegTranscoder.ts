@@ -9,14 +9,14 @@
  * encoder falls behind, input frames are dropped rather than queued, so the
  * variant's delay stays bounded; H.264 input is then resumed at a keyframe.
  */
-import { EventEmitter } from 'node:events';
 import type { CameraConfig } from '../../config/types.js';
 import { FlvH264Writer } from '../../codec/flv/FlvH264Writer.js';
 import { nowUs, type CodecName } from '../../wire/frame.js';
-import type { SourceFrame, SourceListener } from '../Source.js';
+import type { SourceFrame } from '../Source.js';
 import type { Transcoder } from '../createSource.js';
 import { transcodeArgs } from './ffmpegArgs.js';
 import { FfmpegRunner } from './FfmpegRunner.js';
+import { SourceEmitter } from '../SourceEmitter.js';
 
 export interface FfmpegTranscoderOptions {
   from: CodecName;
@@ -30,14 +30,13 @@ export interface FfmpegTranscoderOptions {
 const MAX_IN_FLIGHT = 5;
 const BOUNDARY = 'revcamframe';
 
-export class FfmpegTranscoder implements Transcoder {
+export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
   readonly codec: CodecName;
   readonly from: CodecName;
   #width: number;
   #height: number;
   readonly fps: number;
   readonly #runner: FfmpegRunner;
-  readonly #emitter = new EventEmitter();
   #writer = new FlvH264Writer();
   #needKeyframe = true;
   /** Capture times of the frames inside ffmpeg, oldest first. */
@@ -48,6 +47,7 @@ export class FfmpegTranscoder implements Transcoder {
   droppedIn = 0;
 
   constructor(opts: FfmpegTranscoderOptions) {
+    super();
     this.from = opts.from;
     this.codec = opts.to;
     this.#width = opts.camera.width;
@@ -89,10 +89,10 @@ export class FfmpegTranscoder implements Transcoder {
         this.#height = f.height;
       }
       const frame: SourceFrame = { codec: this.codec, keyframe: f.keyframe, captureUs, width: this.#width, height: this.#height, data: f.data };
-      this.#emitter.emit('frame', frame);
+      this.emitSource('frame', frame);
     });
-    this.#runner.on('lost', (reason) => this.#emitter.emit('lost', reason));
-    this.#runner.on('restored', () => this.#emitter.emit('restored'));
+    this.#runner.on('lost', (reason) => this.emitSource('lost', reason));
+    this.#runner.on('restored', () => this.emitSource('restored'));
   }
 
   get width(): number {
@@ -143,13 +143,4 @@ export class FfmpegTranscoder implements Transcoder {
     }
   }
 
-  on<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
-    this.#emitter.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
-    this.#emitter.off(event, listener);
-    return this;
-  }
 }

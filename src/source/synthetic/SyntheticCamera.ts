@@ -8,19 +8,19 @@
  * not a growing latency. captureUs is taken when the frame's content is
  * rendered, which is this camera's capture instant.
  */
-import { EventEmitter } from 'node:events';
 import sharp from 'sharp';
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { nowUs, type CodecName } from '../../wire/frame.js';
 import type { Source, SourceFrame, SourceListener } from '../Source.js';
 import { createScene, type Scene } from './scene.js';
+import { SourceEmitter } from '../SourceEmitter.js';
 
 export interface SyntheticCameraOptions {
   camera: CameraConfig;
   vehicle: VehicleConfig;
 }
 
-export class SyntheticCamera implements Source {
+export class SyntheticCamera extends SourceEmitter implements Source {
   readonly width: number;
   readonly height: number;
   readonly fps: number;
@@ -28,7 +28,6 @@ export class SyntheticCamera implements Source {
   /** The scene, exposed so callers and tests can render a raw frame without encoding. */
   readonly scene: Scene;
 
-  private readonly emitter = new EventEmitter();
   private readonly intervalMs: number;
   private readonly quality: number;
   private running = false;
@@ -40,6 +39,7 @@ export class SyntheticCamera implements Source {
   private failing = false;
 
   constructor(options: SyntheticCameraOptions) {
+    super();
     const { camera } = options;
     if (!(camera.fps > 0)) throw new Error(`synthetic camera: fps must be positive, got ${camera.fps}`);
     this.width = camera.width;
@@ -69,15 +69,6 @@ export class SyntheticCamera implements Source {
     await this.inFlight;
   }
 
-  on<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
-    this.emitter.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof SourceListener>(event: E, listener: SourceListener[E]): this {
-    this.emitter.off(event, listener);
-    return this;
-  }
 
   /** Renders the frame for `timeUs` and encodes it; what each slot does, exposed for the bench. */
   async encode(timeUs: number, frameNo: number): Promise<Buffer> {
@@ -129,9 +120,9 @@ export class SyntheticCamera implements Source {
   }
 
   /** A throwing listener is a bug in the listener: surface it as an uncaught error, not as an encode failure. */
-  private emitListenerSafe(event: keyof SourceListener, ...args: unknown[]): void {
+  private emitListenerSafe<E extends keyof SourceListener>(event: E, ...args: Parameters<SourceListener[E]>): void {
     try {
-      this.emitter.emit(event, ...args);
+      this.emitSource(event, ...args);
     } catch (err) {
       setImmediate(() => {
         throw err;

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import type { Source, SourceFrame, SourceListener } from '../../../src/source/Source.js';
 import { CameraSessions } from '../../../src/services/reversing/cameraSessions.js';
 import { manifest } from '../../../src/services/reversing/manifest.js';
 import type { Overlay } from '../../../src/wire/overlay.js';
 import { smallCamera } from '../source/fixtures.js';
 import { fakeContext } from './fakeContext.js';
+import { SourceEmitter } from '../../../src/source/SourceEmitter.js';
 
 /** A source that emits only when told to. */
-class FakeSource implements Source {
+class FakeSource extends SourceEmitter implements Source {
   readonly width = 640;
   readonly height = 360;
   readonly fps = 30;
@@ -17,7 +17,6 @@ class FakeSource implements Source {
   starts = 0;
   stops = 0;
   failStart = false;
-  private readonly emitter = new EventEmitter();
   async start(): Promise<void> {
     if (this.failStart) throw new Error('device busy');
     this.starts++;
@@ -25,23 +24,15 @@ class FakeSource implements Source {
   async stop(): Promise<void> {
     this.stops++;
   }
-  on<E extends keyof SourceListener>(e: E, l: SourceListener[E]): this {
-    this.emitter.on(e, l);
-    return this;
-  }
-  off<E extends keyof SourceListener>(e: E, l: SourceListener[E]): this {
-    this.emitter.off(e, l);
-    return this;
-  }
   listeners(): number {
-    return this.emitter.listenerCount('frame');
+    return this.listenerCountOf('frame');
   }
   frame(n: number): void {
     const f: SourceFrame = { codec: 'jpeg', keyframe: true, captureUs: n, width: 640, height: 360, data: new Uint8Array([n]) };
-    this.emitter.emit('frame', f);
+    this.emitSource('frame', f);
   }
-  emit(event: 'lost' | 'restored', ...args: unknown[]): void {
-    this.emitter.emit(event, ...args);
+  emit<E extends 'lost' | 'restored'>(event: E, ...args: Parameters<SourceListener[E]>): void {
+    this.emitSource(event, ...args);
   }
 }
 

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { CameraSessions } from '../../../src/services/reversing/cameraSessions.js';
 import { manifest } from '../../../src/services/reversing/manifest.js';
 import type { Transcoder } from '../../../src/source/createSource.js';
@@ -9,32 +8,26 @@ import type { CodecName } from '../../../src/wire/frame.js';
 import type { Overlay } from '../../../src/wire/overlay.js';
 import { smallCamera } from '../source/fixtures.js';
 import { fakeContext } from './fakeContext.js';
+import { SourceEmitter } from '../../../src/source/SourceEmitter.js';
 
-class FakeSource implements Source {
+class FakeSource extends SourceEmitter implements Source {
   readonly width = 640;
   readonly height = 360;
   readonly fps = 30;
   stops = 0;
-  protected readonly emitter = new EventEmitter();
-  constructor(readonly codec: CodecName) {}
+  constructor(readonly codec: CodecName) {
+    super();
+  }
   async start(): Promise<void> {}
   async stop(): Promise<void> {
     this.stops++;
   }
-  on<E extends keyof SourceListener>(e: E, l: SourceListener[E]): this {
-    this.emitter.on(e, l);
-    return this;
-  }
-  off<E extends keyof SourceListener>(e: E, l: SourceListener[E]): this {
-    this.emitter.off(e, l);
-    return this;
-  }
   frame(n: number, keyframe = true): void {
     const f: SourceFrame = { codec: this.codec, keyframe, captureUs: n, width: 640, height: 360, data: new Uint8Array([n]) };
-    this.emitter.emit('frame', f);
+    this.emitSource('frame', f);
   }
-  emit(event: 'lost' | 'restored', ...args: unknown[]): void {
-    this.emitter.emit(event, ...args);
+  emit<E extends 'lost' | 'restored'>(event: E, ...args: Parameters<SourceListener[E]>): void {
+    this.emitSource(event, ...args);
   }
 }
 
