@@ -1,4 +1,4 @@
-import type { CalibrationConfig, CameraConfig, CanSignalMapping, RevcamConfig, ServiceConfig } from './types.js';
+import type { CalibrationConfig, CameraConfig, CanSignalMapping, RevcamConfig, RoleRights, ServiceConfig } from './types.js';
 import { VSS } from '../wire/signals.js';
 
 /**
@@ -50,10 +50,48 @@ export const DEFAULT_CAN_MAP: CanSignalMapping[] = [
   { signal: 'PDC_Rear.OuterRightDistance', path: VSS.rearSensor.outerRight, scale: 0.01 },
 ];
 
+/** A role named in a config starts from no rights at all: everything it may do is said. */
+export const DEFAULT_ROLE: RoleRights = {
+  stream: { services: [], cameras: [], vehicles: [] },
+  readSignals: false,
+  writeSignals: false,
+  calibrate: false,
+  admin: false,
+  priority: 0,
+  policy: null,
+};
+
+const ANY = { services: ['*'], cameras: ['*'], vehicles: ['*'] };
+
+/**
+ * The built-in roles (docs/security.md). Displays in the car stream and read
+ * signals; only a `controller` (or the loopback demo, `local`) writes them;
+ * phones and remote viewers stream only while the car is parked and the owner
+ * consents; `admin` sees metrics, services and sessions.
+ */
+export const DEFAULT_ROLES: Record<string, RoleRights> = {
+  'head-unit': { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 100 },
+  cluster: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 90 },
+  probe: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 50 },
+  phone: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 20, policy: { parked: true, consent: true } },
+  remote: { ...DEFAULT_ROLE, stream: ANY, priority: 10, policy: { parked: true, consent: true } },
+  controller: { ...DEFAULT_ROLE, readSignals: true, writeSignals: true, priority: 0 },
+  admin: { ...DEFAULT_ROLE, readSignals: true, admin: true, priority: 0 },
+  local: { stream: ANY, readSignals: true, writeSignals: true, calibrate: true, admin: true, priority: 100, policy: null },
+};
+
 /** The embedded default: synthetic rear and cabin cameras, no broker, loopback only. */
 export const DEFAULT_CONFIG: RevcamConfig = {
-  server: { host: '127.0.0.1', port: 8080 },
-  auth: { anonymousLoopback: true, devices: [] },
+  server: { host: '127.0.0.1', port: 8080, tls: null, allowedOrigins: [], trustProxy: [] },
+  auth: { anonymousLoopback: true, devices: [], roles: DEFAULT_ROLES },
+  limits: {
+    maxViewers: 512,
+    maxViewersPerDevice: 16,
+    maxViewersPerStream: 400,
+    maxConnectionsPerAddress: 512,
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 5_000,
+  },
   stream: { viewerQueueFrames: 2, viewerMaxBufferedBytes: 4 * 1024 * 1024 },
   cameras: {
     rear: DEFAULT_CAMERA,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import AjvModule from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_SERVICE } from './defaults.js';
+import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVICE } from './defaults.js';
 import { configSchema } from './schema.js';
 import type { RevcamConfig } from './types.js';
 
@@ -72,6 +72,11 @@ function applyEntryDefaults(file: Plain): Plain {
     out.cameras = Object.fromEntries(Object.entries(file.cameras).map(([id, cam]) => [id, deepMerge(DEFAULT_CAMERA, cam)]));
   }
   if (Array.isArray(file.services)) out.services = file.services.map((s) => deepMerge(DEFAULT_SERVICE, s));
+  // A built-in role named in the file is adjusted field by field; a new role starts from no rights.
+  if (isPlain(file.auth) && isPlain(file.auth.roles)) {
+    const roles = Object.fromEntries(Object.entries(file.auth.roles).map(([name, r]) => [name, deepMerge(Object.hasOwn(DEFAULT_ROLES, name) ? DEFAULT_ROLES[name] : DEFAULT_ROLE, r)]));
+    out.auth = { ...file.auth, roles };
+  }
   return out;
 }
 
@@ -107,5 +112,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig>
       .join('; ');
     throw new ConfigError(`invalid config: ${details}`);
   }
-  return deepFreeze(merged as RevcamConfig);
+  const config = merged as RevcamConfig;
+  for (const [i, d] of config.auth.devices.entries()) {
+    if (d.token === undefined && d.tokenHash === undefined && d.certCommonName === undefined) {
+      throw new ConfigError(`invalid config: /auth/devices/${i}: a device needs tokenHash, token or certCommonName`);
+    }
+    if (d.token !== undefined && d.tokenHash !== undefined) throw new ConfigError(`invalid config: /auth/devices/${i}: give tokenHash or token, not both`);
+    if (!Object.hasOwn(config.auth.roles, d.role)) {
+      throw new ConfigError(`invalid config: /auth/devices/${i}/role: no role named ${JSON.stringify(d.role)} (roles: ${Object.keys(config.auth.roles).join(', ')})`);
+    }
+  }
+  return deepFreeze(config);
 }

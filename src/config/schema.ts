@@ -31,6 +31,32 @@ const calibration = {
   },
 } as const;
 
+const nameList = { type: 'array', maxItems: 256, items: { anyOf: [{ const: '*' }, name] } } as const;
+const role = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['stream', 'readSignals', 'writeSignals', 'calibrate', 'admin', 'priority', 'policy'],
+  properties: {
+    stream: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['services', 'cameras', 'vehicles'],
+      properties: { services: nameList, cameras: nameList, vehicles: nameList },
+    },
+    readSignals: { type: 'boolean' },
+    writeSignals: { type: 'boolean' },
+    calibrate: { type: 'boolean' },
+    admin: { type: 'boolean' },
+    priority: int(0, 1000),
+    policy: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', additionalProperties: false, required: ['parked', 'consent'], properties: { parked: { type: 'boolean' }, consent: { type: 'boolean' } } },
+      ],
+    },
+  },
+} as const;
+
 const camera = {
   type: 'object',
   additionalProperties: false,
@@ -69,18 +95,39 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'stream', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'log'],
+  required: ['server', 'auth', 'limits', 'stream', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'log'],
   properties: {
     server: {
       type: 'object',
       additionalProperties: false,
-      required: ['host', 'port'],
-      properties: { host: { type: 'string', minLength: 1 }, port: int(0, 65535) },
+      required: ['host', 'port', 'tls', 'allowedOrigins', 'trustProxy'],
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: int(0, 65535),
+        tls: {
+          anyOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['certFile', 'keyFile', 'caFile', 'requestClientCert'],
+              properties: {
+                certFile: { type: 'string', minLength: 1 },
+                keyFile: { type: 'string', minLength: 1 },
+                caFile: { anyOf: [{ type: 'null' }, { type: 'string', minLength: 1 }] },
+                requestClientCert: { type: 'boolean' },
+              },
+            },
+          ],
+        },
+        allowedOrigins: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^https?://[^/\\s]+$' } },
+        trustProxy: { type: 'array', maxItems: 64, items: { type: 'string', minLength: 2, maxLength: 64 } },
+      },
     },
     auth: {
       type: 'object',
       additionalProperties: false,
-      required: ['anonymousLoopback', 'devices'],
+      required: ['anonymousLoopback', 'devices', 'roles'],
       properties: {
         anonymousLoopback: { type: 'boolean' },
         devices: {
@@ -88,14 +135,30 @@ export const configSchema = {
           items: {
             type: 'object',
             additionalProperties: false,
-            required: ['id', 'token', 'role'],
+            required: ['id', 'role'],
             properties: {
               id: name,
+              role: name,
               token: { type: 'string', minLength: 16, maxLength: 512 },
-              role: { enum: ['head-unit', 'cluster', 'phone', 'remote', 'probe'] },
+              tokenHash: { type: 'string', pattern: '^scrypt\\$', maxLength: 512 },
+              certCommonName: { type: 'string', minLength: 1, maxLength: 256 },
             },
           },
         },
+        roles: { type: 'object', propertyNames: name, additionalProperties: role },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxViewers', 'maxViewersPerDevice', 'maxViewersPerStream', 'maxConnectionsPerAddress', 'headersTimeoutMs', 'bodyTimeoutMs'],
+      properties: {
+        maxViewers: int(1, 100_000),
+        maxViewersPerDevice: int(1, 100_000),
+        maxViewersPerStream: int(1, 100_000),
+        maxConnectionsPerAddress: int(1, 100_000),
+        headersTimeoutMs: int(100, 600_000),
+        bodyTimeoutMs: int(100, 600_000),
       },
     },
     stream: {

@@ -82,10 +82,68 @@ export interface ServiceConfig {
   restart: { initialDelayMs: number; maxDelayMs: number };
 }
 
+/** A known device. It proves who it is with a token (stored hashed) or a client certificate (mTLS). */
 export interface DeviceConfig {
   id: string;
-  token: string;
-  role: 'head-unit' | 'cluster' | 'phone' | 'remote' | 'probe';
+  /** A role named in `auth.roles`: what the device may do. */
+  role: string;
+  /** scrypt hash of the device token (`revcam token` prints one); the way to store credentials. */
+  tokenHash?: string;
+  /** The token in plain text: still accepted, but logged as a warning at start-up. */
+  token?: string;
+  /** The subject common name of the device's TLS client certificate (with `server.tls.requestClientCert`). */
+  certCommonName?: string;
+}
+
+/** When a role may stream: checked on the vehicle's signals at the request and while streaming. */
+export interface RolePolicy {
+  /** Only while the vehicle is parked (selected gear P, or standing still out of gear). */
+  parked: boolean;
+  /** Only while the owner's consent flag (`Vehicle.Private.Revcam.RemoteViewConsent`) is set. */
+  consent: boolean;
+}
+
+/** What a role may do. Lists hold names or `*` (anything). */
+export interface RoleRights {
+  /** Open streams of these services/cameras/vehicles; an empty `services` list means no streaming. */
+  stream: { services: string[]; cameras: string[]; vehicles: string[] };
+  /** GET /api/signals and WS /api/signals. */
+  readSignals: boolean;
+  /** POST /api/signals (the simulator only). */
+  writeSignals: boolean;
+  /** Installer calibration. */
+  calibrate: boolean;
+  /** /metrics, /api/services, /api/sessions. */
+  admin: boolean;
+  /** Under a viewer limit, viewers of a lower priority are shed first (like EVS's primary client). */
+  priority: number;
+  /** Conditions on the vehicle's signals for streaming; null = always. */
+  policy: RolePolicy | null;
+}
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** CA that signs client certificates (mTLS); also what the server trusts. */
+  caFile: string | null;
+  /** Ask clients for a certificate and map its common name to `auth.devices[].certCommonName`. */
+  requestClientCert: boolean;
+}
+
+/** Resource limits; over a limit a request gets CAPACITY_EXCEEDED and nothing else is affected. */
+export interface LimitsConfig {
+  /** Viewers (every transport) in total. */
+  maxViewers: number;
+  /** Viewers of one authenticated device (the anonymous loopback demo is not limited per device). */
+  maxViewersPerDevice: number;
+  /** Viewers of one stream. */
+  maxViewersPerStream: number;
+  /** Open TCP connections from one client address. */
+  maxConnectionsPerAddress: number;
+  /** Time allowed for a request's headers. */
+  headersTimeoutMs: number;
+  /** Time allowed for a request's body, from its headers on. */
+  bodyTimeoutMs: number;
 }
 
 export interface ReverseConfig {
@@ -138,13 +196,27 @@ export interface SignalsConfig {
   };
 }
 
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** HTTPS and WSS only when set. */
+  tls: TlsConfig | null;
+  /** Origins (`scheme://host[:port]`) allowed to open WebSockets and POST; same origin is always allowed. */
+  allowedOrigins: string[];
+  /** Proxy addresses whose `X-Forwarded-For` is believed; a forwarded request is never loopback. */
+  trustProxy: string[];
+}
+
 export interface RevcamConfig {
-  server: { host: string; port: number };
+  server: ServerConfig;
   auth: {
-    /** Let clients on 127.0.0.1/::1 in without a token (the embedded demo). */
+    /** Let clients on 127.0.0.1/::1 in without a token (the embedded demo); they get the `local` role. */
     anonymousLoopback: boolean;
     devices: DeviceConfig[];
+    /** Roles by name, merged over the built-in ones (docs/security.md). */
+    roles: Record<string, RoleRights>;
   };
+  limits: LimitsConfig;
   stream: {
     /** Frames a viewer may have queued (in flight + pending) before the oldest is dropped. */
     viewerQueueFrames: number;

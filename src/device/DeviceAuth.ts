@@ -9,7 +9,8 @@ import { RevcamError } from '../errors/RevcamError.js';
 
 export interface Device {
   id: string;
-  role: DeviceConfig['role'] | 'local';
+  /** A role of `auth.roles`; `local` for the anonymous loopback demo. */
+  role: string;
   anonymous: boolean;
 }
 
@@ -24,9 +25,9 @@ export class DeviceAuth {
   #devices: { device: Device; digest: Buffer }[];
   #anonymousLoopback: boolean;
 
-  constructor(auth: RevcamConfig['auth']) {
+  constructor(auth: Pick<RevcamConfig['auth'], 'anonymousLoopback' | 'devices'>) {
     this.#anonymousLoopback = auth.anonymousLoopback;
-    this.#devices = auth.devices.map((d) => ({ device: { id: d.id, role: d.role, anonymous: false }, digest: digest(d.token) }));
+    this.#devices = auth.devices.flatMap((d: DeviceConfig) => (d.token ? [{ device: { id: d.id, role: d.role, anonymous: false }, digest: digest(d.token) }] : []));
   }
 
   /** Returns the device or throws UNAUTHORIZED. A wrong token is refused even from loopback. */

@@ -8,6 +8,8 @@ import type { ErrorCode, ErrorMessage } from '../wire/messages.js';
 export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, { status: number; message: string }>> = {
   BAD_REQUEST: { status: 400, message: 'the request does not match the schema' },
   UNAUTHORIZED: { status: 401, message: 'the device is not authenticated' },
+  FORBIDDEN: { status: 403, message: "the device's role does not allow this" },
+  CAPACITY_EXCEEDED: { status: 503, message: 'a viewer or connection limit is reached' },
   SERVICE_NOT_FOUND: { status: 404, message: 'no service is registered under that name' },
   CAMERA_NOT_AVAILABLE: { status: 404, message: 'the service has no such camera' },
   CODEC_UNSUPPORTED: { status: 415, message: 'the service cannot deliver that codec for that camera' },

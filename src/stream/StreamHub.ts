@@ -8,6 +8,7 @@
 import type { RevcamConfig } from '../config/types.js';
 import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
 import { RevcamError } from '../errors/RevcamError.js';
+import type { Device } from '../device/DeviceAuth.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
 import type { ServiceInstance } from '../host/ServiceInstance.js';
 import type { Logger } from '../log/logger.js';
@@ -23,7 +24,18 @@ export interface Subscription {
   consumer: Consumer;
   instance: ServiceInstance;
   version: string;
+  viewer: ViewerInfo;
 }
+
+/** Who is watching and how: limits, priorities, policies and the audit log are per viewer. */
+export interface ViewerInfo {
+  /** `ws`, `mjpeg`, `h264-http`, `overlay-burner`, … */
+  transport: string;
+  device: Device;
+}
+
+/** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
+export const SYSTEM_DEVICE: Device = { id: 'system', role: 'system', anonymous: false };
 
 interface Totals {
   sent: number;
@@ -183,7 +195,7 @@ export class StreamHub {
    * `beforeFirstFrame` runs before the viewer can receive anything (the transport's `accepted`).
    * Throws RevcamError.
    */
-  async subscribe(req: MatchRequest, sink: ConsumerSink, transport: string, beforeFirstFrame?: (sub: Subscription) => void): Promise<Subscription> {
+  async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame?: (sub: Subscription) => void): Promise<Subscription> {
     const match = this.registry.match(req);
     const instance = this.host.get(match.id);
     if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
@@ -194,9 +206,9 @@ export class StreamHub {
       queueFrames: this.config.stream.viewerQueueFrames,
       maxBufferedBytes: this.config.stream.viewerMaxBufferedBytes,
     });
-    this.#transportOf.set(consumer, transport);
+    this.#transportOf.set(consumer, viewer.transport);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
-    const sub = { stream, consumer, instance, version: match.version };
+    const sub = { stream, consumer, instance, version: match.version, viewer };
     beforeFirstFrame?.(sub);
     stream.add(consumer);
     return sub;

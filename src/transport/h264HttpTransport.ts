@@ -26,7 +26,7 @@ export interface H264HttpDeps {
 
 export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'h264');
-  deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+  const device = deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {
       const h = decodeHeader(wire);
@@ -34,7 +34,7 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
     },
     bufferedBytes: () => res.writableLength,
   };
-  const sub = await deps.hub.subscribe(request, sink, 'h264-http', () => {
+  const sub = await deps.hub.subscribe(request, sink, { transport: 'h264-http', device }, () => {
     res.writeHead(200, {
       'Content-Type': 'video/h264',
       'Cache-Control': 'no-store, no-cache, must-revalidate',

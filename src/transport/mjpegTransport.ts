@@ -28,7 +28,7 @@ export interface MjpegDeps {
 
 export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'jpeg');
-  deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+  const device = deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {
       const h = decodeHeader(wire);
@@ -54,9 +54,9 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   };
   let viewer: { consumer: Consumer; leave(): void };
   if (url.searchParams.get('overlay') === '1') {
-    viewer = await deps.overlayTaps.subscribe(request, sink, writeHead);
+    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device }, writeHead);
   } else {
-    const sub = await deps.hub.subscribe(request, sink, 'mjpeg', writeHead);
+    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device }, writeHead);
     viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub) };
   }
   deps.metrics.requests.inc({ outcome: 'accepted' });

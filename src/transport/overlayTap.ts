@@ -11,7 +11,7 @@ import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
 import type { Logger } from '../log/logger.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { Stream } from '../stream/Stream.js';
-import type { StreamHub, Subscription } from '../stream/StreamHub.js';
+import { SYSTEM_DEVICE, type StreamHub, type Subscription, type ViewerInfo } from '../stream/StreamHub.js';
 import { decodeHeader, encodeFrame } from '../wire/frame.js';
 import { burnOverlay } from './overlayBurner.js';
 
@@ -34,7 +34,7 @@ export class OverlayTaps {
   ) {}
 
   /** Adds a viewer of the burned stream; `beforeFirstFrame` runs before it can receive anything. */
-  async subscribe(req: MatchRequest, sink: ConsumerSink, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
+  async subscribe(req: MatchRequest, sink: ConsumerSink, _viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
     const key = `${req.service}/${req.camera}`;
     let tap = this.#taps.get(key);
     if (!tap) {
@@ -66,7 +66,7 @@ export class OverlayTaps {
       bufferedBytes: () => 0,
     };
     // The derived stream must exist before the source's first frame reaches the burner.
-    const sub = await this.hub.subscribe({ ...req, codec: 'jpeg' }, burner, 'overlay-burner', (s) => {
+    const sub = await this.hub.subscribe({ ...req, codec: 'jpeg' }, burner, { transport: 'overlay-burner', device: SYSTEM_DEVICE }, (s) => {
       source = s;
       derived = new Stream({ id: `${s.stream.id}+overlay`, instanceId: s.stream.instanceId, camera: req.camera, codec: 'jpeg', fps: s.stream.fps });
     });

@@ -86,7 +86,7 @@ export class WsTransport {
         try {
           const request = parseStreamRequest(data.toString());
           const device = auth.authenticate(request.token ?? tokenFrom(req.headers, url), remote);
-          const s = await hub.subscribe(request, wsSink(ws, socket, gate), 'ws', (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
+          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           metrics.requests.inc({ outcome: 'accepted' });

@@ -10,6 +10,8 @@ import type { Overlay } from './overlay.js';
 export type ErrorCode =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CAPACITY_EXCEEDED'
   | 'SERVICE_NOT_FOUND'
   | 'CAMERA_NOT_AVAILABLE'
   | 'CODEC_UNSUPPORTED'
