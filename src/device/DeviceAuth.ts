@@ -4,8 +4,20 @@
  * anonymously when the config says so (the embedded demo's default).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { DeviceConfig, RevcamConfig } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
+import { clientFrom } from './clientContext.js';
+
+export { tokenFrom } from './clientContext.js';
+
+/** What a device asks to do; its role's rights decide (docs/security.md). */
+export type Action =
+  | { kind: 'stream'; service: string; camera: string; vehicle?: string }
+  | { kind: 'readSignals' }
+  | { kind: 'writeSignals' }
+  | { kind: 'calibrate' }
+  | { kind: 'admin' };
 
 export interface Device {
   id: string;
@@ -30,6 +42,17 @@ export class DeviceAuth {
     this.#devices = auth.devices.flatMap((d: DeviceConfig) => (d.token ? [{ device: { id: d.id, role: d.role, anonymous: false }, digest: digest(d.token) }] : []));
   }
 
+  /** The device behind an HTTP request or upgrade; `token` (from a message body) wins over headers. Throws UNAUTHORIZED. */
+  fromRequest(req: IncomingMessage, url: URL, token?: string): Device {
+    const client = clientFrom(req, url, token);
+    return this.authenticate(client.token, client.forwarded ? undefined : client.address);
+  }
+
+  /** Throws FORBIDDEN unless the device's role allows the action. */
+  authorize(_device: Device, _action: Action): void {
+    // Roles with rights arrive with docs/security.md; until then every authenticated device may do everything.
+  }
+
   /** Returns the device or throws UNAUTHORIZED. A wrong token is refused even from loopback. */
   authenticate(token: string | undefined, remoteAddress: string | undefined): Device {
     if (token !== undefined && token !== '') {
@@ -42,11 +65,4 @@ export class DeviceAuth {
     if (this.#anonymousLoopback && isLoopback(remoteAddress)) return { id: 'local', role: 'local', anonymous: true };
     throw new RevcamError('UNAUTHORIZED', 'a device token is required');
   }
-}
-
-/** The token a request carries: `Authorization: Bearer`, else `?token=`. */
-export function tokenFrom(headers: Record<string, string | string[] | undefined>, url: URL): string | undefined {
-  const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  return url.searchParams.get('token') ?? undefined;
 }

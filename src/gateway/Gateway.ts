@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { tokenFrom } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
 import type { Logger } from '../log/logger.js';
@@ -97,7 +96,7 @@ export class Gateway {
           services: host.instances().map((i) => ({ id: i.id, state: i.state })),
         });
       case '/api/services':
-        auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+        auth.authorize(auth.fromRequest(req, url), { kind: 'admin' });
         return sendJson(res, 200, {
           services: host.instances().map((i) => ({
             id: i.id,
@@ -113,7 +112,7 @@ export class Gateway {
           })),
         });
       case '/metrics': {
-        auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+        auth.authorize(auth.fromRequest(req, url), { kind: 'admin' });
         const text = await metrics.registry.metrics();
         res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
         return void res.end(text);

@@ -8,7 +8,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { tokenFrom } from '../device/DeviceAuth.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -26,7 +25,8 @@ export interface H264HttpDeps {
 
 export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'h264');
-  const device = deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+  const device = deps.auth.fromRequest(req, url);
+  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {
       const h = decodeHeader(wire);

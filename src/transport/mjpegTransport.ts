@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { tokenFrom } from '../device/DeviceAuth.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -28,7 +27,8 @@ export interface MjpegDeps {
 
 export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'jpeg');
-  const device = deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+  const device = deps.auth.fromRequest(req, url);
+  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {
       const h = decodeHeader(wire);

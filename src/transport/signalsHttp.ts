@@ -8,7 +8,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import AjvModule from 'ajv';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { tokenFrom } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import { DRIVE_NAMES, type DriveName } from '../signals/drives.js';
@@ -109,8 +108,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function authenticate(req: IncomingMessage, deps: SignalsHttpDeps): void {
-  deps.auth.authenticate(tokenFrom(req.headers, new URL(req.url ?? '/', 'http://x')), req.socket.remoteAddress);
+function authorize(req: IncomingMessage, deps: SignalsHttpDeps, kind: 'readSignals' | 'writeSignals'): void {
+  deps.auth.authorize(deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x')), { kind });
 }
 
 /** Checks and converts a parsed body into samples (all-or-nothing), naming the offending field. */
@@ -135,7 +134,7 @@ export function parseSignalsPost(body: unknown, nowUs: number = Date.now() * 100
 
 export async function handleSignalsPost(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
   try {
-    authenticate(req, deps);
+    authorize(req, deps, 'writeSignals');
     const input = deps.source?.input;
     if (!input) {
       return sendJson(res, 405, {
@@ -165,7 +164,7 @@ export async function handleSignalsPost(req: IncomingMessage, res: ServerRespons
 
 export async function handleSignalsGet(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
   try {
-    authenticate(req, deps);
+    authorize(req, deps, 'readSignals');
     const { bus, source } = deps;
     sendJson(res, 200, {
       source: source?.kind ?? null,

@@ -10,7 +10,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { tokenFrom } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { SignalBus } from '../signals/SignalBus.js';
@@ -83,7 +82,8 @@ export class SignalsWsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://x');
     try {
-      this.#deps.auth.authenticate(tokenFrom(req.headers, url), req.socket.remoteAddress);
+      const { auth } = this.#deps;
+      auth.authorize(auth.fromRequest(req, url), { kind: 'readSignals' });
     } catch (err) {
       const e = RevcamError.from(err);
       const body = JSON.stringify({ error: { code: e.code, message: e.message } });

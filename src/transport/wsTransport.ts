@@ -8,7 +8,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { tokenFrom } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
@@ -63,7 +62,6 @@ export class WsTransport {
   #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const { hub, auth, metrics, log } = this.#deps;
     const url = new URL(req.url ?? '/', 'http://x');
-    const remote = req.socket.remoteAddress;
     let sub: Subscription | undefined;
     let requested = false;
     const gate = new PingGate(ws);
@@ -85,7 +83,8 @@ export class WsTransport {
       void (async () => {
         try {
           const request = parseStreamRequest(data.toString());
-          const device = auth.authenticate(request.token ?? tokenFrom(req.headers, url), remote);
+          const device = auth.fromRequest(req, url, request.token);
+          auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
           const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;

@@ -20,6 +20,8 @@ export const VSS = {
     innerRight: 'Vehicle.Private.ParkingSensors.Rear.InnerRight.Distance',
     outerRight: 'Vehicle.Private.ParkingSensors.Rear.OuterRight.Distance',
   },
+  /** The owner's consent to remote viewing (revcam extension): 1 = given, 0 = not. Phones and remote viewers need it. */
+  remoteViewConsent: 'Vehicle.Private.Revcam.RemoteViewConsent',
 } as const;
 
 export type SignalValue = number | boolean | string;
@@ -65,6 +67,7 @@ export const SIGNAL_SPECS: Readonly<Record<string, SignalSpec>> = {
   [VSS.rearSensor.innerLeft]: sensorSpec('inner-left'),
   [VSS.rearSensor.innerRight]: sensorSpec('inner-right'),
   [VSS.rearSensor.outerRight]: sensorSpec('outer-right'),
+  [VSS.remoteViewConsent]: { unit: '', integer: true, min: 0, max: 1, description: "owner's consent to remote viewing: 1 = given (revcam extension)" },
 };
 
 export type GearLetter = 'P' | 'R' | 'N' | 'D';
