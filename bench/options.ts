@@ -35,6 +35,10 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
   --iterations N        repetitions per first-frame measurement (default 20; --quick 3)
   --cpu-prof DIR        run the revcam server under --cpu-prof, profiles into DIR
   --out FILE            JSON results (default bench/results/latest.json)
+  -h, --help            this help
+
+example:
+  revcam bench --quick --cases 1,3 --viewers 1,50
 `;
 
 export class UsageError extends Error {}
@@ -71,7 +75,7 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
       },
     }).values;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message.split('\n')[0]!);
   }
   if (v.help) return { help: true };
   const quick = v.quick === true;

@@ -78,7 +78,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     parsed = parseBenchArgs(argv, DEFAULT_OUT);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bench: ${err.message}\n\n${BENCH_USAGE}`);
+    process.stderr.write(`revcam: bench: ${err.message.split('\n')[0]} (revcam bench --help)\n`);
     return 64;
   }
   if ('help' in parsed) {

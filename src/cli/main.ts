@@ -1,13 +1,26 @@
 #!/usr/bin/env node
-/** The `revcam` command: serve, probe. */
+/** The `revcam` command: serve, probe, bench, token. */
 import { ConfigError } from '../config/loadConfig.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
+import { Exit, packageVersion, UsageError } from './usage.js';
 
-const USAGE = `usage:
-  ${SERVE_USAGE}
-  revcam probe <url> [--frames N] [--json] [--service S] [--camera C] [--codec jpeg|h264] [--token T]
-  revcam bench [--quick] [--cases 1,2,...] [--viewers 1,50,200] [--stall-seconds 60]
-`;
+const USAGE = `usage: revcam <command> [options]
+
+commands:
+  serve    run the gateway, the display app and the services (revcam serve --help)
+  probe    act as a display: request a stream, report frames and latency (revcam probe --help)
+  bench    measure first frame, fan-out and stalls against baselines (revcam bench --help)
+  token    make a device token and the config line with its hash (revcam token --help)
+
+options:
+  -h, --help       this help
+  -v, --version    the revcam version
+
+example:
+  revcam serve --port 8080
+  revcam probe http://127.0.0.1:8080 --frames 300 --json
+
+${SERVE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -22,23 +35,42 @@ async function main(argv: string[]): Promise<number> {
       const { benchCommand } = await import('../../bench/run.js');
       return benchCommand(rest);
     }
-    case undefined:
+    case 'token': {
+      const { tokenCommand } = await import('./token.js');
+      return tokenCommand(rest);
+    }
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
-      return cmd === undefined ? 2 : 0;
+      return Exit.ok;
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`revcam ${packageVersion()}\n`);
+      return Exit.ok;
+    case undefined:
+      throw new UsageError('no command given (commands: serve, probe, bench, token; revcam --help)');
     default:
-      process.stderr.write(`revcam: unknown command "${cmd}"\n${USAGE}`);
-      return 2;
+      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, probe, bench, token; revcam --help)`);
   }
+}
+
+/** One line, whatever the error: a user sees what to fix, not a stack (REVCAM_DEBUG=1 adds it). */
+function report(err: unknown): number {
+  const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
+  if (err instanceof UsageError) {
+    const help = err.command ? ` (revcam ${err.command} --help)` : '';
+    process.stderr.write(`revcam: ${err.command ? `${err.command}: ` : ''}${firstLine(err.message)}${help}\n`);
+    return Exit.usage;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`revcam: ${err instanceof ConfigError ? '' : 'error: '}${firstLine(msg)}\n`);
+  if (process.env.REVCAM_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return Exit.failed;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
-    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`revcam: ${msg}\n`);
-    process.exit(1);
-  },
+  (err: unknown) => process.exit(report(err)),
 );

@@ -4,7 +4,6 @@
  * what a driver would feel: time to first frame, the age of that first frame,
  * capture-to-receive latency, frame rate and drops. The bench reuses runProbe.
  */
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { ERROR_CODES } from '../errors/RevcamError.js';
 import { CODEC_NAMES, decodeFrame, nowUs, type CodecName, type DecodedFrame } from '../wire/frame.js';
@@ -16,6 +15,7 @@ import {
   type StreamRequestMessage,
 } from '../wire/messages.js';
 import { percentiles, type Percentiles } from './stats.js';
+import { parseCommandArgs, UsageError } from './usage.js';
 
 export interface ProbeOptions {
   /** Server base (http://host:port, ws://host:port) or the full ws://host:port/api/stream URL. */
@@ -304,9 +304,10 @@ export const PROBE_USAGE = `usage: revcam probe <url> [options]
   --json              print one JSON object instead of a table
 
 exit codes: 0 ok, 1 timeout / connection / malformed data, 2 refused by the server, 64 usage
-`;
 
-class UsageError extends Error {}
+example:
+  revcam probe http://127.0.0.1:8080 --frames 300 --codec h264 --json
+`;
 
 function positiveNumber(name: string, raw: string | undefined, integer: boolean): number | undefined {
   if (raw === undefined) return undefined;
@@ -317,29 +318,22 @@ function positiveNumber(name: string, raw: string | undefined, integer: boolean)
 
 /** Parses `revcam probe` arguments (those after `probe`) into ProbeOptions plus the output mode. */
 export function parseProbeArgs(argv: string[]): { options: ProbeOptions; json: boolean } | { help: true } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        frames: { type: 'string' },
-        json: { type: 'boolean' },
-        service: { type: 'string' },
-        camera: { type: 'string' },
-        codec: { type: 'string' },
-        token: { type: 'string' },
-        'max-width': { type: 'string' },
-        'max-fps': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommandArgs('probe', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      frames: { type: 'string' },
+      json: { type: 'boolean' },
+      service: { type: 'string' },
+      camera: { type: 'string' },
+      codec: { type: 'string' },
+      token: { type: 'string' },
+      'max-width': { type: 'string' },
+      'max-fps': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (v.help) return { help: true };
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : `unexpected argument ${positionals[1]}`);
   const url = positionals[0]!;
@@ -410,7 +404,7 @@ export async function probeCommand(argv: string[], io: ProbeIo = process): Promi
     parsed = parseProbeArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`revcam probe: ${err.message}\n\n${PROBE_USAGE}`);
+    io.stderr.write(`revcam: probe: ${err.message} (revcam probe --help)\n`);
     return ProbeExit.usage;
   }
   if ('help' in parsed) {

@@ -26,7 +26,11 @@ const isPlain = (x: unknown): x is Plain => typeof x === 'object' && x !== null 
 export function deepMerge<T>(base: T, over: unknown): T {
   if (!isPlain(base) || !isPlain(over)) return (over === undefined ? base : over) as T;
   const out: Plain = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  // Own keys only, defined rather than assigned: a key named `__proto__` or `constructor` stays a plain
+  // (and, to the schema, unknown) field instead of reaching the prototype.
+  for (const [k, v] of Object.entries(over)) {
+    Object.defineProperty(out, k, { value: Object.hasOwn(base, k) ? deepMerge(base[k], v) : v, enumerable: true, writable: true, configurable: true });
+  }
   return out as T;
 }
 

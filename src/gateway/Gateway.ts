@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
-import type { Logger } from '../log/logger.js';
+import { redactUrl, type Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { H264_PATH, serveH264 } from '../transport/h264HttpTransport.js';
@@ -17,7 +17,8 @@ import type { OverlayTaps } from '../transport/overlayTap.js';
 import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transport/signalsHttp.js';
 import type { SignalsWsTransport } from '../transport/signalsWs.js';
 import { STREAM_PATH, WsTransport } from '../transport/wsTransport.js';
-import { sendStatic, staticPath } from './staticFiles.js';
+import { requestUrl } from './requestUrl.js';
+import { serveStatic } from './staticFiles.js';
 
 export interface GatewayDeps {
   host: ServiceHost;
@@ -57,12 +58,17 @@ export class Gateway {
     this.server = createServer((req, res) => {
       this.#route(req, res).catch((err) => {
         const e = RevcamError.from(err);
-        if (e.code === 'INTERNAL') deps.log.error({ err, url: req.url }, 'request failed');
+        if (e.code === 'INTERNAL') deps.log.error({ err, url: redactUrl(req.url) }, 'request failed');
         sendError(res, e);
       });
     });
     this.server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://x');
+      let url: URL;
+      try {
+        url = requestUrl(req);
+      } catch {
+        return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      }
       if (url.pathname === STREAM_PATH) this.ws.handleUpgrade(req, socket, head);
       else if (url.pathname === SIGNALS_PATH) deps.signals.ws.handleUpgrade(req, socket, head);
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -85,7 +91,7 @@ export class Gateway {
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { auth, metrics, host, hub } = this.#deps;
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestUrl(req);
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#deps.signals.http);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } });
     switch (url.pathname) {
@@ -128,8 +134,8 @@ export class Gateway {
       case STREAM_PATH:
         return sendJson(res, 426, { error: { code: 'BAD_REQUEST', message: 'this endpoint speaks WebSocket only' } });
     }
-    const file = staticPath(url.pathname);
-    if (file && (await sendStatic(res, file))) return;
+    const served = serveStatic(req, res, url.pathname);
+    if (served) return served;
     throw new RevcamError('NOT_FOUND', `nothing at ${url.pathname}`);
   }
 

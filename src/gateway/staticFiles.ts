@@ -1,63 +1,76 @@
 /**
- * Serves the display app: `/` is src/display/index.html, `/static/*` other
- * assets from src/display, `/app/*.js` the compiled browser modules, limited
- * to the display and wire folders so no server code is ever served.
+ * Serves the display app with the `send` library, each route rooted at
+ * exactly one browser folder so no server code can ever be reached:
+ *   `/`, `/index.html`   → src/display/index.html
+ *   `/static/<asset>`    → src/display (assets only: .css .svg .png .ico)
+ *   `/app/display/*.js`  → dist/src/display (the compiled display)
+ *   `/app/wire/*.js`     → dist/src/wire (the wire format the display shares)
+ * `send` decodes the path once, refuses `..`, null bytes and malformed escapes;
+ * its refusals become coded JSON errors (BAD_REQUEST 400, NOT_FOUND 404).
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import send from 'send';
+import { RevcamError } from '../errors/RevcamError.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/src/gateway
-const compiledRoot = resolve(here, '..'); // dist/src
 const displaySourceDir = resolve(here, '../../../src/display');
-const BROWSER_FOLDERS = ['display', 'wire'];
-const STATIC_ASSETS = new Set(['.css', '.svg', '.png', '.ico']);
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json',
-};
-
-function inside(root: string, rel: string): string | undefined {
-  const full = normalize(join(root, rel));
-  return full.startsWith(root + sep) ? full : undefined;
+interface StaticRoute {
+  prefix: string;
+  root: string;
+  /** Extensions served; the display's TypeScript sources and the .d.ts files sit beside them. */
+  extensions: ReadonlySet<string>;
 }
 
-/** Returns the file for a URL path, or undefined when the path is not a static asset. */
-export function staticPath(pathname: string): string | undefined {
-  if (pathname === '/' || pathname === '/index.html') return join(displaySourceDir, 'index.html');
-  if (pathname.startsWith('/static/')) {
-    const rel = decodeURIComponent(pathname.slice('/static/'.length));
-    // Assets only: the display's TypeScript sources sit in the same folder.
-    return STATIC_ASSETS.has(extname(rel)) ? inside(displaySourceDir, rel) : undefined;
-  }
-  if (pathname.startsWith('/app/')) {
-    const rel = decodeURIComponent(pathname.slice('/app/'.length));
-    if (!BROWSER_FOLDERS.some((f) => rel.startsWith(`${f}/`)) || !/\.(js|map)$/.test(rel)) return undefined;
-    return inside(compiledRoot, rel);
-  }
-  return undefined;
+const BROWSER_CODE = new Set(['.js', '.map']);
+const ROUTES: readonly StaticRoute[] = [
+  { prefix: '/static/', root: displaySourceDir, extensions: new Set(['.css', '.svg', '.png', '.ico']) },
+  { prefix: '/app/display/', root: resolve(here, '../display'), extensions: BROWSER_CODE },
+  { prefix: '/app/wire/', root: resolve(here, '../wire'), extensions: BROWSER_CODE },
+];
+
+/** The route and the still-encoded path inside its root, or undefined when the URL path is not a static file. */
+function routeOf(rawPath: string): { route: StaticRoute; rel: string } | undefined {
+  if (rawPath === '/' || rawPath === '/index.html') return { route: { prefix: '/', root: displaySourceDir, extensions: new Set(['.html']) }, rel: '/index.html' };
+  const route = ROUTES.find((r) => rawPath.startsWith(r.prefix));
+  return route && { route, rel: `/${rawPath.slice(route.prefix.length)}` };
 }
 
-export async function sendStatic(res: ServerResponse, file: string): Promise<boolean> {
-  let body: Buffer;
+function refusal(status: number, rawPath: string): RevcamError {
+  if (status === 404) return new RevcamError('NOT_FOUND', `nothing at ${rawPath}`);
+  // 400 (malformed escape, null byte) and 403 (`..`, dotfile) alike: the path itself is not acceptable.
+  if (status === 400 || status === 403) return new RevcamError('BAD_REQUEST', `${rawPath} is not a valid file path`);
+  return new RevcamError('INTERNAL', undefined, { cause: new Error(`static file error ${status}`) });
+}
+
+/**
+ * Answers `req` when `rawPath` (the URL path as sent, not decoded) is a static
+ * route: resolves once the file is sent, rejects with a RevcamError when it is
+ * refused or missing. Returns false without answering for any other path.
+ */
+export function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): false | Promise<void> {
+  const found = routeOf(rawPath);
+  if (!found) return false;
+  const { route, rel } = found;
+  let decoded: string;
   try {
-    body = await readFile(file);
+    decoded = decodeURIComponent(rel);
   } catch {
-    return false;
+    return Promise.reject(new RevcamError('BAD_REQUEST', `${rawPath} has a malformed %-escape`));
   }
-  res.writeHead(200, {
-    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'Content-Length': body.length,
-    'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
+  if (!route.extensions.has(extname(decoded))) return Promise.reject(new RevcamError('NOT_FOUND', `nothing at ${rawPath}`));
+  return new Promise<void>((resolveSent, reject) => {
+    send(req, rel, { root: route.root, dotfiles: 'deny', index: false, cacheControl: false, etag: false, lastModified: false })
+      .on('headers', (r: ServerResponse) => {
+        r.setHeader('Cache-Control', 'no-cache');
+        r.setHeader('X-Content-Type-Options', 'nosniff');
+      })
+      .on('directory', () => reject(new RevcamError('NOT_FOUND', `nothing at ${rawPath}`)))
+      .on('error', (err: { status?: number; statusCode?: number }) => reject(refusal(err.status ?? err.statusCode ?? 500, rawPath)))
+      .on('end', () => resolveSent())
+      .pipe(res);
+    res.once('close', () => resolveSent());
   });
-  res.end(body);
-  return true;
 }

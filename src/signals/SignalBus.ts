@@ -4,7 +4,7 @@
  * HTTP, WebSocket, CAN and (later) NATS sit around it, never inside it.
  */
 import { RevcamError } from '../errors/RevcamError.js';
-import { SIGNAL_SPECS, VSS, type SignalSample } from '../wire/signals.js';
+import { signalSpec, VSS, type SignalSample } from '../wire/signals.js';
 import { sampleProblem, type SampleInput } from './validateSample.js';
 
 export type { SampleInput };
@@ -96,7 +96,7 @@ export class SignalBus {
       if (!problem) good.push(s);
       else {
         rejected.push({ path: String(s?.path), reason: problem });
-        if (typeof s?.path === 'string' && s.path in SIGNAL_SPECS) this.invalidate(s.path, problem);
+        if (signalSpec(s?.path)) this.invalidate(s.path, problem);
       }
     }
     return { applied: this.#apply(good, nowMs), rejected };

@@ -4,7 +4,7 @@
  * undefined when it is good, so callers can decide between refusing a whole
  * request (POST) and marking one signal invalid (CAN).
  */
-import { SIGNAL_SPECS, type SignalValue } from '../wire/signals.js';
+import { SIGNAL_SPECS, signalSpec, type SignalValue } from '../wire/signals.js';
 
 export interface SampleInput {
   path: string;
@@ -18,7 +18,7 @@ const MAX_FUTURE_US = 86_400_000_000;
 
 export function sampleProblem(s: SampleInput, nowUs: number): string | undefined {
   if (typeof s !== 'object' || s === null) return 'a sample must be an object {path, value}';
-  const spec = typeof s.path === 'string' ? SIGNAL_SPECS[s.path] : undefined;
+  const spec = signalSpec(s.path);
   if (!spec) return `unknown signal path ${JSON.stringify(s.path)}; known paths: ${Object.keys(SIGNAL_SPECS).join(', ')}`;
   const v = s.value;
   if (typeof v !== 'number' || !Number.isFinite(v)) return `${s.path}: value must be a finite number, got ${JSON.stringify(v)}`;

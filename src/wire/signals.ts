@@ -70,6 +70,15 @@ export const SIGNAL_SPECS: Readonly<Record<string, SignalSpec>> = {
   [VSS.remoteViewConsent]: { unit: '', integer: true, min: 0, max: 1, description: "owner's consent to remote viewing: 1 = given (revcam extension)" },
 };
 
+/**
+ * The spec of a catalogued path, or undefined. Own keys only: a plain lookup
+ * (`SIGNAL_SPECS[path]`, `path in SIGNAL_SPECS`) would also find Object.prototype
+ * members such as `constructor`, `__proto__` or `toString`.
+ */
+export function signalSpec(path: unknown): SignalSpec | undefined {
+  return typeof path === 'string' && Object.hasOwn(SIGNAL_SPECS, path) ? SIGNAL_SPECS[path] : undefined;
+}
+
 export type GearLetter = 'P' | 'R' | 'N' | 'D';
 
 /**

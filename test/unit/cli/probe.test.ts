@@ -178,5 +178,5 @@ test('probeCommand refuses bad arguments with the usage exit code', async () => 
   assert.equal(await probeCommand(['http://h', '--frames', '0'], io), ProbeExit.usage);
   assert.equal(await probeCommand(['http://h', '--codec', 'vp8'], io), ProbeExit.usage);
   assert.equal(await probeCommand(['http://h', '--bogus'], io), ProbeExit.usage);
-  assert.match(err, /usage: revcam probe/);
+  assert.match(err, /^revcam: probe: .*\(revcam probe --help\)$/m);
 });

@@ -1,0 +1,51 @@
+/**
+ * What every `revcam` command shares: a usage error type (one line on stderr,
+ * exit 2), argument parsing that turns node:util's parse errors into such a
+ * line, and the package version.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A mistake on the command line: `revcam: <message>` and exit 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose --help explains the fix (`serve`, `probe`, ...). */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Exit codes shared by the commands. */
+export const Exit = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** parseArgs, strict, with its errors as one-line UsageErrors naming the option. */
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config); // strict by default: unknown options are errors
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const option = /'([^']+)'/.exec(e.message)?.[1];
+    const text =
+      e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option ${option ?? ''}`.trim()
+      : e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? `unexpected argument ${option ?? ''}`.trim()
+      : e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? e.message.split('\n')[0]!
+      : e.message.split('\n')[0]!;
+    throw new UsageError(text, command);
+  }
+}
+
+/** The version in package.json (from dist/src/cli or src/cli alike: the first package.json found upwards). */
+export function packageVersion(): string {
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'revcam' && pkg.version) return pkg.version;
+    } catch {
+      // try the next level up
+    }
+  }
+  return 'unknown';
+}
