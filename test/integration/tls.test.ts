@@ -52,6 +52,7 @@ function curl(args: string[]): Promise<{ exit: number; status: string }> {
 
 /** Opens a WSS stream and resolves with the frames and messages seen by the time `frames` arrive or it closes. */
 function wssStream(url: string, opts: WebSocket.ClientOptions, request: Record<string, unknown>, frames = 3): Promise<{ frames: number; messages: ServerMessage[]; closed: boolean }> {
+  if (!url.startsWith('https://')) return Promise.reject(new Error(`the server is not https: ${url}`));
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url.replace(/^https/, 'wss')}/api/stream`, opts);
     const seen = { frames: 0, messages: [] as ServerMessage[], closed: false };
