@@ -30,5 +30,7 @@ export function tlsServerOptions(tls: Readonly<TlsConfig>, baseDir: string): Ser
     key: readSetting('keyFile', tls.keyFile, baseDir),
     ...(tls.caFile && { ca: readSetting('caFile', tls.caFile, baseDir) }),
     ...(tls.requestClientCert && { requestCert: true, rejectUnauthorized: false }),
+    // A client that opens a socket and never finishes the handshake must not hold it for Node's default 120 s.
+    handshakeTimeout: 10_000,
   };
 }
