@@ -5,9 +5,13 @@
  * frames flow back Service → Stream → Consumer → Transport → Device;
  * signals flow Source → SignalBus → (services, reverse policy, displays).
  */
+import { ConfigError } from '../config/loadConfig.js';
 import type { RevcamConfig } from '../config/types.js';
 import { DeviceAuth } from '../device/DeviceAuth.js';
+import { checkBindSafety, isLoopbackHost } from '../gateway/bindSafety.js';
 import { Gateway } from '../gateway/Gateway.js';
+import { OriginPolicy } from '../gateway/origin.js';
+import { tlsServerOptions } from '../gateway/tlsOptions.js';
 import { ServiceHost } from '../host/ServiceHost.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/Metrics.js';
@@ -20,7 +24,7 @@ import { SignalsWsTransport } from '../transport/signalsWs.js';
 import { ReverseViewPolicy } from './ReverseViewPolicy.js';
 
 export interface RevcamApp {
-  /** http://host:port of the gateway. */
+  /** http://host:port of the gateway (https:// with server.tls). */
   url: string;
   port: number;
   config: Readonly<RevcamConfig>;
@@ -41,11 +45,15 @@ export interface StartOptions {
 }
 
 export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOptions = {}): Promise<RevcamApp> {
+  // Transport checks first: a refused start leaves nothing running.
+  checkBindSafety(config);
+  const tls = config.server.tls ? tlsServerOptions(config.server.tls, opts.baseDir ?? process.cwd()) : undefined;
+  const auth = newDeviceAuth(config);
   const log = opts.log ?? createLogger(config.log.level);
+  if (!tls && !isLoopbackHost(config.server.host)) log.warn({ host: config.server.host }, 'listening beyond loopback without server.tls: tokens and frames cross the network in clear');
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir);
   const hub = new StreamHub(host, config, metrics, log);
-  const auth = new DeviceAuth(config.auth);
 
   const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
   const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
@@ -70,12 +78,21 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // Signals first: reverse gear read at boot already opens the rear camera.
   await signalSource.start();
   const overlayTaps = new OverlayTaps(hub, config.stream.viewerQueueFrames, config.stream.viewerMaxBufferedBytes, log);
-  const gateway = new Gateway({ host, hub, auth, metrics, log, overlayTaps, signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs } });
+  const gateway = new Gateway({
+    host,
+    hub,
+    auth,
+    metrics,
+    log,
+    overlayTaps,
+    signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs },
+    transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
+  });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
   log.info({ url }, 'revcam listening');
   let closing: Promise<void> | undefined;
   return {
@@ -101,4 +118,14 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
       return closing;
     },
   };
+}
+
+/** DeviceAuth with the proxies whose X-Forwarded-For counts; a bad server.trustProxy or allowedOrigins entry is a ConfigError. */
+function newDeviceAuth(config: Readonly<RevcamConfig>): DeviceAuth {
+  try {
+    new OriginPolicy(config.server.allowedOrigins, false); // validates the list before anything starts
+    return new DeviceAuth(config.auth, { trustProxy: config.server.trustProxy });
+  } catch (err) {
+    throw err instanceof TypeError ? new ConfigError(err.message) : err;
+  }
 }

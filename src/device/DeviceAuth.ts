@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DeviceConfig, RevcamConfig } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
-import { clientFrom } from './clientContext.js';
+import { clientFrom, TrustedProxies } from './clientContext.js';
 
 export { tokenFrom } from './clientContext.js';
 
@@ -24,6 +24,8 @@ export interface Device {
   /** A role of `auth.roles`; `local` for the anonymous loopback demo. */
   role: string;
   anonymous: boolean;
+  /** The client's address (the forwarded client behind a trusted proxy), for logs and audit. */
+  address?: string;
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -36,16 +38,22 @@ export function isLoopback(address: string | undefined): boolean {
 export class DeviceAuth {
   #devices: { device: Device; digest: Buffer }[];
   #anonymousLoopback: boolean;
+  #byCommonName: Map<string, Device>;
+  #proxies: TrustedProxies;
 
-  constructor(auth: Pick<RevcamConfig['auth'], 'anonymousLoopback' | 'devices'>) {
+  /** `trustProxy`: peers whose `X-Forwarded-For` is believed (server.trustProxy). */
+  constructor(auth: Pick<RevcamConfig['auth'], 'anonymousLoopback' | 'devices'>, opts: { trustProxy?: readonly string[] } = {}) {
     this.#anonymousLoopback = auth.anonymousLoopback;
+    this.#proxies = new TrustedProxies(opts.trustProxy ?? []);
+    this.#byCommonName = new Map(auth.devices.flatMap((d) => (d.certCommonName ? [[d.certCommonName, { id: d.id, role: d.role, anonymous: false }] as const] : [])));
     this.#devices = auth.devices.flatMap((d: DeviceConfig) => (d.token ? [{ device: { id: d.id, role: d.role, anonymous: false }, digest: digest(d.token) }] : []));
   }
 
   /** The device behind an HTTP request or upgrade; `token` (from a message body) wins over headers. Throws UNAUTHORIZED. */
   fromRequest(req: IncomingMessage, url: URL, token?: string): Device {
-    const client = clientFrom(req, url, token);
-    return this.authenticate(client.token, client.forwarded ? undefined : client.address);
+    const client = clientFrom(req, url, token, this.#proxies);
+    const device = this.authenticate(client.token, client.forwarded ? undefined : client.address, client.certCommonName);
+    return client.address === undefined ? device : { ...device, address: client.address };
   }
 
   /** Throws FORBIDDEN unless the device's role allows the action. */
@@ -53,8 +61,11 @@ export class DeviceAuth {
     // Roles with rights arrive with docs/security.md; until then every authenticated device may do everything.
   }
 
-  /** Returns the device or throws UNAUTHORIZED. A wrong token is refused even from loopback. */
-  authenticate(token: string | undefined, remoteAddress: string | undefined): Device {
+  /**
+   * Returns the device or throws UNAUTHORIZED. A wrong token is refused even from loopback.
+   * `certCommonName` is the CN of a client certificate the server's CA verified (mTLS).
+   */
+  authenticate(token: string | undefined, remoteAddress: string | undefined, certCommonName?: string): Device {
     if (token !== undefined && token !== '') {
       const d = digest(token);
       let found: Device | undefined;
@@ -62,6 +73,8 @@ export class DeviceAuth {
       if (found) return found;
       throw new RevcamError('UNAUTHORIZED', 'unknown device token');
     }
+    const byCert = certCommonName === undefined ? undefined : this.#byCommonName.get(certCommonName);
+    if (byCert) return byCert;
     if (this.#anonymousLoopback && isLoopback(remoteAddress)) return { id: 'local', role: 'local', anonymous: true };
     throw new RevcamError('UNAUTHORIZED', 'a device token is required');
   }

@@ -3,8 +3,10 @@
  * MJPEG, and the upgrade to the stream WebSocket. Each request is handled on
  * its own; a failure answers that request with a coded error and nothing else.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
@@ -17,6 +19,7 @@ import type { OverlayTaps } from '../transport/overlayTap.js';
 import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transport/signalsHttp.js';
 import type { SignalsWsTransport } from '../transport/signalsWs.js';
 import { STREAM_PATH, WsTransport } from '../transport/wsTransport.js';
+import { OriginPolicy } from './origin.js';
 import { requestUrl } from './requestUrl.js';
 import { serveStatic } from './staticFiles.js';
 
@@ -29,6 +32,8 @@ export interface GatewayDeps {
   overlayTaps: OverlayTaps;
   /** Vehicle signals: POST/GET /api/signals and the WebSocket displays follow the gear on. */
   signals: { http: SignalsHttpDeps; ws: SignalsWsTransport };
+  /** Transport security (docs/security.md): TLS (HTTPS/WSS only) and the origins allowed to open WebSockets and POST. */
+  transport?: { tls?: HttpsOptions; allowedOrigins?: readonly string[] };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -46,28 +51,44 @@ function sendError(res: ServerResponse, err: unknown): void {
   sendJson(res, e.status, { error: { code: e.code, message: e.message } });
 }
 
+/** Answers an upgrade with a coded JSON error instead of switching protocols. */
+function refuseUpgrade(socket: Duplex, err: RevcamError): void {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export class Gateway {
   readonly server: Server;
   readonly ws: WsTransport;
   #deps: GatewayDeps;
+  readonly #origins: OriginPolicy;
   #started = Date.now();
 
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
     this.ws = new WsTransport(deps);
-    this.server = createServer((req, res) => {
+    const tls = deps.transport?.tls;
+    this.#origins = new OriginPolicy(deps.transport?.allowedOrigins ?? [], tls !== undefined);
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.#route(req, res).catch((err) => {
         const e = RevcamError.from(err);
         if (e.code === 'INTERNAL') deps.log.error({ err, url: redactUrl(req.url) }, 'request failed');
         sendError(res, e);
       });
-    });
-    this.server.on('upgrade', (req, socket, head) => {
+    };
+    // With TLS the gateway speaks HTTPS and WSS only: no plain listener exists.
+    this.server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       let url: URL;
       try {
         url = requestUrl(req);
       } catch {
         return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      }
+      const refused = this.#origins.problem(req);
+      if (refused) {
+        deps.log.warn({ origin: req.headers.origin?.slice(0, 200), path: url.pathname }, 'WebSocket from a foreign origin refused');
+        return refuseUpgrade(socket, new RevcamError('FORBIDDEN', refused));
       }
       if (url.pathname === STREAM_PATH) this.ws.handleUpgrade(req, socket, head);
       else if (url.pathname === SIGNALS_PATH) deps.signals.ws.handleUpgrade(req, socket, head);
@@ -92,6 +113,8 @@ export class Gateway {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { auth, metrics, host, hub } = this.#deps;
     const url = requestUrl(req);
+    // A page on another origin may not POST (the gear is a POST).
+    if (req.method !== 'GET' && req.method !== 'HEAD') this.#origins.check(req);
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#deps.signals.http);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } });
     switch (url.pathname) {

@@ -89,7 +89,7 @@ export class WsTransport {
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           metrics.requests.inc({ outcome: 'accepted' });
-          log.info({ device: device.id, stream: s.stream.id, viewer: s.consumer.id }, 'viewer joined');
+          log.info({ device: device.id, address: device.address, stream: s.stream.id, viewer: s.consumer.id }, 'viewer joined');
           s.stream.on('status', onStatus);
           s.consumer.on('slow', () => send({ type: 'status', event: 'VIEWER_TOO_SLOW', message: 'frames are being dropped for this viewer' }));
           s.consumer.on('error', () => ws.terminate());

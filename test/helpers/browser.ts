@@ -15,11 +15,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `ignoreHTTPSErrors`: accept the test's own CA-less certificates (HTTPS/WSS tests). */
+export async function launchChromium(opts: { ignoreHTTPSErrors?: boolean } = {}): Promise<Browser> {
   const profileDir = mkdtempSync(join(tmpdir(), 'revcam-chromium-'));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
+    ...(opts.ignoreHTTPSErrors && { ignoreHTTPSErrors: true }),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   return {
