@@ -70,7 +70,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // Signals first: reverse gear read at boot already opens the rear camera.
   await signalSource.start();
   const overlayTaps = new OverlayTaps(hub, config.stream.viewerQueueFrames, config.stream.viewerMaxBufferedBytes, log);
-  const gateway = new Gateway({ host, hub, auth, metrics, log, overlayTaps, signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs } });
+  const gateway = new Gateway({ host, hub, auth, metrics, log, overlayTaps, signals: { http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs }, ws: signalsWs }, limits: config.limits });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
