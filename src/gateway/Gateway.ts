@@ -107,6 +107,8 @@ export class Gateway {
       socket.once('close', () => perAddress.close(address));
       if (within) return;
       // Over the limit: answer at once and close; the others from that address are untouched.
+      // (Under TLS no plaintext answer is possible before the handshake: just close.)
+      if ('setSecureContext' in this.server) return void socket.destroy();
       this.#refused.add(socket);
       socket.end(capacityResponse(perAddress.max));
       setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
