@@ -85,8 +85,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     metrics,
     log,
     overlayTaps,
-    signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs },
+    signals: { http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs }, ws: signalsWs },
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
+    limits: config.limits,
   });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.

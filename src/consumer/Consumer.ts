@@ -15,6 +15,7 @@
  * and counting it would make the live frames behind it overflow at once.
  */
 import { TypedEmitter } from '../events/TypedEmitter.js';
+import type { ErrorCode } from '../wire/messages.js';
 import { FrameFlag } from '../wire/frame.js';
 
 /** The narrow interface a consumer needs from its transport. */
@@ -46,6 +47,8 @@ export type ConsumerEvents = {
   /** The viewer started losing frames (once per episode). */
   slow: [dropped: number];
   error: [err: Error];
+  /** Ended from outside (shed under a viewer limit, …): the transport tells the client why and closes. */
+  end: [code: ErrorCode, message: string];
 };
 
 interface Queued {
@@ -199,6 +202,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     // Keeping up again once the queue drains: a later drop opens a new "too slow" episode.
     if (this.#inFlight === 0 && this.#pending.length === 0) this.#slow = false;
     this.#flush();
+  }
+
+  /** Ends this viewer from outside; its transport reacts to 'end' by closing the connection. */
+  end(code: ErrorCode, message: string): void {
+    if (!this.#closed) this.emit('end', code, message);
   }
 
   close(): void {

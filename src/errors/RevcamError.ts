@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, { status: number; messa
   MESSAGE_TOO_LARGE: { status: 413, message: 'the message is larger than allowed' },
   SIGNAL_INVALID: { status: 422, message: 'a vehicle signal is unknown, of the wrong type or out of range' },
   NOT_FOUND: { status: 404, message: 'no such resource' },
+  REQUEST_TIMEOUT: { status: 408, message: 'the request did not arrive in time' },
   INTERNAL: { status: 500, message: 'internal error' },
 };
 

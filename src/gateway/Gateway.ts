@@ -5,8 +5,11 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { LimitsConfig } from '../config/types.js';
+import { DEFAULT_CONFIG } from '../config/defaults.js';
+import { ConnectionsPerAddress } from '../limits/connectionsPerAddress.js';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
@@ -34,6 +37,23 @@ export interface GatewayDeps {
   signals: { http: SignalsHttpDeps; ws: SignalsWsTransport };
   /** Transport security (docs/security.md): TLS (HTTPS/WSS only) and the origins allowed to open WebSockets and POST. */
   transport?: { tls?: HttpsOptions; allowedOrigins?: readonly string[] };
+  /** Connections per address and header timeout (default: the config defaults). */
+  limits?: Pick<LimitsConfig, 'maxConnectionsPerAddress' | 'headersTimeoutMs'>;
+}
+
+/** How long a refused (over-limit) connection may linger for its 503 to be read. */
+const REFUSED_LINGER_MS = 1_000;
+
+/** Raw bytes: a refused connection is answered before any request is parsed. */
+function capacityResponse(max: number): string {
+  const body = JSON.stringify({ error: { code: 'CAPACITY_EXCEEDED', message: `at most ${max} connections per client address (limits.maxConnectionsPerAddress)` } });
+  return `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** A request that carries a body (to an endpoint that takes none it is refused unread). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -48,6 +68,7 @@ function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
+  if (e.code === 'CAPACITY_EXCEEDED') res.setHeader('Retry-After', '1');
   sendJson(res, e.status, { error: { code: e.code, message: e.message } });
 }
 
@@ -63,13 +84,19 @@ export class Gateway {
   #deps: GatewayDeps;
   readonly #origins: OriginPolicy;
   #started = Date.now();
+  /** Sockets over maxConnectionsPerAddress: answered 503 at accept; any request on them is ignored. */
+  #refused = new WeakSet<Socket>();
 
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
     this.ws = new WsTransport(deps);
     const tls = deps.transport?.tls;
     this.#origins = new OriginPolicy(deps.transport?.allowedOrigins ?? [], tls !== undefined);
+    const limits = deps.limits ?? DEFAULT_CONFIG.limits;
+    // Node checks header (and request) timeouts on this interval (default 30 s): check often enough to honour ours.
+    const checkEveryMs = Math.max(100, Math.min(1_000, limits.headersTimeoutMs));
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      if (this.#refused.has(req.socket)) return;
       this.#route(req, res).catch((err) => {
         const e = RevcamError.from(err);
         if (e.code === 'INTERNAL') deps.log.error({ err, url: redactUrl(req.url) }, 'request failed');
@@ -77,8 +104,9 @@ export class Gateway {
       });
     };
     // With TLS the gateway speaks HTTPS and WSS only: no plain listener exists.
-    this.server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
+    this.server = tls ? createHttpsServer({ ...tls, connectionsCheckingInterval: checkEveryMs }, onRequest) : createServer({ connectionsCheckingInterval: checkEveryMs }, onRequest);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.#refused.has(socket as Socket)) return;
       let url: URL;
       try {
         url = requestUrl(req);
@@ -95,8 +123,23 @@ export class Gateway {
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
     // A client that opens a socket and never sends a request must not hold it forever.
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 0; // streams are long-lived responses
+    this.server.headersTimeout = limits.headersTimeoutMs;
+    // Not Node's requestTimeout: bodies are timed where they are read (limits.bodyTimeoutMs,
+    // signalsHttp), endpoints without a body refuse one unread, and streams are long-lived responses.
+    this.server.requestTimeout = 0;
+    const perAddress = new ConnectionsPerAddress(limits.maxConnectionsPerAddress);
+    this.server.on('connection', (socket: Socket) => {
+      const address = socket.remoteAddress ?? '';
+      const within = perAddress.open(address);
+      socket.once('close', () => perAddress.close(address));
+      if (within) return;
+      // Over the limit: answer at once and close; the others from that address are untouched.
+      // (Under TLS no plaintext answer is possible before the handshake: just close.)
+      if ('setSecureContext' in this.server) return void socket.destroy();
+      this.#refused.add(socket);
+      socket.end(capacityResponse(perAddress.max));
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+    });
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
@@ -116,6 +159,11 @@ export class Gateway {
     // A page on another origin may not POST (the gear is a POST).
     if (req.method !== 'GET' && req.method !== 'HEAD') this.#origins.check(req);
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#deps.signals.http);
+    // Nothing else takes a body: refuse it unread (Connection: close, so Node does not drain it either).
+    if (hasBody(req)) {
+      res.setHeader('Connection', 'close');
+      throw new RevcamError('MESSAGE_TOO_LARGE', `${url.pathname} takes no request body`);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } });
     switch (url.pathname) {
       case '/api/health':

@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics, ViewerTotals } from '../metrics/Metrics.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { Registry } from '../registry/Registry.js';
+import { admitViewer, type ViewerSlot } from '../limits/viewerLimits.js';
 import type { CodecName } from '../wire/frame.js';
 import { Codec } from '../wire/frame.js';
 import { Stream } from './Stream.js';
@@ -37,6 +38,18 @@ export interface ViewerInfo {
 /** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
 export const SYSTEM_DEVICE: Device = { id: 'system', role: 'system', anonymous: false };
 
+/** A place taken under `limits`, from admission (before the camera opens) to the viewer leaving. */
+interface Slot extends ViewerSlot {
+  consumer?: Consumer;
+}
+
+/** A viewer's place under the limits, for viewers the hub does not add itself (overlay taps). */
+export interface ViewerTicket {
+  /** The viewer is live: from now on it may be shed (its consumer gets 'end'). */
+  attach(consumer: Consumer): void;
+  release(): void;
+}
+
 interface Totals {
   sent: number;
   dropped: number;
@@ -55,6 +68,9 @@ export class StreamHub {
   #transportOf = new WeakMap<Consumer, string>();
   /** Streams kept open without viewers (reverse gear engaged before any display asked). */
   #holds = new Map<string, number>();
+  /** Every viewer's place under config.limits. */
+  #slots = new Set<Slot>();
+  #slotOf = new WeakMap<Consumer, Slot>();
 
   constructor(
     private readonly host: ServiceHost,
@@ -199,7 +215,15 @@ export class StreamHub {
     const match = this.registry.match(req);
     const instance = this.host.get(match.id);
     if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
-    const stream = await this.#openStream(instance, req.camera, req.codec);
+    // Limits are checked before the camera opens: a refused viewer costs nothing.
+    const ticket = this.admit(viewer, streamKey(instance.id, req.camera, req.codec));
+    let stream: Stream;
+    try {
+      stream = await this.#openStream(instance, req.camera, req.codec);
+    } catch (err) {
+      ticket.release();
+      throw err;
+    }
     const consumer = new Consumer({
       id: `v${++this.#viewerSeq}`,
       sink,
@@ -209,12 +233,49 @@ export class StreamHub {
     this.#transportOf.set(consumer, viewer.transport);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
+    ticket.attach(consumer);
     beforeFirstFrame?.(sub);
     stream.add(consumer);
     return sub;
   }
 
+  /**
+   * Takes a viewer's place under config.limits or throws CAPACITY_EXCEEDED.
+   * When the total is reached and a lower-priority viewer is live, that one
+   * is ended (its consumer emits 'end') and the new one takes its place.
+   */
+  admit(viewer: ViewerInfo, stream: string): ViewerTicket {
+    const { device } = viewer;
+    const slot: Slot = {
+      deviceId: device.id,
+      anonymous: device.anonymous,
+      exempt: device === SYSTEM_DEVICE,
+      priority: this.config.auth.roles[device.role]?.priority ?? 0,
+      stream,
+      sheddable: false,
+    };
+    const decision = admitViewer(this.config.limits, [...this.#slots], slot);
+    if (!decision.admit) throw new RevcamError('CAPACITY_EXCEEDED', decision.reason);
+    if (decision.shed) {
+      const shed = decision.shed;
+      this.#slots.delete(shed);
+      this.log.warn({ shed: shed.consumer?.id, device: shed.deviceId, for: device.id }, 'viewer shed for a higher-priority one');
+      shed.consumer?.end('CAPACITY_EXCEEDED', `the viewer limit is reached and a higher-priority device (${device.role}) took this place`);
+    }
+    this.#slots.add(slot);
+    return {
+      attach: (consumer) => {
+        slot.consumer = consumer;
+        slot.sheddable = true;
+        this.#slotOf.set(consumer, slot);
+      },
+      release: () => void this.#slots.delete(slot),
+    };
+  }
+
   unsubscribe(sub: Subscription): void {
+    const slot = this.#slotOf.get(sub.consumer);
+    if (slot) this.#slots.delete(slot);
     const key = `${sub.stream.id}|${this.#transportOf.get(sub.consumer) ?? 'unknown'}`;
     const t = this.#retired.get(key) ?? { sent: 0, dropped: 0, bytes: 0 };
     t.sent += sub.consumer.sent;

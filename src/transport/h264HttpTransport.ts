@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { decodeHeader } from '../wire/frame.js';
+import { HttpStreamGuard } from './httpStreamGuard.js';
 
 export const H264_PATH = '/stream.h264';
 
@@ -27,10 +28,16 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
   const request = streamRequestFromQuery(url, 'h264');
   const device = deps.auth.fromRequest(req, url);
   deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
+  // Listening for the client's going before anything awaits: one gone mid-subscribe leaves no encoder running.
+  const guard = new HttpStreamGuard(res);
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {
       const h = decodeHeader(wire);
-      res.write(wire.subarray(h.headerLength + h.metaLength), (err) => done(err ?? undefined));
+      guard.writing();
+      res.write(wire.subarray(h.headerLength + h.metaLength), (err) => {
+        if (!err) guard.flushed();
+        done(err ?? undefined);
+      });
     },
     bufferedBytes: () => res.writableLength,
   };
@@ -44,12 +51,17 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
     });
     res.flushHeaders();
   });
-  deps.metrics.requests.inc({ outcome: 'accepted' });
-  deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id }, 'h264 http viewer joined');
-  const leave = () => {
+  sub.consumer.on('error', () => res.destroy());
+  sub.consumer.on('end', (code, message) => {
+    deps.log.info({ viewer: sub.consumer.id, code, message }, 'h264 http viewer ended');
+    res.destroy();
+  });
+  guard.onStall = () => deps.log.info({ viewer: sub.consumer.id }, 'h264 http viewer stopped reading; disconnected');
+  guard.bind(() => {
     deps.hub.unsubscribe(sub);
     deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'h264 http viewer left');
-  };
-  res.once('close', leave);
-  sub.consumer.on('error', () => res.destroy());
+  });
+  if (guard.gone) return;
+  deps.metrics.requests.inc({ outcome: 'accepted' });
+  deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id }, 'h264 http viewer joined');
 }

@@ -12,6 +12,7 @@ import type { StreamHub } from '../stream/StreamHub.js';
 import { decodeHeader } from '../wire/frame.js';
 import type { OverlayTaps } from './overlayTap.js';
 import type { Consumer } from '../consumer/Consumer.js';
+import { HttpStreamGuard } from './httpStreamGuard.js';
 
 export const MJPEG_PATH = '/stream.mjpg';
 export const MJPEG_BOUNDARY = 'revcamframe';
@@ -29,15 +30,21 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   const request = streamRequestFromQuery(url, 'jpeg');
   const device = deps.auth.fromRequest(req, url);
   deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
+  // Listening for the client's going before anything awaits: one gone mid-subscribe leaves nothing behind.
+  const guard = new HttpStreamGuard(res);
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {
+      guard.writing();
       const h = decodeHeader(wire);
       const jpeg = wire.subarray(h.headerLength + h.metaLength);
       const head = `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Capture-Us: ${h.captureUs}\r\nX-Seq: ${h.seq}\r\n\r\n`;
       res.cork();
       res.write(head);
       res.write(jpeg);
-      res.write('\r\n', (err) => done(err ?? undefined));
+      res.write('\r\n', (err) => {
+        if (!err) guard.flushed();
+        done(err ?? undefined);
+      });
       process.nextTick(() => res.uncork());
     },
     bufferedBytes: () => res.writableLength,
@@ -59,12 +66,18 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
     const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device }, writeHead);
     viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub) };
   }
-  deps.metrics.requests.inc({ outcome: 'accepted' });
   const { consumer } = viewer;
-  deps.log.info({ service: request.service, camera: request.camera, viewer: consumer.id }, 'mjpeg viewer joined');
-  res.once('close', () => {
+  consumer.on('error', () => res.destroy());
+  consumer.on('end', (code, message) => {
+    deps.log.info({ viewer: consumer.id, code, message }, 'mjpeg viewer ended');
+    res.destroy();
+  });
+  guard.onStall = () => deps.log.info({ viewer: consumer.id }, 'mjpeg viewer stopped reading; disconnected');
+  guard.bind(() => {
     viewer.leave();
     deps.log.info({ viewer: consumer.id, sent: consumer.sent, dropped: consumer.dropped }, 'mjpeg viewer left');
   });
-  consumer.on('error', () => res.destroy());
+  if (guard.gone) return;
+  deps.metrics.requests.inc({ outcome: 'accepted' });
+  deps.log.info({ service: request.service, camera: request.camera, viewer: consumer.id }, 'mjpeg viewer joined');
 }

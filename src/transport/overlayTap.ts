@@ -34,19 +34,34 @@ export class OverlayTaps {
   ) {}
 
   /** Adds a viewer of the burned stream; `beforeFirstFrame` runs before it can receive anything. */
-  async subscribe(req: MatchRequest, sink: ConsumerSink, _viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
+  async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
     const key = `${req.service}/${req.camera}`;
+    // Overlay viewers count under the limits like any other; the burner itself does not.
+    const ticket = this.hub.admit(viewer, `${key}+overlay`);
     let tap = this.#taps.get(key);
     if (!tap) {
       tap = this.#open(key, req);
       this.#taps.set(key, tap);
       tap.catch(() => this.#taps.delete(key));
     }
-    const { derived } = await tap;
+    let derived: Stream;
+    try {
+      ({ derived } = await tap);
+    } catch (err) {
+      ticket.release();
+      throw err;
+    }
     const consumer = new Consumer({ id: `o${++this.#viewerSeq}`, sink, queueFrames: this.viewerQueueFrames, maxBufferedBytes: this.viewerMaxBufferedBytes });
+    ticket.attach(consumer);
     beforeFirstFrame();
     derived.add(consumer);
-    return { consumer, leave: () => derived.remove(consumer) };
+    return {
+      consumer,
+      leave: () => {
+        ticket.release();
+        derived.remove(consumer);
+      },
+    };
   }
 
   async #open(key: string, req: MatchRequest): Promise<Tap> {

@@ -26,7 +26,11 @@ export interface SignalsHttpDeps {
   /** The running source; POST is accepted only when it takes client input (the simulator). */
   source?: Pick<SignalSource, 'kind' | 'input'>;
   log?: Logger;
+  /** Time allowed for a POST body, from its headers on (limits.bodyTimeoutMs); over it → REQUEST_TIMEOUT. */
+  bodyTimeoutMs?: number;
 }
+
+const DEFAULT_BODY_TIMEOUT_MS = 5_000;
 
 export interface SignalsPostBody extends VehicleInput {
   samples?: SampleInput[];
@@ -85,26 +89,38 @@ function sendError(res: ServerResponse, err: unknown, log: Logger | undefined, e
   sendJson(res, e.status, { error: { code: e.code, message: e.message } }, extraHeaders);
 }
 
-/** Reads at most `limit` bytes; more is MESSAGE_TOO_LARGE (checked from Content-Length first, then while reading). */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Reads at most `limit` bytes within `timeoutMs`; more is MESSAGE_TOO_LARGE (checked from
+ * Content-Length first, then while reading), slower is REQUEST_TIMEOUT. Either way the caller
+ * answers with Connection: close, so the rest is never read.
+ */
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new RevcamError('MESSAGE_TOO_LARGE', `the body is ${declared} bytes; at most ${limit} are read`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (err: RevcamError) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      reject(err);
+    };
+    // A body trickled a byte at a time must not hold the connection (and its memory) forever.
+    const timer = setTimeout(() => stop(new RevcamError('REQUEST_TIMEOUT', `the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume(); // discard the rest without buffering it
-        reject(new RevcamError('MESSAGE_TOO_LARGE', `the body is larger than ${limit} bytes`));
-        return;
-      }
+      if (size > limit) return stop(new RevcamError('MESSAGE_TOO_LARGE', `the body is larger than ${limit} bytes`));
       chunks.push(c);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -144,7 +160,7 @@ export async function handleSignalsPost(req: IncomingMessage, res: ServerRespons
     // Only JSON: a cross-site form or text/plain POST (no CORS preflight) must not move the gear.
     const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new RevcamError('BAD_REQUEST', `Content-Type must be application/json, got ${JSON.stringify(type || 'none')}`);
-    const text = await readBody(req, MAX_SIGNALS_BODY_BYTES);
+    const text = await readBody(req, MAX_SIGNALS_BODY_BYTES, deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -157,8 +173,8 @@ export async function handleSignalsPost(req: IncomingMessage, res: ServerRespons
     sendJson(res, 200, { samples: applied, drive: input.currentDrive });
   } catch (err) {
     const e = RevcamError.from(err);
-    // After a refused oversized body the connection cannot be reused: say so.
-    sendError(res, e, deps.log, e.code === 'MESSAGE_TOO_LARGE' ? { Connection: 'close' } : undefined);
+    // After a refused or timed-out body the connection cannot be reused: say so (the rest is not read).
+    sendError(res, e, deps.log, e.code === 'MESSAGE_TOO_LARGE' || e.code === 'REQUEST_TIMEOUT' ? { Connection: 'close' } : undefined);
   }
 }
 

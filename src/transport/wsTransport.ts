@@ -19,7 +19,7 @@ import { MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ServerMessage, ty
 export const STREAM_PATH = '/api/stream';
 
 /** Close codes (RFC 6455 private range) so a client can tell why without parsing text. */
-export const CloseCode = { policy: 1008, tooBig: 1009, requestTimeout: 4008, unresponsive: 4009 } as const;
+export const CloseCode = { policy: 1008, tooBig: 1009, tryAgainLater: 1013, requestTimeout: 4008, unresponsive: 4009 } as const;
 
 /**
  * Liveness gate (docs/performance.md, F1): a viewer is pinged every
@@ -71,7 +71,7 @@ export class WsTransport {
       if (e.code === 'INTERNAL') log.error({ err }, 'stream request failed');
       metrics.requests.inc({ outcome: e.code });
       send(e.toMessage());
-      if (close) ws.close(closeCode ?? (e.code === 'MESSAGE_TOO_LARGE' ? CloseCode.tooBig : CloseCode.policy), e.code);
+      if (close) ws.close(closeCode ?? (e.code === 'MESSAGE_TOO_LARGE' ? CloseCode.tooBig : e.code === 'CAPACITY_EXCEEDED' ? CloseCode.tryAgainLater : CloseCode.policy), e.code);
     };
     const timer = setTimeout(() => fail(new RevcamError('BAD_REQUEST', 'no stream request received in time'), true, CloseCode.requestTimeout), this.#deps.requestTimeoutMs ?? 10_000);
 
@@ -93,6 +93,11 @@ export class WsTransport {
           s.stream.on('status', onStatus);
           s.consumer.on('slow', () => send({ type: 'status', event: 'VIEWER_TOO_SLOW', message: 'frames are being dropped for this viewer' }));
           s.consumer.on('error', () => ws.terminate());
+          // Ended from outside (shed under a viewer limit): say why, then close.
+          s.consumer.on('end', (code, message) => {
+            send({ type: 'status', event: 'STREAM_ENDED', message: `${code}: ${message}` });
+            ws.close(code === 'CAPACITY_EXCEEDED' ? CloseCode.tryAgainLater : CloseCode.policy, code);
+          });
           gate.start(() => s.consumer.kick());
         } catch (err) {
           fail(err, true);

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'SIGNAL_INVALID'
   | 'NOT_FOUND'
+  | 'REQUEST_TIMEOUT'
   | 'INTERNAL';
 
 /** What a device asks for (the StreamRequest noun, as it travels). */
