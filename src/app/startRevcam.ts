@@ -7,6 +7,7 @@
  */
 import type { RevcamConfig } from '../config/types.js';
 import { DeviceAuth } from '../device/DeviceAuth.js';
+import { PolicyWatch } from '../device/policyWatch.js';
 import { Gateway } from '../gateway/Gateway.js';
 import { ServiceHost } from '../host/ServiceHost.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -45,9 +46,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir);
   const hub = new StreamHub(host, config, metrics, log);
-  const auth = new DeviceAuth(config.auth);
-
   const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
+  // Role policies (parked, consent) read the latest signals at each request.
+  const auth = new DeviceAuth(config.auth, { signals: (path) => signals.get(path)?.value, log });
   const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
   const signalsWs = new SignalsWsTransport({ bus: signals, auth, log });
   // Services get the signals their manifests subscribed to; the host coalesces them per service.
@@ -70,6 +71,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // Signals first: reverse gear read at boot already opens the rear camera.
   await signalSource.start();
   const overlayTaps = new OverlayTaps(hub, config.stream.viewerQueueFrames, config.stream.viewerMaxBufferedBytes, log);
+  // ...and are re-checked while streaming: a stream ends when its role's policy stops holding.
+  const policyWatch = new PolicyWatch({ auth, signals, holders: [hub, overlayTaps], log });
+  hub.onViewerAdded = policyWatch.viewerAdded;
   const gateway = new Gateway({ host, hub, auth, metrics, log, overlayTaps, signals: { http: { bus: signals, auth, source: signalSource, log }, ws: signalsWs } });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.
@@ -92,6 +96,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     close() {
       closing ??= (async () => {
         reverse.close();
+        policyWatch.close();
         unsubscribeServices();
         await signalSource.stop();
         await gateway.close();

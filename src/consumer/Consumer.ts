@@ -14,6 +14,7 @@
  * keyframe, pushed with pushCatchUp) is outside the bound: the stream caps it,
  * and counting it would make the live frames behind it overflow at once.
  */
+import type { RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
 import { FrameFlag } from '../wire/frame.js';
 
@@ -46,6 +47,8 @@ export type ConsumerEvents = {
   /** The viewer started losing frames (once per episode). */
   slow: [dropped: number];
   error: [err: Error];
+  /** The platform ends this viewer (e.g. its role's policy stopped holding): the transport tells it why and closes. */
+  end: [reason: RevcamError];
 };
 
 interface Queued {
@@ -199,6 +202,13 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     // Keeping up again once the queue drains: a later drop opens a new "too slow" episode.
     if (this.#inFlight === 0 && this.#pending.length === 0) this.#slow = false;
     this.#flush();
+  }
+
+  /** Ends the viewer from outside: no more frames; the transport's 'end' listener closes the connection (else 'error' does). */
+  end(reason: RevcamError): void {
+    if (this.#closed) return;
+    this.close();
+    this.emit(this.listenerCount('end') > 0 ? 'end' : 'error', reason);
   }
 
   close(): void {

@@ -53,6 +53,9 @@ export class StreamHub {
   /** Totals of viewers that have left, per stream and transport, so counters never go backwards. */
   #retired = new Map<string, Totals>();
   #transportOf = new WeakMap<Consumer, string>();
+  #viewerOf = new WeakMap<Consumer, ViewerInfo>();
+  /** Called with each new viewer once it is added (the policy watch re-checks it: its request may have raced a signal change). */
+  onViewerAdded: ((sub: Subscription) => void) | undefined;
   /** Streams kept open without viewers (reverse gear engaged before any display asked). */
   #holds = new Map<string, number>();
 
@@ -207,11 +210,28 @@ export class StreamHub {
       maxBufferedBytes: this.config.stream.viewerMaxBufferedBytes,
     });
     this.#transportOf.set(consumer, viewer.transport);
+    this.#viewerOf.set(consumer, viewer);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
     beforeFirstFrame?.(sub);
     stream.add(consumer);
+    this.onViewerAdded?.(sub);
     return sub;
+  }
+
+  /** Ends every viewer `which` selects (Consumer.end: its transport tells it `reason` and closes). Returns how many. */
+  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number {
+    let n = 0;
+    for (const s of this.#streams.values()) {
+      for (const c of [...s.consumers()]) {
+        const viewer = this.#viewerOf.get(c);
+        if (viewer && !c.closed && which(viewer)) {
+          c.end(reason);
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   unsubscribe(sub: Subscription): void {

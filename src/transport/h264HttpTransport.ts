@@ -52,4 +52,8 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
   };
   res.once('close', leave);
   sub.consumer.on('error', () => res.destroy());
+  sub.consumer.on('end', (reason) => {
+    deps.log.info({ viewer: sub.consumer.id, code: reason.code, reason: reason.message }, 'h264 http viewer ended');
+    res.end();
+  });
 }

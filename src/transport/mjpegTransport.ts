@@ -67,4 +67,8 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
     deps.log.info({ viewer: consumer.id, sent: consumer.sent, dropped: consumer.dropped }, 'mjpeg viewer left');
   });
   consumer.on('error', () => res.destroy());
+  consumer.on('end', (reason) => {
+    deps.log.info({ viewer: consumer.id, code: reason.code, reason: reason.message }, 'mjpeg viewer ended');
+    res.end();
+  });
 }

@@ -8,6 +8,7 @@
  * away with its last viewer.
  */
 import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
+import type { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { Stream } from '../stream/Stream.js';
@@ -25,6 +26,8 @@ interface Tap {
 export class OverlayTaps {
   #taps = new Map<string, Promise<Tap>>();
   #viewerSeq = 0;
+  /** Live viewers of the burned streams (the hub only knows the burner), so a policy can end them. */
+  #viewers = new Map<Consumer, ViewerInfo>();
 
   constructor(
     private readonly hub: StreamHub,
@@ -34,7 +37,7 @@ export class OverlayTaps {
   ) {}
 
   /** Adds a viewer of the burned stream; `beforeFirstFrame` runs before it can receive anything. */
-  async subscribe(req: MatchRequest, sink: ConsumerSink, _viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
+  async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
     const key = `${req.service}/${req.camera}`;
     let tap = this.#taps.get(key);
     if (!tap) {
@@ -46,7 +49,25 @@ export class OverlayTaps {
     const consumer = new Consumer({ id: `o${++this.#viewerSeq}`, sink, queueFrames: this.viewerQueueFrames, maxBufferedBytes: this.viewerMaxBufferedBytes });
     beforeFirstFrame();
     derived.add(consumer);
-    return { consumer, leave: () => derived.remove(consumer) };
+    this.#viewers.set(consumer, viewer);
+    return {
+      consumer,
+      leave: () => {
+        this.#viewers.delete(consumer);
+        derived.remove(consumer);
+      },
+    };
+  }
+
+  /** Ends every overlay viewer `which` selects (Consumer.end). Returns how many. */
+  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number {
+    let n = 0;
+    for (const [consumer, viewer] of [...this.#viewers]) {
+      if (consumer.closed || !which(viewer)) continue;
+      consumer.end(reason);
+      n++;
+    }
+    return n;
   }
 
   async #open(key: string, req: MatchRequest): Promise<Tap> {

@@ -93,6 +93,11 @@ export class WsTransport {
           s.stream.on('status', onStatus);
           s.consumer.on('slow', () => send({ type: 'status', event: 'VIEWER_TOO_SLOW', message: 'frames are being dropped for this viewer' }));
           s.consumer.on('error', () => ws.terminate());
+          // Ended by the platform (a role policy stopped holding): say why, then close.
+          s.consumer.on('end', (reason) => {
+            send(reason.toMessage());
+            ws.close(CloseCode.policy, reason.code);
+          });
           gate.start(() => s.consumer.kick());
         } catch (err) {
           fail(err, true);
