@@ -6,6 +6,7 @@ import { SERVE_USAGE, serveCommand } from './serve.js';
 const USAGE = `usage:
   ${SERVE_USAGE}
   revcam probe <url> [--frames N] [--json] [--service S] [--camera C] [--codec jpeg|h264] [--token T]
+  revcam token --device ID --role ROLE [--json]
   revcam bench [--quick] [--cases 1,2,...] [--viewers 1,50,200] [--stall-seconds 60]
 `;
 
@@ -17,6 +18,10 @@ async function main(argv: string[]): Promise<number> {
     case 'probe': {
       const { probeCommand } = await import('./probe.js');
       return probeCommand(rest);
+    }
+    case 'token': {
+      const { tokenCommand } = await import('./token.js');
+      return tokenCommand(rest);
     }
     case 'bench': {
       const { benchCommand } = await import('../../bench/run.js');

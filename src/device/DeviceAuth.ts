@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { clientFrom, type ClientContext } from './clientContext.js';
 import { policyProblem, type SignalLookup } from './policy.js';
 import { TokenCache } from './tokenCache.js';
-import { parseTokenHash, verifyToken, type ParsedTokenHash } from './tokenHash.js';
+import { parseTokenHash, verifyTokenAsync, type ParsedTokenHash } from './tokenHash.js';
 
 export { tokenFrom } from './clientContext.js';
 
@@ -39,8 +39,10 @@ export interface DeviceAuthOptions {
   signals?: SignalLookup;
   /** Where the plain-token warning goes (once per device, at construction). */
   log?: Pick<Logger, 'warn'>;
-  /** scrypt verifications allowed per second beyond the cache (default 8, burst 16). */
+  /** Tokens verified against the scrypt hashes per second beyond the cache (default 4, burst 8). */
   hashChecksPerSecond?: number;
+  /** Milliseconds since the epoch, for the cache and the budget; injectable for tests. */
+  clock?: () => number;
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -59,12 +61,14 @@ export class DeviceAuth {
   #roles: Record<string, RoleRights>;
   #signals: SignalLookup;
   #cache: TokenCache<Device>;
+  /** Verifications under way, by token digest: 200 viewers arriving with one new token share one scrypt. */
+  #verifying = new Map<string, Promise<Device | null>>();
 
   constructor(auth: RevcamConfig['auth'], opts: DeviceAuthOptions = {}) {
     this.#anonymousLoopback = auth.anonymousLoopback;
     this.#roles = auth.roles;
     this.#signals = opts.signals ?? (() => undefined);
-    this.#cache = new TokenCache({ checksPerSecond: opts.hashChecksPerSecond ?? 8 });
+    this.#cache = new TokenCache({ checksPerSecond: opts.hashChecksPerSecond ?? 4, ...(opts.clock && { clock: opts.clock }) });
     auth.devices.forEach((d, i) => {
       const device: Device = { id: d.id, role: d.role, anonymous: false };
       if (d.tokenHash !== undefined) {
@@ -83,8 +87,8 @@ export class DeviceAuth {
     });
   }
 
-  /** The device behind an HTTP request or upgrade; `token` (from a message body) wins over headers. Throws UNAUTHORIZED. */
-  fromRequest(req: IncomingMessage, url: URL, token?: string): Device {
+  /** The device behind an HTTP request or upgrade; `token` (from a message body) wins over headers. Rejects with UNAUTHORIZED. */
+  fromRequest(req: IncomingMessage, url: URL, token?: string): Promise<Device> {
     return this.authenticate(clientFrom(req, url, token));
   }
 
@@ -92,11 +96,12 @@ export class DeviceAuth {
    * Returns the device or throws UNAUTHORIZED. A verified certificate whose
    * common name is a device's identifies it (a token presented as well must
    * be the same device's). A wrong token is refused even from loopback; a
-   * forwarded request is never loopback.
+   * forwarded request is never loopback. Asynchronous because a token not
+   * seen before is checked with scrypt off the event loop.
    */
-  authenticate(client: ClientContext): Device {
+  async authenticate(client: ClientContext): Promise<Device> {
     const byCert = client.certCommonName !== undefined ? this.#byCertName.get(client.certCommonName) : undefined;
-    const byToken = client.token !== undefined && client.token !== '' ? this.#byToken(client.token) : undefined;
+    const byToken = client.token !== undefined && client.token !== '' ? await this.#byToken(client.token) : undefined;
     if (byCert) {
       if (byToken && byToken.id !== byCert.id) throw new RevcamError('UNAUTHORIZED', 'the token and the client certificate name different devices');
       return byCert;
@@ -135,23 +140,35 @@ export class DeviceAuth {
       .map(([name]) => name);
   }
 
-  /** The device a token belongs to, or undefined (no token of that value). Throws CAPACITY_EXCEEDED past the hash budget. */
-  #byToken(token: string): Device | undefined {
+  /** The device a token belongs to; throws UNAUTHORIZED for an unknown token, CAPACITY_EXCEEDED past the hash budget. */
+  async #byToken(token: string): Promise<Device> {
     const d = digest(token);
     let found: Device | undefined;
     // Every entry is compared, so the time does not say which (or whether one) matched.
     for (const entry of this.#plain) if (timingSafeEqual(entry.digest, d)) found = entry.device;
-    if (found || this.#hashed.length === 0) {
-      if (!found) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
-      return found;
+    if (found) return found;
+    const cached = this.#hashed.length === 0 ? null : this.#cache.get(d);
+    if (cached === null) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
+    if (cached) return cached;
+    const key = d.toString('base64');
+    let verifying = this.#verifying.get(key);
+    if (!verifying) {
+      if (!this.#cache.spend()) throw new RevcamError('CAPACITY_EXCEEDED', 'too many new device tokens to verify; retry in a second');
+      verifying = this.#verify(token, d);
+      this.#verifying.set(key, verifying);
+      const done = () => void this.#verifying.delete(key);
+      verifying.then(done, done);
     }
-    const known = this.#cache.get(d);
-    if (known === null) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
-    if (known) return known;
-    if (!this.#cache.spend()) throw new RevcamError('CAPACITY_EXCEEDED', 'too many unverified device tokens; retry in a second');
-    for (const entry of this.#hashed) if (verifyToken(token, entry.hash)) found = entry.device;
-    this.#cache.set(d, found ?? null);
-    if (!found) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
+    const device = await verifying;
+    if (!device) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
+    return device;
+  }
+
+  async #verify(token: string, d: Buffer): Promise<Device | null> {
+    let found: Device | null = null;
+    // Every hash is tried, for the same reason as above.
+    for (const entry of this.#hashed) if (await verifyTokenAsync(token, entry.hash)) found = entry.device;
+    this.#cache.set(d, found);
     return found;
   }
 }

@@ -4,7 +4,7 @@
  * The parameters travel with the hash, so they can be raised later without
  * invalidating stored credentials.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 export const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
@@ -50,10 +50,18 @@ export function parseTokenHash(stored: string): ParsedTokenHash {
   return { N, r: num('r', 32), p: num('p', 16), salt, hash };
 }
 
-/** Whether `token` matches the parsed hash; the comparison is constant-time. */
+/** Whether `token` matches the parsed hash; the comparison is constant-time. Blocks for the whole scrypt: CLI and tests only. */
 export function verifyToken(token: string, h: ParsedTokenHash): boolean {
   const got = scryptSync(token, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) });
   return timingSafeEqual(got, h.hash);
+}
+
+/** verifyToken on libuv's thread pool: scrypt takes tens of milliseconds (more on a busy CPU), which the event loop serving video must not. */
+export function verifyTokenAsync(token: string, h: ParsedTokenHash): Promise<boolean> {
+  const opts: ScryptOptions = { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) };
+  return new Promise((resolve, reject) => {
+    scrypt(token, h.salt, h.hash.length, opts, (err, got) => (err ? reject(err) : resolve(timingSafeEqual(got, h.hash))));
+  });
 }
 
 /** scrypt needs 128·N·r bytes (plus slack); Node's default cap (32 MiB) is too small for some valid parameters. */

@@ -25,7 +25,7 @@ export interface H264HttpDeps {
 
 export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'h264');
-  const device = deps.auth.fromRequest(req, url);
+  const device = await deps.auth.fromRequest(req, url);
   deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {

@@ -27,7 +27,7 @@ export interface MjpegDeps {
 
 export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'jpeg');
-  const device = deps.auth.fromRequest(req, url);
+  const device = await deps.auth.fromRequest(req, url);
   deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
   const sink = {
     write(wire: Buffer, done: (err?: Error) => void) {

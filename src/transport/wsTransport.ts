@@ -83,7 +83,7 @@ export class WsTransport {
       void (async () => {
         try {
           const request = parseStreamRequest(data.toString());
-          const device = auth.fromRequest(req, url, request.token);
+          const device = await auth.fromRequest(req, url, request.token);
           auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
           const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
