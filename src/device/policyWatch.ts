@@ -49,7 +49,7 @@ export class PolicyWatch {
   }
 
   /** For StreamHub.onViewerAdded: re-checks a new viewer once its transport listens (after the subscribe resolves). */
-  viewerAdded = (sub: Subscription): void => {
+  viewerAdded = (sub: Pick<Subscription, 'viewer' | 'consumer'>): void => {
     const { role } = sub.viewer.device;
     if (!this.#roles.has(role)) return;
     setImmediate(() => {

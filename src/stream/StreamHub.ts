@@ -55,7 +55,7 @@ export class StreamHub {
   #transportOf = new WeakMap<Consumer, string>();
   #viewerOf = new WeakMap<Consumer, ViewerInfo>();
   /** Called with each new viewer once it is added (the policy watch re-checks it: its request may have raced a signal change). */
-  onViewerAdded: ((sub: Subscription) => void) | undefined;
+  onViewerAdded: ((sub: Pick<Subscription, 'viewer' | 'consumer'>) => void) | undefined;
   /** Streams kept open without viewers (reverse gear engaged before any display asked). */
   #holds = new Map<string, number>();
 

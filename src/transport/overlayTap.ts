@@ -50,6 +50,7 @@ export class OverlayTaps {
     beforeFirstFrame();
     derived.add(consumer);
     this.#viewers.set(consumer, viewer);
+    this.hub.onViewerAdded?.({ viewer, consumer }); // the same admission re-check as the hub's own viewers
     return {
       consumer,
       leave: () => {
