@@ -7,8 +7,9 @@
  */
 import { ConfigError } from '../config/loadConfig.js';
 import type { RevcamConfig } from '../config/types.js';
-import { DeviceAuth } from '../device/DeviceAuth.js';
+import { DeviceAuth, type DeviceAuthOptions } from '../device/DeviceAuth.js';
 import { checkBindSafety, isLoopbackHost } from '../gateway/bindSafety.js';
+import { PolicyWatch } from '../device/policyWatch.js';
 import { Gateway } from '../gateway/Gateway.js';
 import { OriginPolicy } from '../gateway/origin.js';
 import { tlsServerOptions } from '../gateway/tlsOptions.js';
@@ -48,14 +49,14 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // Transport checks first: a refused start leaves nothing running.
   checkBindSafety(config);
   const tls = config.server.tls ? tlsServerOptions(config.server.tls, opts.baseDir ?? process.cwd()) : undefined;
-  const auth = newDeviceAuth(config);
   const log = opts.log ?? createLogger(config.log.level);
+  const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
+  // Role policies (parked, consent) read the latest signals at each request.
+  const auth = newDeviceAuth(config, { signals: (path) => signals.get(path)?.value, log });
   if (!tls && !isLoopbackHost(config.server.host)) log.warn({ host: config.server.host }, 'listening beyond loopback without server.tls: tokens and frames cross the network in clear');
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir);
   const hub = new StreamHub(host, config, metrics, log);
-
-  const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
   const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
   const signalsWs = new SignalsWsTransport({ bus: signals, auth, log });
   // Services get the signals their manifests subscribed to; the host coalesces them per service.
@@ -78,6 +79,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // Signals first: reverse gear read at boot already opens the rear camera.
   await signalSource.start();
   const overlayTaps = new OverlayTaps(hub, config.stream.viewerQueueFrames, config.stream.viewerMaxBufferedBytes, log);
+  // ...and are re-checked while streaming: a stream ends when its role's policy stops holding.
+  const policyWatch = new PolicyWatch({ auth, signals, holders: [hub, overlayTaps], log });
+  hub.onViewerAdded = policyWatch.viewerAdded;
   const gateway = new Gateway({
     host,
     hub,
@@ -110,6 +114,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     close() {
       closing ??= (async () => {
         reverse.close();
+        policyWatch.close();
         unsubscribeServices();
         await signalSource.stop();
         await gateway.close();
@@ -122,10 +127,10 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
 }
 
 /** DeviceAuth with the proxies whose X-Forwarded-For counts; a bad server.trustProxy or allowedOrigins entry is a ConfigError. */
-function newDeviceAuth(config: Readonly<RevcamConfig>): DeviceAuth {
+function newDeviceAuth(config: Readonly<RevcamConfig>, opts: DeviceAuthOptions): DeviceAuth {
   try {
     new OriginPolicy(config.server.allowedOrigins, false); // validates the list before anything starts
-    return new DeviceAuth(config.auth, { trustProxy: config.server.trustProxy });
+    return new DeviceAuth(config.auth, { ...opts, trustProxy: config.server.trustProxy });
   } catch (err) {
     throw err instanceof TypeError ? new ConfigError(err.message) : err;
   }

@@ -31,13 +31,13 @@ async function main(argv: string[]): Promise<number> {
       const { probeCommand } = await import('./probe.js');
       return probeCommand(rest);
     }
-    case 'bench': {
-      const { benchCommand } = await import('../../bench/run.js');
-      return benchCommand(rest);
-    }
     case 'token': {
       const { tokenCommand } = await import('./token.js');
       return tokenCommand(rest);
+    }
+    case 'bench': {
+      const { benchCommand } = await import('../../bench/run.js');
+      return benchCommand(rest);
     }
     case 'help':
     case '--help':

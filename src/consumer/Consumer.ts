@@ -14,8 +14,8 @@
  * keyframe, pushed with pushCatchUp) is outside the bound: the stream caps it,
  * and counting it would make the live frames behind it overflow at once.
  */
+import type { RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
-import type { ErrorCode } from '../wire/messages.js';
 import { FrameFlag } from '../wire/frame.js';
 
 /** The narrow interface a consumer needs from its transport. */
@@ -47,8 +47,8 @@ export type ConsumerEvents = {
   /** The viewer started losing frames (once per episode). */
   slow: [dropped: number];
   error: [err: Error];
-  /** Ended from outside (shed under a viewer limit, …): the transport tells the client why and closes. */
-  end: [code: ErrorCode, message: string];
+  /** The platform ends this viewer (e.g. its role's policy stopped holding): the transport tells it why and closes. */
+  end: [reason: RevcamError];
 };
 
 interface Queued {
@@ -204,9 +204,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#flush();
   }
 
-  /** Ends this viewer from outside; its transport reacts to 'end' by closing the connection. */
-  end(code: ErrorCode, message: string): void {
-    if (!this.#closed) this.emit('end', code, message);
+  /** Ends the viewer from outside: no more frames; the transport's 'end' listener closes the connection (else 'error' does). */
+  end(reason: RevcamError): void {
+    if (this.#closed) return;
+    this.close();
+    this.emit(this.listenerCount('end') > 0 ? 'end' : 'error', reason);
   }
 
   close(): void {

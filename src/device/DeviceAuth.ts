@@ -1,13 +1,21 @@
 /**
- * Authenticates target devices before any frame leaves. Tokens are compared
- * as SHA-256 digests in constant time. Loopback clients may be let in
- * anonymously when the config says so (the embedded demo's default).
+ * Authenticates target devices and decides what each may do (docs/security.md,
+ * "Roles" and "Credentials"). A device is identified by a verified TLS client
+ * certificate's common name, by a token (stored as a salted scrypt hash, or
+ * still in plain text with a warning), or, when the config allows, as the
+ * anonymous loopback demo (`local`). Its role's rights decide every action;
+ * a role's policy is evaluated on the vehicle's signals.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { DeviceConfig, RevcamConfig } from '../config/types.js';
+import { ConfigError } from '../config/loadConfig.js';
+import type { RevcamConfig, RoleRights } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
-import { clientFrom, TrustedProxies } from './clientContext.js';
+import type { Logger } from '../log/logger.js';
+import { clientFrom, TrustedProxies, type ClientContext } from './clientContext.js';
+import { policyProblem, type SignalLookup } from './policy.js';
+import { TokenCache } from './tokenCache.js';
+import { parseTokenHash, verifyTokenAsync, type ParsedTokenHash } from './tokenHash.js';
 
 export { tokenFrom } from './clientContext.js';
 
@@ -28,7 +36,21 @@ export interface Device {
   address?: string;
 }
 
+export interface DeviceAuthOptions {
+  /** The latest vehicle signals, for role policies (parked, consent). Without it a policy never holds. */
+  signals?: SignalLookup;
+  /** Where the plain-token warning goes (once per device, at construction). */
+  log?: Pick<Logger, 'warn'>;
+  /** Tokens verified against the scrypt hashes per second beyond the cache (default 4, burst 8). */
+  hashChecksPerSecond?: number;
+  /** Milliseconds since the epoch, for the cache and the budget; injectable for tests. */
+  clock?: () => number;
+  /** Peers whose `X-Forwarded-For` is believed (server.trustProxy). */
+  trustProxy?: readonly string[];
+}
+
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+const matches = (list: readonly string[], name: string | undefined) => name === undefined || list.includes('*') || list.includes(name);
 
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
@@ -36,46 +58,126 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 export class DeviceAuth {
-  #devices: { device: Device; digest: Buffer }[];
+  #plain: { device: Device; digest: Buffer }[] = [];
+  #hashed: { device: Device; hash: ParsedTokenHash }[] = [];
+  #byCertName = new Map<string, Device>();
   #anonymousLoopback: boolean;
-  #byCommonName: Map<string, Device>;
+  #roles: Record<string, RoleRights>;
+  #signals: SignalLookup;
+  #cache: TokenCache<Device>;
+  /** Verifications under way, by token digest: 200 viewers arriving with one new token share one scrypt. */
+  #verifying = new Map<string, Promise<Device | null>>();
   #proxies: TrustedProxies;
 
-  /** `trustProxy`: peers whose `X-Forwarded-For` is believed (server.trustProxy). */
-  constructor(auth: Pick<RevcamConfig['auth'], 'anonymousLoopback' | 'devices'>, opts: { trustProxy?: readonly string[] } = {}) {
+  constructor(auth: RevcamConfig['auth'], opts: DeviceAuthOptions = {}) {
     this.#anonymousLoopback = auth.anonymousLoopback;
     this.#proxies = new TrustedProxies(opts.trustProxy ?? []);
-    this.#byCommonName = new Map(auth.devices.flatMap((d) => (d.certCommonName ? [[d.certCommonName, { id: d.id, role: d.role, anonymous: false }] as const] : [])));
-    this.#devices = auth.devices.flatMap((d: DeviceConfig) => (d.token ? [{ device: { id: d.id, role: d.role, anonymous: false }, digest: digest(d.token) }] : []));
+    this.#roles = auth.roles;
+    this.#signals = opts.signals ?? (() => undefined);
+    this.#cache = new TokenCache({ checksPerSecond: opts.hashChecksPerSecond ?? 4, ...(opts.clock && { clock: opts.clock }) });
+    auth.devices.forEach((d, i) => {
+      const device: Device = { id: d.id, role: d.role, anonymous: false };
+      if (d.tokenHash !== undefined) {
+        try {
+          this.#hashed.push({ device, hash: parseTokenHash(d.tokenHash) });
+        } catch (err) {
+          throw new ConfigError(`invalid config: /auth/devices/${i}/tokenHash: ${(err as Error).message} (make one with \`revcam token\`)`);
+        }
+      }
+      if (d.token !== undefined) {
+        this.#plain.push({ device, digest: digest(d.token) });
+        // Name the device, never the token.
+        opts.log?.warn({ device: d.id }, `device "${d.id}" has its token in plain text; store a tokenHash instead (revcam token --device ${d.id} --role ${d.role})`);
+      }
+      if (d.certCommonName !== undefined) this.#byCertName.set(d.certCommonName, device);
+    });
   }
 
-  /** The device behind an HTTP request or upgrade; `token` (from a message body) wins over headers. Throws UNAUTHORIZED. */
-  fromRequest(req: IncomingMessage, url: URL, token?: string): Device {
+  /** The device behind an HTTP request or upgrade; `token` (from a message body) wins over headers. Rejects with UNAUTHORIZED. */
+  async fromRequest(req: IncomingMessage, url: URL, token?: string): Promise<Device> {
     const client = clientFrom(req, url, token, this.#proxies);
-    const device = this.authenticate(client.token, client.forwarded ? undefined : client.address, client.certCommonName);
+    const device = await this.authenticate(client);
+    // The address (the forwarded client behind a trusted proxy) is for logs and the audit.
     return client.address === undefined ? device : { ...device, address: client.address };
   }
 
-  /** Throws FORBIDDEN unless the device's role allows the action. */
-  authorize(_device: Device, _action: Action): void {
-    // Roles with rights arrive with docs/security.md; until then every authenticated device may do everything.
+  /**
+   * Returns the device or throws UNAUTHORIZED. A verified certificate whose
+   * common name is a device's identifies it (a token presented as well must
+   * be the same device's). A wrong token is refused even from loopback; a
+   * forwarded request is never loopback. Asynchronous because a token not
+   * seen before is checked with scrypt off the event loop.
+   */
+  async authenticate(client: ClientContext): Promise<Device> {
+    const byCert = client.certCommonName !== undefined ? this.#byCertName.get(client.certCommonName) : undefined;
+    const byToken = client.token !== undefined && client.token !== '' ? await this.#byToken(client.token) : undefined;
+    if (byCert) {
+      if (byToken && byToken.id !== byCert.id) throw new RevcamError('UNAUTHORIZED', 'the token and the client certificate name different devices');
+      return byCert;
+    }
+    if (byToken) return byToken;
+    if (this.#anonymousLoopback && !client.forwarded && isLoopback(client.address)) return { id: 'local', role: 'local', anonymous: true };
+    throw new RevcamError('UNAUTHORIZED', 'a device token is required');
   }
 
-  /**
-   * Returns the device or throws UNAUTHORIZED. A wrong token is refused even from loopback.
-   * `certCommonName` is the CN of a client certificate the server's CA verified (mTLS).
-   */
-  authenticate(token: string | undefined, remoteAddress: string | undefined, certCommonName?: string): Device {
-    if (token !== undefined && token !== '') {
-      const d = digest(token);
-      let found: Device | undefined;
-      for (const entry of this.#devices) if (timingSafeEqual(entry.digest, d)) found = entry.device;
-      if (found) return found;
-      throw new RevcamError('UNAUTHORIZED', 'unknown device token');
+  /** Throws FORBIDDEN, naming the role and the missing right, unless the device's role allows the action. */
+  authorize(device: Device, action: Action): void {
+    const rights = Object.hasOwn(this.#roles, device.role) ? this.#roles[device.role] : undefined;
+    if (!rights) throw new RevcamError('FORBIDDEN', `role "${device.role}" has no rights`);
+    if (action.kind !== 'stream') {
+      if (!rights[action.kind]) throw new RevcamError('FORBIDDEN', `role "${device.role}" lacks the ${action.kind} right`);
+      return;
     }
-    const byCert = certCommonName === undefined ? undefined : this.#byCommonName.get(certCommonName);
-    if (byCert) return byCert;
-    if (this.#anonymousLoopback && isLoopback(remoteAddress)) return { id: 'local', role: 'local', anonymous: true };
-    throw new RevcamError('UNAUTHORIZED', 'a device token is required');
+    const { services, cameras, vehicles } = rights.stream;
+    if (!matches(services, action.service)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not stream service "${action.service}"`);
+    if (!matches(cameras, action.camera)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not stream camera "${action.camera}"`);
+    if (!matches(vehicles, action.vehicle)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not stream vehicle "${action.vehicle}"`);
+    const problem = this.streamPolicyProblem(device.role);
+    if (problem) throw new RevcamError('FORBIDDEN', `role "${device.role}" may stream ${problem}`);
+  }
+
+  /** Why the role's stream policy does not hold on the current signals; undefined when it holds (or it has none). */
+  streamPolicyProblem(role: string): string | undefined {
+    const rights = Object.hasOwn(this.#roles, role) ? this.#roles[role] : undefined;
+    return policyProblem(rights?.policy ?? null, this.#signals);
+  }
+
+  /** Roles whose streaming depends on a policy: their open streams are re-checked when signals change. */
+  policyRoles(): string[] {
+    return Object.entries(this.#roles)
+      .filter(([, r]) => r.policy && (r.policy.parked || r.policy.consent))
+      .map(([name]) => name);
+  }
+
+  /** The device a token belongs to; throws UNAUTHORIZED for an unknown token, CAPACITY_EXCEEDED past the hash budget. */
+  async #byToken(token: string): Promise<Device> {
+    const d = digest(token);
+    let found: Device | undefined;
+    // Every entry is compared, so the time does not say which (or whether one) matched.
+    for (const entry of this.#plain) if (timingSafeEqual(entry.digest, d)) found = entry.device;
+    if (found) return found;
+    const cached = this.#hashed.length === 0 ? null : this.#cache.get(d);
+    if (cached === null) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
+    if (cached) return cached;
+    const key = d.toString('base64');
+    let verifying = this.#verifying.get(key);
+    if (!verifying) {
+      if (!this.#cache.spend()) throw new RevcamError('CAPACITY_EXCEEDED', 'too many new device tokens to verify; retry in a second');
+      verifying = this.#verify(token, d);
+      this.#verifying.set(key, verifying);
+      const done = () => void this.#verifying.delete(key);
+      verifying.then(done, done);
+    }
+    const device = await verifying;
+    if (!device) throw new RevcamError('UNAUTHORIZED', 'unknown device token');
+    return device;
+  }
+
+  async #verify(token: string, d: Buffer): Promise<Device | null> {
+    let found: Device | null = null;
+    // Every hash is tried, for the same reason as above.
+    for (const entry of this.#hashed) if (await verifyTokenAsync(token, entry.hash)) found = entry.device;
+    this.#cache.set(d, found);
+    return found;
   }
 }

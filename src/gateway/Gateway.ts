@@ -173,7 +173,7 @@ export class Gateway {
           services: host.instances().map((i) => ({ id: i.id, state: i.state })),
         });
       case '/api/services':
-        auth.authorize(auth.fromRequest(req, url), { kind: 'admin' });
+        auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });
         return sendJson(res, 200, {
           services: host.instances().map((i) => ({
             id: i.id,
@@ -189,7 +189,7 @@ export class Gateway {
           })),
         });
       case '/metrics': {
-        auth.authorize(auth.fromRequest(req, url), { kind: 'admin' });
+        auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });
         const text = await metrics.registry.metrics();
         res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
         return void res.end(text);

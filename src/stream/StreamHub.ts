@@ -66,6 +66,9 @@ export class StreamHub {
   /** Totals of viewers that have left, per stream and transport, so counters never go backwards. */
   #retired = new Map<string, Totals>();
   #transportOf = new WeakMap<Consumer, string>();
+  #viewerOf = new WeakMap<Consumer, ViewerInfo>();
+  /** Called with each new viewer once it is added (the policy watch re-checks it: its request may have raced a signal change). */
+  onViewerAdded: ((sub: Pick<Subscription, 'viewer' | 'consumer'>) => void) | undefined;
   /** Streams kept open without viewers (reverse gear engaged before any display asked). */
   #holds = new Map<string, number>();
   /** Every viewer's place under config.limits. */
@@ -231,11 +234,13 @@ export class StreamHub {
       maxBufferedBytes: this.config.stream.viewerMaxBufferedBytes,
     });
     this.#transportOf.set(consumer, viewer.transport);
+    this.#viewerOf.set(consumer, viewer);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
     ticket.attach(consumer);
     beforeFirstFrame?.(sub);
     stream.add(consumer);
+    this.onViewerAdded?.(sub);
     return sub;
   }
 
@@ -260,7 +265,7 @@ export class StreamHub {
       const shed = decision.shed;
       this.#slots.delete(shed);
       this.log.warn({ shed: shed.consumer?.id, device: shed.deviceId, for: device.id }, 'viewer shed for a higher-priority one');
-      shed.consumer?.end('CAPACITY_EXCEEDED', `the viewer limit is reached and a higher-priority device (${device.role}) took this place`);
+      shed.consumer?.end(new RevcamError('CAPACITY_EXCEEDED', `the viewer limit is reached and a higher-priority device (${device.role}) took this place`));
     }
     this.#slots.add(slot);
     return {
@@ -271,6 +276,21 @@ export class StreamHub {
       },
       release: () => void this.#slots.delete(slot),
     };
+  }
+
+  /** Ends every viewer `which` selects (Consumer.end: its transport tells it `reason` and closes). Returns how many. */
+  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number {
+    let n = 0;
+    for (const s of this.#streams.values()) {
+      for (const c of [...s.consumers()]) {
+        const viewer = this.#viewerOf.get(c);
+        if (viewer && !c.closed && which(viewer)) {
+          c.end(reason);
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   unsubscribe(sub: Subscription): void {

@@ -26,7 +26,7 @@ export interface H264HttpDeps {
 
 export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'h264');
-  const device = deps.auth.fromRequest(req, url);
+  const device = await deps.auth.fromRequest(req, url);
   deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
   // Listening for the client's going before anything awaits: one gone mid-subscribe leaves no encoder running.
   const guard = new HttpStreamGuard(res);
@@ -52,8 +52,9 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
     res.flushHeaders();
   });
   sub.consumer.on('error', () => res.destroy());
-  sub.consumer.on('end', (code, message) => {
-    deps.log.info({ viewer: sub.consumer.id, code, message }, 'h264 http viewer ended');
+  // Ended from outside (shed under a limit, a role policy that stopped holding).
+  sub.consumer.on('end', (reason) => {
+    deps.log.info({ viewer: sub.consumer.id, code: reason.code, reason: reason.message }, 'h264 http viewer ended');
     res.destroy();
   });
   guard.onStall = () => deps.log.info({ viewer: sub.consumer.id }, 'h264 http viewer stopped reading; disconnected');

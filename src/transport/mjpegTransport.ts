@@ -28,7 +28,7 @@ export interface MjpegDeps {
 
 export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'jpeg');
-  const device = deps.auth.fromRequest(req, url);
+  const device = await deps.auth.fromRequest(req, url);
   deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
   // Listening for the client's going before anything awaits: one gone mid-subscribe leaves nothing behind.
   const guard = new HttpStreamGuard(res);
@@ -68,8 +68,9 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   }
   const { consumer } = viewer;
   consumer.on('error', () => res.destroy());
-  consumer.on('end', (code, message) => {
-    deps.log.info({ viewer: consumer.id, code, message }, 'mjpeg viewer ended');
+  // Ended from outside (shed under a limit, a role policy that stopped holding).
+  consumer.on('end', (reason) => {
+    deps.log.info({ viewer: consumer.id, code: reason.code, reason: reason.message }, 'mjpeg viewer ended');
     res.destroy();
   });
   guard.onStall = () => deps.log.info({ viewer: consumer.id }, 'mjpeg viewer stopped reading; disconnected');

@@ -8,6 +8,7 @@
  * away with its last viewer.
  */
 import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
+import type { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { Stream } from '../stream/Stream.js';
@@ -25,6 +26,8 @@ interface Tap {
 export class OverlayTaps {
   #taps = new Map<string, Promise<Tap>>();
   #viewerSeq = 0;
+  /** Live viewers of the burned streams (the hub only knows the burner), so a policy can end them. */
+  #viewers = new Map<Consumer, ViewerInfo>();
 
   constructor(
     private readonly hub: StreamHub,
@@ -55,13 +58,27 @@ export class OverlayTaps {
     ticket.attach(consumer);
     beforeFirstFrame();
     derived.add(consumer);
+    this.#viewers.set(consumer, viewer);
+    this.hub.onViewerAdded?.({ viewer, consumer }); // the same admission re-check as the hub's own viewers
     return {
       consumer,
       leave: () => {
         ticket.release();
+        this.#viewers.delete(consumer);
         derived.remove(consumer);
       },
     };
+  }
+
+  /** Ends every overlay viewer `which` selects (Consumer.end). Returns how many. */
+  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number {
+    let n = 0;
+    for (const [consumer, viewer] of [...this.#viewers]) {
+      if (consumer.closed || !which(viewer)) continue;
+      consumer.end(reason);
+      n++;
+    }
+    return n;
   }
 
   async #open(key: string, req: MatchRequest): Promise<Tap> {

@@ -124,8 +124,8 @@ function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promi
   });
 }
 
-function authorize(req: IncomingMessage, deps: SignalsHttpDeps, kind: 'readSignals' | 'writeSignals'): void {
-  deps.auth.authorize(deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x')), { kind });
+async function authorize(req: IncomingMessage, deps: SignalsHttpDeps, kind: 'readSignals' | 'writeSignals'): Promise<void> {
+  deps.auth.authorize(await deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x')), { kind });
 }
 
 /** Checks and converts a parsed body into samples (all-or-nothing), naming the offending field. */
@@ -150,7 +150,7 @@ export function parseSignalsPost(body: unknown, nowUs: number = Date.now() * 100
 
 export async function handleSignalsPost(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
   try {
-    authorize(req, deps, 'writeSignals');
+    await authorize(req, deps, 'writeSignals');
     const input = deps.source?.input;
     if (!input) {
       return sendJson(res, 405, {
@@ -180,7 +180,7 @@ export async function handleSignalsPost(req: IncomingMessage, res: ServerRespons
 
 export async function handleSignalsGet(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
   try {
-    authorize(req, deps, 'readSignals');
+    await authorize(req, deps, 'readSignals');
     const { bus, source } = deps;
     sendJson(res, 200, {
       source: source?.kind ?? null,

@@ -80,10 +80,17 @@ export class SignalsWsTransport {
 
   /** Authenticates from `Authorization: Bearer` or `?token=` before upgrading; refuses with HTTP 401 otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    void this.#upgrade(req, socket, head);
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
+    // Until ws takes the socket, its errors are ours (a new token is checked asynchronously).
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
     try {
       const { auth } = this.#deps;
-      auth.authorize(auth.fromRequest(req, url), { kind: 'readSignals' });
+      auth.authorize(await auth.fromRequest(req, url), { kind: 'readSignals' });
     } catch (err) {
       const e = RevcamError.from(err);
       const body = JSON.stringify({ error: { code: e.code, message: e.message } });
@@ -92,6 +99,8 @@ export class SignalsWsTransport {
       );
       return;
     }
+    if (socket.destroyed) return;
+    socket.off('error', onError);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.addClient(ws));
   }
 

@@ -83,7 +83,7 @@ export class WsTransport {
       void (async () => {
         try {
           const request = parseStreamRequest(data.toString());
-          const device = auth.fromRequest(req, url, request.token);
+          const device = await auth.fromRequest(req, url, request.token);
           auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
           const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
@@ -93,10 +93,16 @@ export class WsTransport {
           s.stream.on('status', onStatus);
           s.consumer.on('slow', () => send({ type: 'status', event: 'VIEWER_TOO_SLOW', message: 'frames are being dropped for this viewer' }));
           s.consumer.on('error', () => ws.terminate());
-          // Ended from outside (shed under a viewer limit): say why, then close.
-          s.consumer.on('end', (code, message) => {
-            send({ type: 'status', event: 'STREAM_ENDED', message: `${code}: ${message}` });
-            ws.close(code === 'CAPACITY_EXCEEDED' ? CloseCode.tryAgainLater : CloseCode.policy, code);
+          // Ended from outside. Shed under a viewer limit: the stream ran and ends (status, 1013, try later).
+          // A role policy that stopped holding: a refusal like any other (error FORBIDDEN, 1008).
+          s.consumer.on('end', (reason) => {
+            if (reason.code === 'CAPACITY_EXCEEDED') {
+              send({ type: 'status', event: 'STREAM_ENDED', message: `${reason.code}: ${reason.message}` });
+              ws.close(CloseCode.tryAgainLater, reason.code);
+            } else {
+              send(reason.toMessage());
+              ws.close(CloseCode.policy, reason.code);
+            }
           });
           gate.start(() => s.consumer.kick());
         } catch (err) {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
+import { DEFAULT_ROLES } from '../../src/config/defaults.js';
 import { DeviceAuth } from '../../src/device/DeviceAuth.js';
 import { SignalBus } from '../../src/signals/SignalBus.js';
 import { SimulatorSource } from '../../src/signals/SimulatorSource.js';
@@ -16,6 +17,7 @@ import { SignalsWsTransport } from '../../src/transport/signalsWs.js';
 import { VSS, type SignalsMessage, type SignalsServerMessage } from '../../src/wire/signals.js';
 
 const TOKEN = 'cluster-token-0123456789';
+const CONTROLLER_TOKEN = 'controller-token-0123456789';
 
 interface Harness {
   url: string;
@@ -28,7 +30,7 @@ async function startHarness(opts: { anonymousLoopback?: boolean; source?: 'simul
   const bus = new SignalBus({ staleAfterMs: 500 });
   const sim = new SimulatorSource(bus, { republishMs: 100 });
   if (opts.source !== 'can') await sim.start();
-  const auth = new DeviceAuth({ anonymousLoopback: opts.anonymousLoopback ?? true, devices: [{ id: 'cluster', token: TOKEN, role: 'cluster' }] });
+  const auth = new DeviceAuth({ anonymousLoopback: opts.anonymousLoopback ?? true, devices: [{ id: 'cluster', token: TOKEN, role: 'cluster' }, { id: 'sim', token: CONTROLLER_TOKEN, role: 'controller' }], roles: DEFAULT_ROLES });
   const deps: SignalsHttpDeps = { bus, auth, source: opts.source === 'can' ? { kind: 'can' } : sim };
   const ws = new SignalsWsTransport({ bus, auth });
   const server: Server = createServer((req, res) => {
@@ -181,14 +183,16 @@ test('view commands reach every display, and one that connects later', async () 
   }
 });
 
-test('with anonymous loopback off, POST and WS need the device token', async () => {
+test('with anonymous loopback off, POST needs a controller token and WS a reader token', async () => {
   const strict = await startHarness({ anonymousLoopback: false });
   try {
     const noToken = await post(strict.url, { gear: 'R' });
     assert.equal(noToken.status, 401);
     assert.equal(((await noToken.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED');
-    const withToken = await post(strict.url, { gear: 'R' }, { authorization: `Bearer ${TOKEN}` });
+    const withToken = await post(strict.url, { gear: 'R' }, { authorization: `Bearer ${CONTROLLER_TOKEN}` });
     assert.equal(withToken.status, 200);
+    const cluster = await post(strict.url, { gear: 'R' }, { authorization: `Bearer ${TOKEN}` });
+    assert.equal(cluster.status, 403, 'a cluster reads signals but may not write them');
     await assert.rejects(connect(`${strict.url}${SIGNALS_PATH}`), /HTTP 401/);
     const ok = await connect(`${strict.url}${SIGNALS_PATH}?token=${TOKEN}`);
     const first = await ok.next(() => true);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { clientFrom, TrustedProxies } from '../../../src/device/clientContext.js';
+import { DEFAULT_ROLES } from '../../../src/config/defaults.js';
 import { DeviceAuth } from '../../../src/device/DeviceAuth.js';
 
 /** The parts of a request clientFrom reads: headers and the socket. */
@@ -39,18 +40,19 @@ test('only a verified (authorized) TLS client certificate gives a common name', 
   assert.equal(clientFrom(req('10.0.0.7', {}, { encrypted: true, authorized: false, ...cert }), url).certCommonName, undefined);
 });
 
-test('DeviceAuth: a forwarded request is never loopback, and the device carries the forwarded address', () => {
-  const auth = new DeviceAuth({ anonymousLoopback: true, devices: [{ id: 'hu', role: 'head-unit', token: 'hu-secret-token-0123456789' }] }, { trustProxy: ['127.0.0.1'] });
-  assert.throws(() => auth.fromRequest(req('127.0.0.1', { 'x-forwarded-for': '127.0.0.1' }), url), { code: 'UNAUTHORIZED' });
-  const d = auth.fromRequest(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer hu-secret-token-0123456789' }), url);
+test('DeviceAuth: a forwarded request is never loopback, and the device carries the forwarded address', async () => {
+  const auth = new DeviceAuth({ anonymousLoopback: true, roles: DEFAULT_ROLES, devices: [{ id: 'hu', role: 'head-unit', token: 'hu-secret-token-0123456789' }] }, { trustProxy: ['127.0.0.1'] });
+  await assert.rejects(auth.fromRequest(req('127.0.0.1', { 'x-forwarded-for': '127.0.0.1' }), url), { code: 'UNAUTHORIZED' });
+  const d = await auth.fromRequest(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer hu-secret-token-0123456789' }), url);
   assert.deepEqual(d, { id: 'hu', role: 'head-unit', anonymous: false, address: '203.0.113.9' });
-  const direct = new DeviceAuth({ anonymousLoopback: true, devices: [] });
-  assert.equal(direct.fromRequest(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }), url).anonymous, true, 'no trustProxy: XFF ignored');
+  const direct = new DeviceAuth({ anonymousLoopback: true, roles: DEFAULT_ROLES, devices: [] });
+  assert.equal((await direct.fromRequest(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }), url)).anonymous, true, 'no trustProxy: XFF ignored');
 });
 
-test('DeviceAuth maps a verified certificate common name to its device', () => {
-  const auth = new DeviceAuth({ anonymousLoopback: false, devices: [{ id: 'cam-ecu', role: 'head-unit', certCommonName: 'ecu-7' }] });
-  assert.equal(auth.authenticate(undefined, '10.0.0.7', 'ecu-7').id, 'cam-ecu');
-  assert.throws(() => auth.authenticate(undefined, '10.0.0.7', 'ecu-8'), { code: 'UNAUTHORIZED' });
-  assert.throws(() => auth.authenticate(undefined, '10.0.0.7'), { code: 'UNAUTHORIZED' });
+test('DeviceAuth maps a verified certificate common name to its device', async () => {
+  const auth = new DeviceAuth({ anonymousLoopback: false, roles: DEFAULT_ROLES, devices: [{ id: 'cam-ecu', role: 'head-unit', certCommonName: 'ecu-7' }] });
+  const client = (certCommonName?: string) => ({ token: undefined, address: '10.0.0.7', forwarded: false, ...(certCommonName !== undefined && { certCommonName }) });
+  assert.equal((await auth.authenticate(client('ecu-7'))).id, 'cam-ecu');
+  await assert.rejects(auth.authenticate(client('ecu-8')), { code: 'UNAUTHORIZED' });
+  await assert.rejects(auth.authenticate(client()), { code: 'UNAUTHORIZED' });
 });

@@ -1,6 +1,7 @@
 /** The per-client pacing of SignalsWsTransport, with a stand-in socket whose backlog the test controls. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_ROLES } from '../../../src/config/defaults.js';
 import { DeviceAuth } from '../../../src/device/DeviceAuth.js';
 import { SignalBus } from '../../../src/signals/SignalBus.js';
 import { SignalsWsTransport, type SignalsSocket } from '../../../src/transport/signalsWs.js';
@@ -35,7 +36,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 function setup() {
   const bus = new SignalBus({ staleAfterMs: 500 });
-  const transport = new SignalsWsTransport({ bus, auth: new DeviceAuth({ anonymousLoopback: true, devices: [] }), maxMessagesPerSecond: 200, maxBufferedBytes: 1000 });
+  const transport = new SignalsWsTransport({ bus, auth: new DeviceAuth({ anonymousLoopback: true, devices: [], roles: DEFAULT_ROLES }), maxMessagesPerSecond: 200, maxBufferedBytes: 1000 });
   return { bus, transport };
 }
 
