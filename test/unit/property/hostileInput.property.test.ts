@@ -72,6 +72,9 @@ test('parseStreamRequest: 10,000 hostile messages, no crash, every rejection cod
         { requiredKeys: ['service', 'camera', 'codec'] },
       )
       .map((r) => asJson({ type: 'request', ...r })),
+    fc
+      .record({ maxWidth: fc.integer({ min: 16, max: 8192 }), maxFps: fc.double({ min: 0.5, max: 240, noNaN: true }), token: fc.string({ unit: 'grapheme' }) }, { requiredKeys: [] })
+      .map((r) => asJson({ type: 'request', service: 'reversing', camera: 'rear', codec: 'h264', ...r })),
   );
   let accepted = 0;
   fc.assert(
