@@ -42,7 +42,8 @@ export function streamRequestFromQuery(url: URL, codec: 'jpeg' | 'h264'): Stream
   const raw: Record<string, unknown> = { type: 'request' };
   for (const [k, v] of url.searchParams) {
     if (k === 'token' || k === 'overlay') continue; // not part of the request: auth and presentation
-    raw[k] = k === 'maxWidth' || k === 'maxFps' ? Number(v) : v;
+    // Defined, not assigned: `?__proto__=x` is an unknown parameter (refused), not a silent no-op.
+    Object.defineProperty(raw, k, { value: k === 'maxWidth' || k === 'maxFps' ? Number(v) : v, enumerable: true, writable: true, configurable: true });
   }
   raw.codec = codec; // the endpoint decides the codec
   raw.service ??= 'reversing';
