@@ -45,6 +45,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir);
   const hub = new StreamHub(host, config, metrics, log);
+  metrics.setServiceTelemetrySource(() => host.instances().map((i) => ({ service: i.id, ...i.telemetry })));
   const auth = new DeviceAuth(config.auth);
 
   const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
@@ -94,8 +95,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
         reverse.close();
         unsubscribeServices();
         await signalSource.stop();
-        await gateway.close();
+        // Streams first, so no frame is written to a response being ended; then the viewers are told and closed.
         await hub.close();
+        await gateway.close();
         await host.stopAll();
       })();
       return closing;
