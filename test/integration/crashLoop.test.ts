@@ -50,13 +50,16 @@ class ChildKiller {
   readonly seenAt = new Map<number, number>();
   readonly killedAt: number[] = [];
 
-  constructor(readonly gatewayPid: number) {}
+  constructor(readonly gateway: GatewayProcess) {}
 
   /** The next child not killed yet, as soon as it appears. */
   async next(timeoutMs = 20_000): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      for (const pid of childrenOf(this.gatewayPid)) {
+      if (this.gateway.child.exitCode !== null || this.gateway.child.signalCode !== null) {
+        throw new Error(`the gateway died (${this.gateway.child.exitCode ?? this.gateway.child.signalCode}) after ${this.killed.size} kills:\n${this.gateway.output().slice(-1500)}`);
+      }
+      for (const pid of childrenOf(this.gateway.child.pid!)) {
         if (this.killed.has(pid)) continue;
         if (!this.seenAt.has(pid)) this.seenAt.set(pid, performance.now());
         return pid;
@@ -88,7 +91,7 @@ test('finding 1: a kill loop on the service under 20 JPEG viewers never takes th
   const watchers = Array.from({ length: 20 }, () => viewer(g.url));
   for (const v of watchers) assert.equal((await v.request()).type, 'accepted');
   await Promise.all(watchers.map((v) => v.waitForFrames(1, 20_000)));
-  const killer = new ChildKiller(g.child.pid!);
+  const killer = new ChildKiller(g);
   await killer.loop(25);
   assert.equal(g.child.exitCode, null, `the gateway survived 25 kills; output:\n${g.output().slice(-3000)}`);
   assert.doesNotMatch(g.output(), /EPIPE|Emitted 'error' event|Unhandled/, 'no unhandled child error');
@@ -107,7 +110,7 @@ test('finding 2: after a kill loop with new requests arriving during it, the 20 
   const watchers = Array.from({ length: 20 }, () => viewer(g.url));
   for (const v of watchers) assert.equal((await v.request()).type, 'accepted');
   await Promise.all(watchers.map((v) => v.waitForFrames(1, 20_000)));
-  const killer = new ChildKiller(g.child.pid!);
+  const killer = new ChildKiller(g);
   const answers: Promise<ServerMessage>[] = [];
   // A new request after every kill, so opens race the supervisor's re-open throughout the loop.
   await killer.loop(10, () => answers.push(viewer(g.url).request()));
@@ -135,7 +138,7 @@ test('finding 2: restarts follow the documented backoff, one restart per kill, S
   const old = viewer(g.url);
   assert.equal((await old.request()).type, 'accepted');
   await old.waitForFrames(3, 20_000);
-  const killer = new ChildKiller(g.child.pid!);
+  const killer = new ChildKiller(g);
   const gaps: number[] = [];
   const stateAfter = async () => {
     for (;;) {
