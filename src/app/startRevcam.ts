@@ -57,6 +57,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir);
   const hub = new StreamHub(host, config, metrics, log);
+  metrics.setServiceTelemetrySource(() => host.instances().map((i) => ({ service: i.id, ...i.telemetry })));
   const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
   const signalsWs = new SignalsWsTransport({ bus: signals, auth, log });
   // Services get the signals their manifests subscribed to; the host coalesces them per service.
@@ -117,8 +118,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
         policyWatch.close();
         unsubscribeServices();
         await signalSource.stop();
-        await gateway.close();
+        // Streams first, so no frame is written to a response being ended; then the viewers are told and closed.
         await hub.close();
+        await gateway.close();
         await host.stopAll();
       })();
       return closing;

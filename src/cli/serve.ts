@@ -58,6 +58,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // Shutdown finishes within 2 s (docs/architecture.md "Shutdown"): a part that hangs does not hold the process.
+  const deadline = setTimeout(() => {
+    process.stderr.write('revcam: shutdown did not finish within 2 s; exiting anyway\n');
+    process.exit(1);
+  }, 1900);
+  deadline.unref();
   await app.close();
+  clearTimeout(deadline);
   return 0;
 }

@@ -86,6 +86,8 @@ export class Gateway {
   #started = Date.now();
   /** Sockets over maxConnectionsPerAddress: answered 503 at accept; any request on them is ignored. */
   #refused = new WeakSet<Socket>();
+  /** MJPEG / H.264 responses in progress: a shutdown ends them properly. */
+  #streaming = new Set<ServerResponse>();
 
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
@@ -197,6 +199,8 @@ export class Gateway {
       case MJPEG_PATH:
       case H264_PATH: {
         const serve = url.pathname === MJPEG_PATH ? serveMjpeg : serveH264;
+        this.#streaming.add(res);
+        res.once('close', () => this.#streaming.delete(res));
         return serve(req, res, url, this.#deps).catch((err: unknown) => {
           metrics.requests.inc({ outcome: RevcamError.from(err).code });
           throw err;
@@ -210,8 +214,15 @@ export class Gateway {
     throw new RevcamError('NOT_FOUND', `nothing at ${url.pathname}`);
   }
 
+  /** Shutdown: viewers are told (STREAM_ENDED, close 1001), HTTP streams end with their last chunk, then every socket closes. */
   async close(): Promise<void> {
-    this.ws.close();
+    const ended = [...this.#streaming].map((res) => new Promise<void>((resolve) => {
+      res.once('close', resolve);
+      if (res.headersSent) res.end();
+      else res.destroy();
+    }));
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 500).unref());
+    await Promise.all([this.ws.close(), Promise.race([Promise.all(ended), timeout])]);
     this.#deps.signals.ws.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -42,7 +42,8 @@ export class ServiceHost {
     return instance.manifest.cameras.filter((c) => c in config.cameras);
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(this.instances().map((i) => i.stop()));
+  /** Stops every service; a child that ignores `stop` is killed after graceMs (shutdown must end within 2 s). */
+  async stopAll(graceMs = 1000): Promise<void> {
+    await Promise.all(this.instances().map((i) => i.stop(graceMs)));
   }
 }

@@ -3,6 +3,16 @@
  * names. It starts on demand (or at boot for warm standby), is pinged for
  * liveness, is restarted with exponential backoff when it dies or hangs, and
  * re-opens the cameras it had open so viewers resume on the same connection.
+ *
+ * Supervision rule (docs/architecture.md "Supervision"): every child that
+ * ends without being asked to (crash, kill, hang, failed start) is exactly one
+ * failure and is followed by exactly one restart, spawned
+ * min(maxDelayMs, initialDelayMs · 2^(n−1)) after its exit, n being the
+ * consecutive failures so far. From the FAILURE_THRESHOLD-th consecutive
+ * failure the instance is `failed` while it is down (new requests get
+ * SERVICE_FAILED) but keeps retrying on the same schedule; a child that has
+ * run for stableAfterMs resets the count. Requests that arrive during
+ * backoff never spawn early: they wait for the scheduled restart.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +27,20 @@ import type { StreamEvent } from '../wire/messages.js';
 import type { SignalSample } from '../wire/signals.js';
 import { FRAME_PIPE_FD, FrameRecordParser, type ChildMessage, type ParentMessage } from './childProtocol.js';
 
-export type InstanceState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
+export type InstanceState = 'stopped' | 'starting' | 'running' | 'backoff' | 'failed' | 'stopping';
+
+/** Consecutive failures after which an instance counts as `failed` while it is down. */
+export const FAILURE_THRESHOLD = 5;
+/** A child that has run this long without failing resets the consecutive-failure count. */
+export const DEFAULT_STABLE_AFTER_MS = 10_000;
+
+/** What the child reports with every pong, summed over the children the instance has had. */
+export interface ServiceTelemetry {
+  framesOut: number;
+  framesDropped: number;
+  /** Resident memory of the current child; 0 when none runs. */
+  rssBytes: number;
+}
 
 export interface ServiceInstanceOptions {
   id: string;
@@ -32,6 +55,8 @@ export interface ServiceInstanceOptions {
   missedPongsForHang?: number;
   /** A start that does not report ready within this time counts as a failure. */
   startTimeoutMs?: number;
+  /** Running this long resets the consecutive-failure count (default DEFAULT_STABLE_AFTER_MS). */
+  stableAfterMs?: number;
 }
 
 export type ServiceInstanceEvents = {
@@ -39,7 +64,19 @@ export type ServiceInstanceEvents = {
   frame: [camera: string, wireFrame: Buffer];
   status: [camera: string, event: StreamEvent, message: string];
   state: [state: InstanceState];
+  /** A restart after a failure is being spawned (once per failure). */
+  restart: [];
 };
+
+interface Wanted {
+  camera: string;
+  codec: CodecName;
+  opened?: OpenedCamera | undefined;
+  /** The open in flight in the current child, shared by a new request and the re-open after a restart. */
+  opening?: Promise<OpenedCamera> | undefined;
+  /** Open when the child died: its viewers are owed SOURCE_RESTORED. */
+  lost?: boolean;
+}
 
 const childMain = fileURLToPath(new URL('./serviceMain.js', import.meta.url));
 const openKey = (camera: string, codec: CodecName) => `${camera}/${codec}`;
@@ -54,13 +91,17 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
   #requestId = 0;
   #replies = new Map<number, { resolve: (m: ChildMessage) => void; reject: (e: Error) => void }>();
   /** Cameras that should be open; re-opened after a restart. */
-  #wanted = new Map<string, { camera: string; codec: CodecName; opened?: OpenedCamera }>();
+  #wanted = new Map<string, Wanted>();
+  /** Callers of start() during backoff: settled by the scheduled restart, never by an early spawn. */
+  #waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  #stableTimer: NodeJS.Timeout | undefined;
+  #telemetryBase = { framesOut: 0, framesDropped: 0 };
+  #telemetryChild = { framesOut: 0, framesDropped: 0, rssBytes: 0 };
   #restartTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   #missedPongs = 0;
   #failures = 0;
-  #runningSince = 0;
   /** Latest value per subscribed path: the snapshot a (re)started child gets first. */
   #signals = new Map<string, SignalSample>();
   #signalsDirty = new Set<string>();
@@ -99,18 +140,38 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
   #setState(s: InstanceState): void {
     if (s === this.#state) return;
     this.#state = s;
-    if (s === 'running') this.#runningSince = Date.now();
+    clearTimeout(this.#stableTimer);
+    if (s === 'running') {
+      this.#stableTimer = setTimeout(() => (this.#failures = 0), this.#opts.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS);
+      this.#stableTimer.unref();
+    }
     this.emit('state', s);
   }
 
-  /** Starts the child if it is not running; resolves once the module is loaded. */
+  /** Frames out, frames dropped (summed over every child) and the current child's RSS. */
+  get telemetry(): ServiceTelemetry {
+    return {
+      framesOut: this.#telemetryBase.framesOut + this.#telemetryChild.framesOut,
+      framesDropped: this.#telemetryBase.framesDropped + this.#telemetryChild.framesDropped,
+      rssBytes: this.#child ? this.#telemetryChild.rssBytes : 0,
+    };
+  }
+
+  /**
+   * Starts the child if it is not running; resolves once the module is loaded.
+   * During backoff it waits for the scheduled restart; when `failed` it rejects at once.
+   */
   start(): Promise<void> {
     if (this.#state === 'running') return Promise.resolve();
     if (this.#starting) return this.#starting;
-    if (this.#restartTimer) {
-      clearTimeout(this.#restartTimer);
-      this.#restartTimer = undefined;
+    if (this.#state === 'failed') {
+      return Promise.reject(new RevcamError('SERVICE_FAILED', `service ${this.id} failed ${this.#failures} times in a row (${this.lastError ?? 'unknown'}); retrying`));
     }
+    if (this.#state === 'backoff') return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return this.#startNow();
+  }
+
+  #startNow(): Promise<void> {
     this.#starting = this.#spawn().finally(() => (this.#starting = undefined));
     return this.#starting;
   }
@@ -124,6 +185,11 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
       env: { ...process.env, REVCAM_SERVICE: this.id },
     });
     this.#child = child;
+    this.#telemetryChild = { framesOut: 0, framesDropped: 0, rssBytes: 0 };
+    // A dying child makes IPC writes and pipe reads fail (EPIPE, ECONNRESET): its exit is what counts,
+    // and an unhandled 'error' here would take the whole gateway down.
+    child.on('error', (err) => log.warn({ err, service: this.id, pid: child.pid }, 'service child channel error'));
+    for (const pipe of child.stdio) pipe?.on('error', (err: Error) => log.warn({ err, service: this.id, pid: child.pid }, 'service child pipe error'));
     const parser = new FrameRecordParser((camera, wire) => this.emit('frame', camera, wire));
     (child.stdio[FRAME_PIPE_FD] as Readable).on('data', (chunk: Buffer) => {
       try {
@@ -143,6 +209,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
         else if (m.op === 'initFailed') fail(new Error(m.message));
       };
       const onExit = () => fail(new Error(this.lastError ?? 'service exited during start'));
+      const exited = () => child.exitCode !== null || child.signalCode !== null;
       const cleanup = () => {
         clearTimeout(timeout);
         child.off('message', onMsg);
@@ -160,8 +227,11 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
       const fail = (err: Error) => {
         cleanup();
         this.lastError = err.message;
+        const error = new RevcamError('SERVICE_FAILED', `service ${this.id} failed to start: ${err.message}`, { cause: err });
+        // Settle only once the child is gone, so nobody can spawn a second child beside it.
+        if (exited()) return reject(error);
+        child.once('exit', () => reject(error));
         child.kill('SIGKILL');
-        reject(new RevcamError('SERVICE_FAILED', `service ${this.id} failed to start: ${err.message}`, { cause: err }));
       };
       child.on('message', onMsg);
       child.once('exit', onExit);
@@ -193,8 +263,17 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     }, 16);
   }
 
+  /** Sends to the child if it is still there; a child dying mid-send is not an error of the gateway. */
   #post(msg: ParentMessage): void {
-    if (this.#child?.connected) this.#child.send(msg);
+    const child = this.#child;
+    if (!child?.connected) return;
+    try {
+      child.send(msg, (err) => {
+        if (err) this.#opts.log.debug({ err, service: this.id }, 'message to service lost');
+      });
+    } catch (err) {
+      this.#opts.log.debug({ err, service: this.id }, 'message to service lost');
+    }
   }
 
   #request(msg: Omit<Extract<ParentMessage, { op: 'open' | 'close' }>, 'id'>, timeoutMs = 10_000): Promise<ChildMessage> {
@@ -222,6 +301,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
       }
       case 'pong':
         this.#missedPongs = 0;
+        this.#telemetryChild = { framesOut: m.framesOut, framesDropped: m.framesDropped, rssBytes: m.rssBytes };
         return;
       case 'status':
         this.emit('status', m.camera, m.event, m.message);
@@ -240,15 +320,24 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     clearTimeout(this.#idleTimer);
     const existing = this.#wanted.get(key);
     if (existing?.opened && this.#state === 'running') return existing.opened;
-    this.#wanted.set(key, existing ?? { camera, codec });
+    const w: Wanted = existing ?? { camera, codec };
+    this.#wanted.set(key, w);
     try {
       await this.start();
-      return await this.#openInChild(camera, codec);
+      return await this.#openEntry(w);
     } catch (err) {
-      this.#wanted.delete(key);
+      // Keep an entry that viewers from before a crash still wait on: the restart re-opens it.
+      if (!w.lost && this.#wanted.get(key) === w) this.#wanted.delete(key);
       if (err instanceof RevcamError) throw err;
       throw new RevcamError('SERVICE_FAILED', `service ${this.id} could not open ${key}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** Opens a wanted camera in the current child once, however many callers ask at the same time. */
+  #openEntry(w: Wanted): Promise<OpenedCamera> {
+    if (w.opened && this.#state === 'running') return Promise.resolve(w.opened);
+    w.opening ??= this.#openInChild(w.camera, w.codec).finally(() => (w.opening = undefined));
+    return w.opening;
   }
 
   async #openInChild(camera: string, codec: CodecName): Promise<OpenedCamera> {
@@ -307,54 +396,77 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     this.#replies.clear();
     const wasStopping = this.#state === 'stopping';
     const wasRunning = this.#state === 'running';
+    this.#telemetryBase.framesOut += this.#telemetryChild.framesOut;
+    this.#telemetryBase.framesDropped += this.#telemetryChild.framesDropped;
+    this.#telemetryChild = { framesOut: 0, framesDropped: 0, rssBytes: 0 };
     if (wasStopping) {
       this.#setState('stopped');
       return;
     }
+    // The one place a failure is counted: one child gone = one failure = one restart.
     this.lastError = this.lastError ?? `exited with ${signal ?? code}`;
-    this.#opts.log.error({ service: this.id, code, signal }, 'service exited');
-    // A service that ran for a while and then died starts a fresh backoff series.
-    if (wasRunning && Date.now() - this.#runningSince > 10_000) this.#failures = 0;
     this.#failures++;
+    this.#opts.log.error({ service: this.id, code, signal, consecutiveFailures: this.#failures }, 'service exited');
     for (const w of this.#wanted.values()) {
+      if (w.opened || w.lost) {
+        w.lost = true;
+        this.emit('status', w.camera, 'SERVICE_RESTARTING', `service ${this.id} stopped (${this.lastError}); restarting`);
+      }
       w.opened = undefined;
-      this.emit('status', w.camera, 'SERVICE_RESTARTING', `service ${this.id} stopped (${this.lastError}); restarting`);
     }
-    if (wasRunning || this.#wanted.size > 0) this.#scheduleRestart();
+    if (wasRunning || this.#wanted.size > 0 || this.#opts.service.standby !== 'cold') this.#scheduleRestart();
     else this.#setState('stopped');
   }
 
+  /** The wait before restart number n of a series: initialDelayMs doubled per consecutive failure, capped. */
+  static backoffDelay(restart: { initialDelayMs: number; maxDelayMs: number }, consecutiveFailures: number): number {
+    return Math.min(restart.maxDelayMs, restart.initialDelayMs * 2 ** Math.max(0, consecutiveFailures - 1));
+  }
+
   #scheduleRestart(): void {
-    const { initialDelayMs, maxDelayMs } = this.#opts.service.restart;
-    const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.max(0, this.#failures - 1));
-    this.#setState('backoff');
+    clearTimeout(this.#restartTimer);
+    const delay = ServiceInstance.backoffDelay(this.#opts.service.restart, this.#failures);
+    this.#setState(this.#failures >= FAILURE_THRESHOLD ? 'failed' : 'backoff');
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
-      if (this.#wanted.size === 0 && this.#opts.service.standby === 'cold') {
+      const waiters = this.#waiters.splice(0);
+      if (this.#wanted.size === 0 && this.#opts.service.standby === 'cold' && waiters.length === 0) {
         this.#setState('stopped'); // nobody is waiting for it any more
         return;
       }
       this.restarts++;
-      this.start()
-        .then(() => this.#reopen())
-        .catch((err) => {
+      this.emit('restart');
+      this.#startNow().then(
+        () => {
+          for (const w of waiters) w.resolve();
+          void this.#reopen();
+        },
+        (err: Error) => {
+          // #onExit has already counted this failure and scheduled the next restart.
           this.#opts.log.error({ err, service: this.id }, 'restart failed');
-          this.#failures++;
-          if (this.#state !== 'stopping' && this.#state !== 'stopped') this.#scheduleRestart();
-        });
+          for (const w of waiters) w.reject(err);
+        },
+      );
     }, delay);
+    this.#restartTimer.unref();
   }
 
+  /** Re-opens every wanted camera in the new child; viewers of those that were open are told they are back. */
   async #reopen(): Promise<void> {
     this.lastError = undefined;
-    for (const w of [...this.#wanted.values()]) {
-      try {
-        await this.#openInChild(w.camera, w.codec);
-        this.emit('status', w.camera, 'SOURCE_RESTORED', `service ${this.id} restarted`);
-      } catch (err) {
-        this.#opts.log.error({ err, service: this.id, camera: w.camera }, 'reopen after restart failed');
-      }
-    }
+    await Promise.all(
+      [...this.#wanted.values()].map(async (w) => {
+        try {
+          await this.#openEntry(w);
+          if (w.lost && this.#wanted.has(openKey(w.camera, w.codec))) {
+            w.lost = false;
+            this.emit('status', w.camera, 'SOURCE_RESTORED', `service ${this.id} restarted`);
+          }
+        } catch (err) {
+          this.#opts.log.error({ err, service: this.id, camera: w.camera }, 'reopen after restart failed');
+        }
+      }),
+    );
   }
 
   /** Stops the child gracefully (SIGKILL after a grace period) and forgets open cameras. */
@@ -364,8 +476,10 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     clearInterval(this.#pingTimer);
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#signalTimer);
+    clearTimeout(this.#stableTimer);
     this.#signalTimer = undefined;
     this.#wanted.clear();
+    for (const w of this.#waiters.splice(0)) w.reject(new RevcamError('SERVICE_FAILED', `service ${this.id} is stopping`));
     const child = this.#child;
     if (!child) {
       this.#setState('stopped');
@@ -373,6 +487,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     }
     this.#setState('stopping');
     await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
       child.once('exit', () => (clearTimeout(kill), resolve()));
       if (child.connected) this.#post({ op: 'stop' });

@@ -20,8 +20,14 @@ let framesOut = 0;
 let framesDropped = 0;
 const seqByCamera = new Map<string, number>();
 
+/** The parent may be gone mid-send (it is shutting down or killed us): that ends us by 'disconnect', not by a throw. */
 function send(msg: ChildMessage): void {
-  if (process.connected) process.send?.(msg);
+  if (!process.connected) return;
+  try {
+    process.send?.(msg, undefined, undefined, () => {});
+  } catch {
+    // channel closed between the check and the send
+  }
 }
 
 function emitFrame(camera: string, frame: SourceFrame, meta?: FrameMeta): void {

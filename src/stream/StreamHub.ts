@@ -100,7 +100,7 @@ export class StreamHub {
       codecs: instance.manifest.codecs,
       cameraInfo,
       location: 'local',
-      health: () => (instance.state === 'backoff' && instance.consecutiveFailures >= 5 ? 'failed' : instance.state === 'stopping' ? 'stopped' : instance.state),
+      health: () => (instance.state === 'stopping' ? 'stopped' : instance.state),
       viewers: () => this.viewersOf(instance.id),
     });
     instance.on('frame', (camera, wire) => {
@@ -118,8 +118,8 @@ export class StreamHub {
     });
     instance.on('state', (state) => {
       this.metrics.serviceUp.set({ service: instance.id }, state === 'running' ? 1 : 0);
-      if (state === 'backoff') this.metrics.serviceRestarts.inc({ service: instance.id });
     });
+    instance.on('restart', () => this.metrics.serviceRestarts.inc({ service: instance.id }));
   }
 
   viewersOf(instanceId: string): number {

@@ -19,7 +19,10 @@ import { MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ServerMessage, ty
 export const STREAM_PATH = '/api/stream';
 
 /** Close codes (RFC 6455 private range) so a client can tell why without parsing text. */
-export const CloseCode = { policy: 1008, tooBig: 1009, tryAgainLater: 1013, requestTimeout: 4008, unresponsive: 4009 } as const;
+export const CloseCode = { goingAway: 1001, policy: 1008, tooBig: 1009, tryAgainLater: 1013, requestTimeout: 4008, unresponsive: 4009 } as const;
+
+/** How long a shutdown waits for viewers to answer the close frame before dropping them. */
+const SHUTDOWN_CLOSE_WAIT_MS = 500;
 
 /**
  * Liveness gate (docs/performance.md, F1): a viewer is pinged every
@@ -47,6 +50,8 @@ export interface WsTransportDeps {
 export class WsTransport {
   readonly wss: WebSocketServer;
   #deps: WsTransportDeps;
+  /** Connections that have a stream (they are owed STREAM_ENDED on shutdown). */
+  #viewers = new Set<WebSocket>();
 
   constructor(deps: WsTransportDeps) {
     this.#deps = deps;
@@ -88,6 +93,7 @@ export class WsTransport {
           const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
+          this.#viewers.add(ws);
           metrics.requests.inc({ outcome: 'accepted' });
           log.info({ device: device.id, address: device.address, stream: s.stream.id, viewer: s.consumer.id }, 'viewer joined');
           s.stream.on('status', onStatus);
@@ -113,6 +119,7 @@ export class WsTransport {
     const onStatus = (event: StreamEvent, message: string) => send({ type: 'status', event, message });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
+      this.#viewers.delete(ws);
       clearTimeout(timer);
       gate.stop();
       if (sub) {
@@ -123,8 +130,24 @@ export class WsTransport {
     });
   }
 
-  close(): void {
-    for (const ws of this.wss.clients) ws.terminate();
+  /**
+   * Shutdown: every viewer gets `status STREAM_ENDED` and a close 1001 (going
+   * away); a connection that has not asked for a stream gets the close only.
+   * Resolves when all have closed, dropping those that do not answer in time.
+   */
+  async close(): Promise<void> {
+    const clients = [...this.wss.clients];
+    const closed = clients.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+    for (const ws of clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (this.#viewers.has(ws)) ws.send(JSON.stringify({ type: 'status', event: 'STREAM_ENDED', message: 'revcam is shutting down' } satisfies ServerMessage));
+      ws.close(CloseCode.goingAway, 'server shutting down');
+    }
+    const wait = setTimeout(() => {
+      for (const ws of clients) ws.terminate();
+    }, SHUTDOWN_CLOSE_WAIT_MS);
+    await Promise.all(closed);
+    clearTimeout(wait);
     this.wss.close();
   }
 }
