@@ -5,6 +5,7 @@
  * leaves, the camera is closed (a cold service later idles out); hot-standby
  * cameras stay open so reverse gear gets a live frame at once.
  */
+import { SessionLog, type EndReason } from '../audit/SessionLog.js';
 import type { RevcamConfig } from '../config/types.js';
 import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
 import { RevcamError } from '../errors/RevcamError.js';
@@ -32,6 +33,8 @@ export interface ViewerInfo {
   /** `ws`, `mjpeg`, `h264-http`, `overlay-burner`, … */
   transport: string;
   device: Device;
+  /** The client's address, for the audit log. */
+  address?: string | undefined;
 }
 
 /** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
@@ -55,6 +58,8 @@ export class StreamHub {
   #transportOf = new WeakMap<Consumer, string>();
   /** Streams kept open without viewers (reverse gear engaged before any display asked). */
   #holds = new Map<string, number>();
+  /** Every viewer's session, for the audit log and /api/sessions. */
+  readonly sessions: SessionLog;
 
   constructor(
     private readonly host: ServiceHost,
@@ -64,6 +69,7 @@ export class StreamHub {
   ) {
     for (const instance of host.instances()) this.#attach(instance);
     metrics.setViewerTotalsSource(() => this.viewerTotals());
+    this.sessions = new SessionLog(log);
   }
 
   #attach(instance: ServiceInstance): void {
@@ -100,6 +106,9 @@ export class StreamHub {
     instance.on('state', (state) => {
       this.metrics.serviceUp.set({ service: instance.id }, state === 'running' ? 1 : 0);
       if (state === 'backoff') this.metrics.serviceRestarts.inc({ service: instance.id });
+      // A viewer that leaves while its service has failed ends for that reason, not its own.
+      const failed = state === 'backoff' && instance.consecutiveFailures >= 5;
+      this.sessions.hint((r) => r.instance === instance.id, failed ? 'service failed' : undefined);
     });
   }
 
@@ -210,11 +219,18 @@ export class StreamHub {
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
     beforeFirstFrame?.(sub);
+    const { device } = viewer;
+    this.sessions.open(
+      { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? null, vehicle: null, service: instance.manifest.name, instance: instance.id, camera: stream.camera, codec: stream.codec, transport: viewer.transport, start: new Date().toISOString() },
+      () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
+    );
     stream.add(consumer);
     return sub;
   }
 
-  unsubscribe(sub: Subscription): void {
+  /** Removes the viewer; `reason` (default `client closed`) goes to the audit log. */
+  unsubscribe(sub: Subscription, reason?: EndReason): void {
+    this.sessions.end(sub.consumer.id, reason);
     const key = `${sub.stream.id}|${this.#transportOf.get(sub.consumer) ?? 'unknown'}`;
     const t = this.#retired.get(key) ?? { sent: 0, dropped: 0, bytes: 0 };
     t.sent += sub.consumer.sent;
@@ -250,6 +266,7 @@ export class StreamHub {
   }
 
   async close(): Promise<void> {
+    this.sessions.endAll('server shutdown');
     for (const s of this.#streams.values()) s.close();
     this.#streams.clear();
   }

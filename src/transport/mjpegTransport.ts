@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { clientFrom } from '../device/clientContext.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -56,8 +57,8 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   if (url.searchParams.get('overlay') === '1') {
     viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device }, writeHead);
   } else {
-    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device }, writeHead);
-    viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub) };
+    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device, address: clientFrom(req, url).address }, writeHead);
+    viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub, 'client closed') };
   }
   deps.metrics.requests.inc({ outcome: 'accepted' });
   const { consumer } = viewer;
