@@ -30,6 +30,8 @@ export interface StreamOptions {
   gopMaxFrames?: number;
   /** H.264: the most bytes kept since the last keyframe. */
   gopMaxBytes?: number;
+  /** The first sequence number: where an earlier stream of the same id left off (numbers never restart). */
+  firstSeq?: number;
 }
 
 export const DEFAULT_GOP_MAX_FRAMES = 300;
@@ -76,6 +78,26 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.fps = opts.fps;
     this.#gopMaxFrames = opts.gopMaxFrames ?? DEFAULT_GOP_MAX_FRAMES;
     this.#gopMaxBytes = opts.gopMaxBytes ?? DEFAULT_GOP_MAX_BYTES;
+    this.#seq = (opts.firstSeq ?? 0) >>> 0;
+  }
+
+  /** The sequence number the next frame gets. */
+  get nextSeq(): number {
+    return this.#seq >>> 0;
+  }
+
+  /** Resolves at the stream's first frame, or after `timeoutMs` (whichever comes first). */
+  firstFrame(timeoutMs: number): Promise<void> {
+    if (this.framesIn > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('frame', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('frame', done);
+    });
   }
 
   get viewers(): number {

@@ -46,6 +46,9 @@ interface Totals {
   bytes: number;
 }
 
+/** How long a new viewer of a stream without frames waits for the first one before `accepted` goes without it. */
+const FIRST_FRAME_WAIT_MS = 2_000;
+
 const codecById = new Map<number, CodecName>(Object.entries(Codec).map(([n, id]) => [id, n as CodecName]));
 const streamKey = (instance: string, camera: string, codec: CodecName) => `${instance}/${camera}/${codec}`;
 
@@ -58,6 +61,8 @@ export class StreamHub {
   #transportOf = new WeakMap<Consumer, string>();
   /** Streams kept open without viewers (reverse gear engaged before any display asked). */
   #holds = new Map<string, number>();
+  /** Where each released stream's sequence numbers left off: a stream reopened after an idle stop continues them. */
+  #nextSeq = new Map<string, number>();
   /** Every viewer's session, for the audit log and /api/sessions. */
   readonly sessions: SessionLog;
 
@@ -151,7 +156,7 @@ export class StreamHub {
     let stream = this.#streams.get(key);
     if (!stream) {
       const fps = this.config.cameras[camera]?.fps ?? 30;
-      stream = new Stream({ id: key, instanceId: instance.id, camera, codec, fps });
+      stream = new Stream({ id: key, instanceId: instance.id, camera, codec, fps, firstSeq: this.#nextSeq.get(key) ?? 0 });
       stream.onListenerError = (err) => this.log.error({ err, stream: key }, 'stream listener failed');
       this.#streams.set(key, stream);
       const s = stream;
@@ -195,6 +200,7 @@ export class StreamHub {
     if (instance.config.standby === 'hot' || this.#holds.has(stream.id)) return;
     if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
+    this.#nextSeq.set(stream.id, stream.nextSeq);
     stream.close();
     await instance.close(stream.camera, stream.codec);
   }
@@ -208,7 +214,14 @@ export class StreamHub {
     const match = this.registry.match(req);
     const instance = this.host.get(match.id);
     if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
-    const stream = await this.#openStream(instance, req.camera, req.codec);
+    let stream = await this.#openStream(instance, req.camera, req.codec);
+    // A stream just opened has no frame yet, so neither its overlay nor its real size: wait
+    // (briefly) for the first frame so `accepted` carries them (docs/protocol.md §3.2).
+    if (stream.framesIn === 0) {
+      await stream.firstFrame(FIRST_FRAME_WAIT_MS);
+      // Released meanwhile (its other viewers left): open it again rather than join a closed stream.
+      if (this.#streams.get(stream.id) !== stream) stream = await this.#openStream(instance, req.camera, req.codec);
+    }
     const consumer = new Consumer({
       id: `v${++this.#viewerSeq}`,
       sink,
