@@ -55,7 +55,7 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   };
   let viewer: { consumer: Consumer; leave(): void };
   if (url.searchParams.get('overlay') === '1') {
-    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device }, writeHead);
+    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device, address: clientFrom(req, url).address }, writeHead);
   } else {
     const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device, address: clientFrom(req, url).address }, writeHead);
     viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub, 'client closed') };

@@ -34,7 +34,7 @@ export class OverlayTaps {
   ) {}
 
   /** Adds a viewer of the burned stream; `beforeFirstFrame` runs before it can receive anything. */
-  async subscribe(req: MatchRequest, sink: ConsumerSink, _viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
+  async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
     const key = `${req.service}/${req.camera}`;
     let tap = this.#taps.get(key);
     if (!tap) {
@@ -42,11 +42,23 @@ export class OverlayTaps {
       this.#taps.set(key, tap);
       tap.catch(() => this.#taps.delete(key));
     }
-    const { derived } = await tap;
+    const { derived, source } = await tap;
     const consumer = new Consumer({ id: `o${++this.#viewerSeq}`, sink, queueFrames: this.viewerQueueFrames, maxBufferedBytes: this.viewerMaxBufferedBytes });
     beforeFirstFrame();
+    // Audited like any viewer (the tap's own viewer of the real stream is the platform's).
+    const { device } = viewer;
+    this.hub.sessions.open(
+      { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? null, vehicle: null, service: source.instance.manifest.name, instance: source.instance.id, camera: req.camera, codec: 'jpeg', transport: viewer.transport, start: new Date().toISOString() },
+      () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
+    );
     derived.add(consumer);
-    return { consumer, leave: () => derived.remove(consumer) };
+    return {
+      consumer,
+      leave: () => {
+        this.hub.sessions.end(consumer.id);
+        derived.remove(consumer);
+      },
+    };
   }
 
   async #open(key: string, req: MatchRequest): Promise<Tap> {

@@ -84,10 +84,11 @@ test('a WebSocket viewer is listed open, then ends in one session line with its 
   );
 });
 
-test('an MJPEG viewer that goes away ends in a session line with transport mjpeg', async () => {
+for (const [query, transport] of [['', 'mjpeg'], ['&overlay=1', 'mjpeg-overlay']] as const) {
+test(`an MJPEG viewer (${transport}) that goes away ends in a session line`, async () => {
   const before = new Set(sessionLines().map((s) => s.id));
   await new Promise<void>((resolve, reject) => {
-    const req = httpRequest(`${app.url}/stream.mjpg?service=reversing&camera=rear&token=${TOKEN}`, (res) => {
+    const req = httpRequest(`${app.url}/stream.mjpg?service=reversing&camera=rear&token=${TOKEN}${query}`, (res) => {
       assert.equal(res.statusCode, 200);
       let bytes = 0;
       res.on('data', (c: Buffer) => {
@@ -101,7 +102,7 @@ test('an MJPEG viewer that goes away ends in a session line with transport mjpeg
     req.on('error', (e) => (e.message.includes('socket hang up') || e.message.includes('aborted') ? undefined : reject(e)));
     req.end();
   });
-  const line = await waitUntil(() => sessionLines().find((s) => !before.has(s.id) && s.transport === 'mjpeg'), 'the mjpeg session line');
+  const line = await waitUntil(() => sessionLines().find((s) => !before.has(s.id) && s.transport === transport), 'the mjpeg session line');
   assert.equal(line.device, 'hu-1');
   assert.equal(line.role, 'head-unit');
   assert.equal(line.codec, 'jpeg');
@@ -110,12 +111,26 @@ test('an MJPEG viewer that goes away ends in a session line with transport mjpeg
   assert.ok(line.frames >= 1 && line.bytes > 0, `counted (${line.frames} frames, ${line.bytes} B)`);
   assert.ok((await sessions()).recent.some((s) => s.id === line.id));
 });
+}
 
 test('no credential appears in any session line or in /api/sessions', async () => {
   assert.ok(sessionLines().length >= 2);
   for (const l of lines.filter((x) => x.includes('stream-session'))) assert.ok(!l.includes(TOKEN), `token in: ${l}`);
   const body = await (await fetch(`${app.url}/api/sessions`)).text();
   assert.ok(!body.includes(TOKEN));
+});
+
+test('a WebSocket viewer that stops reading ends as unresponsive', async () => {
+  const v = new TestViewer(app.url);
+  await v.request();
+  await v.waitForFrames(2);
+  const id = (await sessions()).open.find((s) => s.transport === 'ws')?.id;
+  assert.ok(id);
+  // Stop reading: no pong goes back, so the server cuts the viewer off after 2 s.
+  (v.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  const line = await waitUntil(() => sessionLines().find((s) => s.id === id), 'the unresponsive session line', 20_000);
+  assert.equal(line.reason, 'unresponsive');
+  v.close();
 });
 
 test('server shutdown ends the open sessions with that reason', async () => {
