@@ -62,6 +62,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
   #overlay: Overlay | undefined;
   #seq = 0;
   #gap = false;
+  #firstFrameJoins: (() => void)[] = [];
   /** H.264: the last keyframe and the frames since, when they fit the bounds; empty otherwise. */
   #gop: Buffer[] = [];
   #gopBytes = 0;
@@ -86,18 +87,20 @@ export class Stream extends TypedEmitter<StreamEvents> {
     return this.#seq >>> 0;
   }
 
-  /** Resolves at the stream's first frame, or after `timeoutMs` (whichever comes first). */
-  firstFrame(timeoutMs: number): Promise<void> {
-    if (this.framesIn > 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.off('frame', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.on('frame', done);
-    });
+  /**
+   * Runs `join` at the stream's first frame, once its size and overlay are known but before it
+   * is fanned out (so a viewer added by `join` gets that frame as its first, live one), or at
+   * once if the stream has had frames. Returns a function that cancels a join still waiting.
+   */
+  beforeFirstFrame(join: () => void): () => void {
+    if (this.framesIn > 0) {
+      join();
+      return () => {};
+    }
+    this.#firstFrameJoins.push(join);
+    return () => {
+      this.#firstFrameJoins = this.#firstFrameJoins.filter((j) => j !== join);
+    };
   }
 
   get viewers(): number {
@@ -133,6 +136,8 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#metaBytes = Buffer.from(wire.subarray(h.headerLength, h.headerLength + h.metaLength));
       this.#overlay = (JSON.parse(this.#metaBytes.toString('utf8')) as { overlay?: Overlay }).overlay ?? this.#overlay;
     }
+    // Viewers waiting for the first frame join now: they see it as fresh viewers, not from the cache.
+    for (const join of this.#firstFrameJoins.splice(0)) join();
     this.#latest = wire;
     this.#latestCaptureUs = h.captureUs;
     this.#latestHasMeta = h.metaLength > 0;

@@ -215,13 +215,6 @@ export class StreamHub {
     const instance = this.host.get(match.id);
     if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
     let stream = await this.#openStream(instance, req.camera, req.codec);
-    // A stream just opened has no frame yet, so neither its overlay nor its real size: wait
-    // (briefly) for the first frame so `accepted` carries them (docs/protocol.md §3.2).
-    if (stream.framesIn === 0) {
-      await stream.firstFrame(FIRST_FRAME_WAIT_MS);
-      // Released meanwhile (its other viewers left): open it again rather than join a closed stream.
-      if (this.#streams.get(stream.id) !== stream) stream = await this.#openStream(instance, req.camera, req.codec);
-    }
     const consumer = new Consumer({
       id: `v${++this.#viewerSeq}`,
       sink,
@@ -231,13 +224,37 @@ export class StreamHub {
     this.#transportOf.set(consumer, viewer.transport);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
-    beforeFirstFrame?.(sub);
-    const { device } = viewer;
-    this.sessions.open(
-      { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? null, vehicle: null, service: instance.manifest.name, instance: instance.id, camera: stream.camera, codec: stream.codec, transport: viewer.transport, start: new Date().toISOString() },
-      () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
-    );
-    stream.add(consumer);
+    const join = () => {
+      beforeFirstFrame?.(sub);
+      const { device } = viewer;
+      this.sessions.open(
+        { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? null, vehicle: null, service: instance.manifest.name, instance: instance.id, camera: sub.stream.camera, codec: sub.stream.codec, transport: viewer.transport, start: new Date().toISOString() },
+        () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
+      );
+      sub.stream.add(consumer);
+    };
+    // A stream just opened has no frame yet, so neither its overlay nor its real size: the viewer
+    // joins at the first frame (so `accepted` carries them, docs/protocol.md §3.2), or after a short wait without.
+    const joined = await new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cancel();
+        resolve(false);
+      }, FIRST_FRAME_WAIT_MS);
+      const cancel = stream.beforeFirstFrame(() => {
+        clearTimeout(timer);
+        try {
+          join();
+          resolve(true);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    if (!joined) {
+      // Released meanwhile (its other viewers left): open it again rather than join a closed stream.
+      if (this.#streams.get(stream.id) !== stream) sub.stream = stream = await this.#openStream(instance, req.camera, req.codec);
+      join();
+    }
     return sub;
   }
 
