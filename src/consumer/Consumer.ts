@@ -75,6 +75,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #closed = false;
   sent = 0;
   dropped = 0;
+  /** Why the platform ended this viewer (Consumer.end), for the audit log. */
+  endedBy: RevcamError | undefined;
   sentBytes = 0;
 
   constructor(opts: ConsumerOptions) {
@@ -207,6 +209,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   /** Ends the viewer from outside: no more frames; the transport's 'end' listener closes the connection (else 'error' does). */
   end(reason: RevcamError): void {
     if (this.#closed) return;
+    this.endedBy = reason;
     this.close();
     this.emit(this.listenerCount('end') > 0 ? 'end' : 'error', reason);
   }

@@ -190,6 +190,9 @@ export class Gateway {
             ...(i.lastError && { lastError: i.lastError }),
           })),
         });
+      case '/api/sessions':
+        auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });
+        return sendJson(res, 200, hub.sessions.list());
       case '/metrics': {
         auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });
         const text = await metrics.registry.metrics();

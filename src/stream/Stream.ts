@@ -30,6 +30,8 @@ export interface StreamOptions {
   gopMaxFrames?: number;
   /** H.264: the most bytes kept since the last keyframe. */
   gopMaxBytes?: number;
+  /** The first sequence number: where an earlier stream of the same id left off (numbers never restart). */
+  firstSeq?: number;
 }
 
 export const DEFAULT_GOP_MAX_FRAMES = 300;
@@ -60,6 +62,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
   #overlay: Overlay | undefined;
   #seq = 0;
   #gap = false;
+  #firstFrameJoins: (() => void)[] = [];
   /** H.264: the last keyframe and the frames since, when they fit the bounds; empty otherwise. */
   #gop: Buffer[] = [];
   #gopBytes = 0;
@@ -76,6 +79,28 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.fps = opts.fps;
     this.#gopMaxFrames = opts.gopMaxFrames ?? DEFAULT_GOP_MAX_FRAMES;
     this.#gopMaxBytes = opts.gopMaxBytes ?? DEFAULT_GOP_MAX_BYTES;
+    this.#seq = (opts.firstSeq ?? 0) >>> 0;
+  }
+
+  /** The sequence number the next frame gets. */
+  get nextSeq(): number {
+    return this.#seq >>> 0;
+  }
+
+  /**
+   * Runs `join` at the stream's first frame, once its size and overlay are known but before it
+   * is fanned out (so a viewer added by `join` gets that frame as its first, live one), or at
+   * once if the stream has had frames. Returns a function that cancels a join still waiting.
+   */
+  beforeFirstFrame(join: () => void): () => void {
+    if (this.framesIn > 0) {
+      join();
+      return () => {};
+    }
+    this.#firstFrameJoins.push(join);
+    return () => {
+      this.#firstFrameJoins = this.#firstFrameJoins.filter((j) => j !== join);
+    };
   }
 
   get viewers(): number {
@@ -111,6 +136,8 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#metaBytes = Buffer.from(wire.subarray(h.headerLength, h.headerLength + h.metaLength));
       this.#overlay = (JSON.parse(this.#metaBytes.toString('utf8')) as { overlay?: Overlay }).overlay ?? this.#overlay;
     }
+    // Viewers waiting for the first frame join now: they see it as fresh viewers, not from the cache.
+    for (const join of this.#firstFrameJoins.splice(0)) join();
     this.#latest = wire;
     this.#latestCaptureUs = h.captureUs;
     this.#latestHasMeta = h.metaLength > 0;

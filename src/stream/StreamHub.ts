@@ -5,6 +5,7 @@
  * leaves, the camera is closed (a cold service later idles out); hot-standby
  * cameras stay open so reverse gear gets a live frame at once.
  */
+import { SessionLog, type EndReason } from '../audit/SessionLog.js';
 import type { RevcamConfig } from '../config/types.js';
 import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
 import { RevcamError } from '../errors/RevcamError.js';
@@ -33,6 +34,8 @@ export interface ViewerInfo {
   /** `ws`, `mjpeg`, `h264-http`, `overlay-burner`, … */
   transport: string;
   device: Device;
+  /** The client's address, for the audit log. */
+  address?: string | undefined;
 }
 
 /** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
@@ -56,8 +59,17 @@ interface Totals {
   bytes: number;
 }
 
+/** How long a new viewer of a stream without frames waits for the first one before `accepted` goes without it. */
+const FIRST_FRAME_WAIT_MS = 2_000;
+
 const codecById = new Map<number, CodecName>(Object.entries(Codec).map(([n, id]) => [id, n as CodecName]));
 const streamKey = (instance: string, camera: string, codec: CodecName) => `${instance}/${camera}/${codec}`;
+
+/** A viewer the platform ended ends for that reason, whatever its transport saw next. */
+export function endReasonOf(consumer: Consumer): EndReason | undefined {
+  const code = consumer.endedBy?.code;
+  return code === undefined ? undefined : code === 'CAPACITY_EXCEEDED' ? 'capacity' : code === 'FORBIDDEN' ? 'forbidden' : 'error';
+}
 
 export class StreamHub {
   readonly registry = new Registry();
@@ -74,6 +86,10 @@ export class StreamHub {
   /** Every viewer's place under config.limits. */
   #slots = new Set<Slot>();
   #slotOf = new WeakMap<Consumer, Slot>();
+  /** Where each released stream's sequence numbers left off: a stream reopened after an idle stop continues them. */
+  #nextSeq = new Map<string, number>();
+  /** Every viewer's session, for the audit log and /api/sessions. */
+  readonly sessions: SessionLog;
 
   constructor(
     private readonly host: ServiceHost,
@@ -83,6 +99,7 @@ export class StreamHub {
   ) {
     for (const instance of host.instances()) this.#attach(instance);
     metrics.setViewerTotalsSource(() => this.viewerTotals());
+    this.sessions = new SessionLog(log);
   }
 
   #attach(instance: ServiceInstance): void {
@@ -118,6 +135,8 @@ export class StreamHub {
     });
     instance.on('state', (state) => {
       this.metrics.serviceUp.set({ service: instance.id }, state === 'running' ? 1 : 0);
+      // A viewer that leaves while its service has failed ends for that reason, not its own.
+      this.sessions.hint((r) => r.instance === instance.id, state === 'failed' ? 'service failed' : undefined);
     });
     instance.on('restart', () => this.metrics.serviceRestarts.inc({ service: instance.id }));
   }
@@ -161,7 +180,7 @@ export class StreamHub {
     let stream = this.#streams.get(key);
     if (!stream) {
       const fps = this.config.cameras[camera]?.fps ?? 30;
-      stream = new Stream({ id: key, instanceId: instance.id, camera, codec, fps });
+      stream = new Stream({ id: key, instanceId: instance.id, camera, codec, fps, firstSeq: this.#nextSeq.get(key) ?? 0 });
       stream.onListenerError = (err) => this.log.error({ err, stream: key }, 'stream listener failed');
       this.#streams.set(key, stream);
       const s = stream;
@@ -205,6 +224,7 @@ export class StreamHub {
     if (instance.config.standby === 'hot' || this.#holds.has(stream.id)) return;
     if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
+    this.#nextSeq.set(stream.id, stream.nextSeq);
     stream.close();
     await instance.close(stream.camera, stream.codec);
   }
@@ -238,9 +258,43 @@ export class StreamHub {
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
     ticket.attach(consumer);
-    beforeFirstFrame?.(sub);
-    stream.add(consumer);
-    this.onViewerAdded?.(sub);
+    const join = () => {
+      beforeFirstFrame?.(sub);
+      const { device } = viewer;
+      this.sessions.open(
+        { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? device.address ?? null, vehicle: null, service: instance.manifest.name, instance: instance.id, camera: sub.stream.camera, codec: sub.stream.codec, transport: viewer.transport, start: new Date().toISOString() },
+        () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
+      );
+      sub.stream.add(consumer);
+      this.onViewerAdded?.(sub);
+    };
+    // A stream just opened has no frame yet, so neither its overlay nor its real size: the viewer
+    // joins at the first frame (so `accepted` carries them, docs/protocol.md §3.2), or after a short wait without.
+    try {
+      const joined = await new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cancel();
+          resolve(false);
+        }, FIRST_FRAME_WAIT_MS);
+        const cancel = stream.beforeFirstFrame(() => {
+          clearTimeout(timer);
+          try {
+            join();
+            resolve(true);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      });
+      if (!joined) {
+        // Released meanwhile (its other viewers left): open it again rather than join a closed stream.
+        if (this.#streams.get(stream.id) !== stream) sub.stream = stream = await this.#openStream(instance, req.camera, req.codec);
+        join();
+      }
+    } catch (err) {
+      ticket.release();
+      throw err;
+    }
     return sub;
   }
 
@@ -293,7 +347,9 @@ export class StreamHub {
     return n;
   }
 
-  unsubscribe(sub: Subscription): void {
+  /** Removes the viewer; `reason` (default `client closed`) goes to the audit log. */
+  unsubscribe(sub: Subscription, reason?: EndReason): void {
+    this.sessions.end(sub.consumer.id, endReasonOf(sub.consumer) ?? reason);
     const slot = this.#slotOf.get(sub.consumer);
     if (slot) this.#slots.delete(slot);
     const key = `${sub.stream.id}|${this.#transportOf.get(sub.consumer) ?? 'unknown'}`;
@@ -331,6 +387,7 @@ export class StreamHub {
   }
 
   async close(): Promise<void> {
+    this.sessions.endAll('server shutdown');
     for (const s of this.#streams.values()) s.close();
     this.#streams.clear();
   }

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { clientFrom } from '../device/clientContext.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -41,7 +42,7 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
     },
     bufferedBytes: () => res.writableLength,
   };
-  const sub = await deps.hub.subscribe(request, sink, { transport: 'h264-http', device }, () => {
+  const sub = await deps.hub.subscribe(request, sink, { transport: 'h264-http', device, address: clientFrom(req, url).address }, () => {
     res.writeHead(200, {
       'Content-Type': 'video/h264',
       'Cache-Control': 'no-store, no-cache, must-revalidate',
@@ -59,7 +60,7 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
   });
   guard.onStall = () => deps.log.info({ viewer: sub.consumer.id }, 'h264 http viewer stopped reading; disconnected');
   guard.bind(() => {
-    deps.hub.unsubscribe(sub);
+    deps.hub.unsubscribe(sub, 'client closed');
     deps.log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'h264 http viewer left');
   });
   if (guard.gone) return;

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { clientFrom } from '../device/clientContext.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -61,10 +62,10 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   };
   let viewer: { consumer: Consumer; leave(): void };
   if (url.searchParams.get('overlay') === '1') {
-    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device }, writeHead);
+    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device, address: clientFrom(req, url).address }, writeHead);
   } else {
-    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device }, writeHead);
-    viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub) };
+    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device, address: clientFrom(req, url).address }, writeHead);
+    viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub, 'client closed') };
   }
   const { consumer } = viewer;
   consumer.on('error', () => res.destroy());

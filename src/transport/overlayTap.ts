@@ -12,7 +12,7 @@ import type { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { Stream } from '../stream/Stream.js';
-import { SYSTEM_DEVICE, type StreamHub, type Subscription, type ViewerInfo } from '../stream/StreamHub.js';
+import { endReasonOf, SYSTEM_DEVICE, type StreamHub, type Subscription, type ViewerInfo } from '../stream/StreamHub.js';
 import { decodeHeader, encodeFrame } from '../wire/frame.js';
 import { burnOverlay } from './overlayBurner.js';
 
@@ -48,8 +48,9 @@ export class OverlayTaps {
       tap.catch(() => this.#taps.delete(key));
     }
     let derived: Stream;
+    let source: Subscription;
     try {
-      ({ derived } = await tap);
+      ({ derived, source } = await tap);
     } catch (err) {
       ticket.release();
       throw err;
@@ -57,6 +58,12 @@ export class OverlayTaps {
     const consumer = new Consumer({ id: `o${++this.#viewerSeq}`, sink, queueFrames: this.viewerQueueFrames, maxBufferedBytes: this.viewerMaxBufferedBytes });
     ticket.attach(consumer);
     beforeFirstFrame();
+    // Audited like any viewer (the tap's own viewer of the real stream is the platform's).
+    const { device } = viewer;
+    this.hub.sessions.open(
+      { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? null, vehicle: null, service: source.instance.manifest.name, instance: source.instance.id, camera: req.camera, codec: 'jpeg', transport: viewer.transport, start: new Date().toISOString() },
+      () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
+    );
     derived.add(consumer);
     this.#viewers.set(consumer, viewer);
     this.hub.onViewerAdded?.({ viewer, consumer }); // the same admission re-check as the hub's own viewers
@@ -64,6 +71,7 @@ export class OverlayTaps {
       consumer,
       leave: () => {
         ticket.release();
+        this.hub.sessions.end(consumer.id, endReasonOf(consumer));
         this.#viewers.delete(consumer);
         derived.remove(consumer);
       },

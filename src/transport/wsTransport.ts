@@ -7,7 +7,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { EndReason } from '../audit/SessionLog.js';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { clientFrom } from '../device/clientContext.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
@@ -52,6 +54,7 @@ export class WsTransport {
   #deps: WsTransportDeps;
   /** Connections that have a stream (they are owed STREAM_ENDED on shutdown). */
   #viewers = new Set<WebSocket>();
+  #closing = false;
 
   constructor(deps: WsTransportDeps) {
     this.#deps = deps;
@@ -69,6 +72,8 @@ export class WsTransport {
     const url = new URL(req.url ?? '/', 'http://x');
     let sub: Subscription | undefined;
     let requested = false;
+    /** Why the server ended this viewer, when it did (for the audit log). */
+    let ending: EndReason | undefined;
     const gate = new PingGate(ws);
     const send = (m: ServerMessage) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
     const fail = (err: unknown, close: boolean, closeCode?: number) => {
@@ -90,7 +95,7 @@ export class WsTransport {
           const request = parseStreamRequest(data.toString());
           const device = await auth.fromRequest(req, url, request.token);
           auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
-          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
+          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device, address: clientFrom(req, url).address }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           this.#viewers.add(ws);
@@ -117,14 +122,17 @@ export class WsTransport {
       })();
     });
     const onStatus = (event: StreamEvent, message: string) => send({ type: 'status', event, message });
-    ws.on('error', () => ws.terminate());
+    ws.on('error', () => {
+      ending ??= 'error'; // a protocol error from the client (a failed write is the client going away)
+      ws.terminate();
+    });
     ws.on('close', () => {
       this.#viewers.delete(ws);
       clearTimeout(timer);
       gate.stop();
       if (sub) {
         sub.stream.off('status', onStatus);
-        hub.unsubscribe(sub);
+        hub.unsubscribe(sub, this.#closing ? 'server shutdown' : gate.dead ? 'unresponsive' : (ending ?? 'client closed'));
         log.info({ stream: sub.stream.id, viewer: sub.consumer.id, sent: sub.consumer.sent, dropped: sub.consumer.dropped }, 'viewer left');
       }
     });
@@ -136,6 +144,7 @@ export class WsTransport {
    * Resolves when all have closed, dropping those that do not answer in time.
    */
   async close(): Promise<void> {
+    this.#closing = true;
     const clients = [...this.wss.clients];
     const closed = clients.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
     for (const ws of clients) {
@@ -191,6 +200,8 @@ class PingGate {
   #timer: NodeJS.Timeout | undefined;
   #sentAt = 0;
   #awaiting = false;
+  /** Disconnected for not answering pings. */
+  dead = false;
 
   constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -211,6 +222,7 @@ class PingGate {
         this.#sentAt = performance.now();
         this.#ws.ping();
       } else if (performance.now() - this.#sentAt > DEAD_AFTER_MS) {
+        this.dead = true;
         this.#ws.close(CloseCode.unresponsive, 'viewer unresponsive');
         this.#ws.terminate();
       }
