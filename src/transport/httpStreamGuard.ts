@@ -8,7 +8,7 @@
  * Stalling: a plain HTTP client cannot be pinged, so a reader that stopped
  * reading shows only as a socket that does not drain. When bytes wait in the
  * response for STALL_MS with none flushed meanwhile, the response is
- * destroyed: the same 2 s rule as the WebSocket path (docs/protocol.md §6.3).
+ * destroyed: the same 2 s rule as the WebSocket path (docs/protocol.md §6.5).
  * What it can still read then is what sits in kernel buffers, bounded by the
  * consumer's queue and maxBufferedBytes, then the close.
  */

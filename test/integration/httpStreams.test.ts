@@ -102,7 +102,7 @@ function rawReader(port: number, path: string): { socket: Socket; bytes: () => n
 }
 
 // Kernel socket buffers (a few MB on Linux) fill before the server can see a stall: seconds of
-// JPEG video, longer for H.264's lower bitrate (docs/protocol.md §6.3). Bounds are generous.
+// JPEG video, longer for H.264's lower bitrate (docs/protocol.md §6.5). Bounds are generous.
 for (const [path, codec, boundMs] of [['/stream.mjpg', 'jpeg', 10_000], ['/stream.h264', 'h264', 40_000]] as const) {
   test(`${path}: a reader that stops reading is disconnected by the 2 s rule; another viewer keeps its frames`, { skip: SKIP, timeout: 90_000 }, async () => {
     const other = new TestViewer(app.url);
