@@ -11,7 +11,7 @@
  * even decoded; H.264 still is, the frames after it need it) and again just
  * before painting, since decoding and a busy page take time too.
  */
-import type { DecodedFrame } from '../wire/frame.js';
+import { nowUs, type DecodedFrame } from '../wire/frame.js';
 import type { Overlay } from '../wire/overlay.js';
 import { overlayFromMeta } from './frameMeta.js';
 import type { H264Decoder } from './h264Decoder.js';
@@ -89,6 +89,7 @@ export class FramePipeline {
           bitmap.close();
           return;
         }
+        const checkedUs = nowUs();
         const age = this.#d.ageOf(frame);
         if (tooOld(age)) {
           bitmap.close();
@@ -99,7 +100,7 @@ export class FramePipeline {
         if (age === null) this.#d.onNotFresh(null);
         else this.#d.onPainted();
         this.#d.renderer.paint(bitmap, overlayForFrame);
-        stats.painted(frame, bitmap.width, bitmap.height, decodeMs, age);
+        stats.painted(frame, bitmap.width, bitmap.height, decodeMs, age, checkedUs);
         stats.overlayPainted(overlayForFrame);
       },
       (err: unknown) => this.#d.onProblem(`decode failed: ${(err as Error).message ?? String(err)}`),

@@ -127,11 +127,15 @@ export class StatsTracker {
     this.stats.staleMaxAgeMs = round1(Math.max(this.stats.staleMaxAgeMs ?? 0, ageMs));
   }
 
-  /** `ageMs`: the frame's age by the clock estimate, null when there is none. */
-  painted(h: FrameHeader, width: number, height: number, decodeMs: number, ageMs: number | null): void {
+  /**
+   * `ageMs`: the frame's age by the clock estimate, null when there is none;
+   * `paintUs`: when the paint began (the age was checked), so the time the
+   * drawing itself takes is not counted as the frame's.
+   */
+  painted(h: FrameHeader, width: number, height: number, decodeMs: number, ageMs: number | null, paintUs = nowUs()): void {
     const now = performance.now();
     this.stats.decodeMs = round1(decodeMs);
-    const latency = (nowUs() - h.captureUs) / 1000;
+    const latency = (paintUs - h.captureUs) / 1000;
     this.stats.latencyMaxMs = round1(Math.max(this.stats.latencyMaxMs ?? -Infinity, latency));
     this.stats.frameAgeMs = ageMs === null ? null : round1(ageMs);
     if (ageMs !== null) this.stats.paintedAgeMaxMs = round1(Math.max(this.stats.paintedAgeMaxMs ?? -Infinity, ageMs));
