@@ -2,6 +2,7 @@
  * What one viewer measured: frames, bytes and capture-to-receive latency in
  * the measuring window, sequence gaps, and how it came back after a pause.
  */
+import { DEFAULT_MAX_FRAME_AGE_MS } from '../src/wire/clock.js';
 import { nowUs } from '../src/wire/frame.js';
 
 export interface ResumeReport {
@@ -14,6 +15,15 @@ export interface ResumeReport {
   /** Resume to the first frame no older than the live threshold, ms. */
   liveAfterMs: number | null;
   liveThresholdMs: number;
+  /**
+   * Age of the first frame after resuming that a display would show: the
+   * display and the probe skip frames older than the age limit
+   * (display.maxFrameAgeMs, docs/display.md), ms.
+   */
+  firstShownAgeMs: number | null;
+  /** Frames received after resuming that a display would skip as too old, before that one. */
+  skippedOldFrames: number;
+  frameAgeLimitMs: number;
 }
 
 export interface ViewerReport {
@@ -58,7 +68,7 @@ export class Tally {
   resumed(liveThresholdMs: number): void {
     this.#resumeAtMs = performance.now();
     this.#liveMs = liveThresholdMs;
-    this.#resume = { firstAfterMs: null, firstAgeMs: null, backlogFrames: 0, liveAfterMs: null, liveThresholdMs };
+    this.#resume = { firstAfterMs: null, firstAgeMs: null, backlogFrames: 0, liveAfterMs: null, liveThresholdMs, firstShownAgeMs: null, skippedOldFrames: 0, frameAgeLimitMs: DEFAULT_MAX_FRAME_AGE_MS };
   }
 
   get resumeReport(): ResumeReport | undefined {
@@ -81,6 +91,10 @@ export class Tally {
       if (r.firstAfterMs === null) {
         r.firstAfterMs = nowMs - this.#resumeAtMs;
         r.firstAgeMs = age;
+      }
+      if (r.firstShownAgeMs === null) {
+        if (age <= r.frameAgeLimitMs) r.firstShownAgeMs = age;
+        else r.skippedOldFrames++;
       }
       if (age <= this.#liveMs) r.liveAfterMs = nowMs - this.#resumeAtMs;
       else r.backlogFrames++;

@@ -60,6 +60,9 @@ async function stallRun(opts: BenchOptions, target: RevcamTarget | FlvTarget, pi
         resumeFirstFrameAgeMs: round(resume.firstAgeMs),
         resumeBacklogFrames: resume.backlogFrames,
         resumeLiveAfterMs: round(resume.liveAfterMs),
+        resumeFirstShownFrameAgeMs: round(resume.firstShownAgeMs),
+        resumeSkippedOldFrames: resume.skippedOldFrames,
+        resumeFrameAgeLimitMs: resume.frameAgeLimitMs,
       }),
     };
   } finally {

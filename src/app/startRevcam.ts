@@ -93,6 +93,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     signals: { http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs }, ws: signalsWs },
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
     limits: config.limits,
+    display: config.display,
   });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.

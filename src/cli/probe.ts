@@ -3,12 +3,20 @@
  * WebSocket transport exactly as a display does, receives N frames and reports
  * what a driver would feel: time to first frame, the age of that first frame,
  * capture-to-receive latency, frame rate and drops. The bench reuses runProbe.
+ *
+ * Like the display it never counts an old picture as received: it keeps a
+ * clock exchange with the server (src/wire/clock.ts) and a frame older than
+ * the limit (the server's `display.maxFrameAgeMs` from `accepted`, or
+ * --max-age-ms) is counted in `staleFrames`, not in `frames`.
  */
 import WebSocket from 'ws';
 import { ERROR_CODES } from '../errors/RevcamError.js';
+import { CLOCK_EXCHANGE_EVERY_MS, ClockEstimator, DEFAULT_MAX_FRAME_AGE_MS, frameAgeMs } from '../wire/clock.js';
 import { CODEC_NAMES, decodeFrame, nowUs, type CodecName, type DecodedFrame } from '../wire/frame.js';
 import {
+  isClockAnswer,
   isServerMessage,
+  type ClockRequestMessage,
   type AcceptedMessage,
   type ErrorCode,
   type StatusMessage,
@@ -29,11 +37,22 @@ export interface ProbeOptions {
   token?: string;
   maxWidth?: number;
   maxFps?: number;
-  /** Give up when no frame arrives for this long (the first one included); default 10000. */
+  /** Give up when no fresh frame arrives for this long (the first one included); default 10000. */
   timeoutMs?: number;
-  /** Called for every decoded frame with its performance.now() receive time (the bench uses it). */
-  onFrame?: (frame: DecodedFrame, receivedMs: number) => void;
+  /** Frames older than this are stale; default: the server's limit from `accepted`, else 200. */
+  maxFrameAgeMs?: number;
+  /**
+   * Called for every decoded frame, stale ones included, with its
+   * performance.now() receive time and its age (the bench uses it).
+   */
+  onFrame?: (frame: DecodedFrame, receivedMs: number, age: FrameAge) => void;
   signal?: AbortSignal;
+}
+
+/** A frame's age at receipt, ms (by the clock estimate, or the local clock without one), and whether it was over the limit. */
+export interface FrameAge {
+  ageMs: number;
+  stale: boolean;
 }
 
 /** Why a probe stopped early or what went wrong on the way: a server ErrorCode or a client-side one. */
@@ -67,11 +86,20 @@ export interface ProbeResult {
   instance: string | null;
   streamId: string | null;
   requestedFrames: number;
+  /** Fresh frames received: stale ones are not counted here. */
   frames: number;
+  /** Frames older than maxFrameAgeMs on arrival: received, but a display must not show them. */
+  staleFrames: number;
+  /** The oldest frame seen, stale or not, ms (catch-up frames aside); null before any. */
+  maxAgeMs: number | null;
+  /** The age limit applied, ms. */
+  maxFrameAgeMs: number;
+  /** The server clock estimate at the end (offset = server − probe); null: no estimate, ages were taken on the local clock. */
+  clock: { offsetMs: number; boundMs: number; rttMs: number } | null;
   fps: number | null;
   /** Request sent to first whole frame received, ms. */
   ttffMs: number | null;
-  /** Capture-to-receive latency of the first frame, ms: how old the first image shown would be. */
+  /** Capture-to-receive latency of the first fresh frame, ms: how old the first image shown would be. */
   firstFrameAgeMs: number | null;
   latencyMs: Percentiles | null;
   /** Frames lost in sequence gaps. */
@@ -142,6 +170,15 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
   let keyframes = 0;
   let catchUpFrames = 0;
   let bytes = 0;
+  let staleFrames = 0;
+  let maxAgeMs: number | null = null;
+  const clock = new ClockEstimator();
+  let requestSentUs = Number.NaN;
+  const ageLimit = (): number => o.maxFrameAgeMs ?? accepted?.maxFrameAgeMs ?? DEFAULT_MAX_FRAME_AGE_MS;
+  const clockNow = () => {
+    const e = clock.estimate(nowUs());
+    return e && { offsetMs: round3(e.offsetUs / 1000), boundMs: round3(e.boundUs / 1000), rttMs: round3(e.rttUs / 1000) };
+  };
 
   const build = (error: ProbeError | null): ProbeResult => ({
     ok: error === null && errors.length === 0,
@@ -155,6 +192,10 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
     streamId: accepted?.streamId ?? null,
     requestedFrames: o.frames,
     frames: count,
+    staleFrames,
+    maxAgeMs: maxAgeMs === null ? null : round3(maxAgeMs),
+    maxFrameAgeMs: ageLimit(),
+    clock: clockNow(),
     fps: count >= 2 && lastMs > firstMs ? round3(((count - 1) * 1000) / (lastMs - firstMs)) : null,
     ttffMs: count > 0 ? round3(firstMs - sentMs) : null,
     firstFrameAgeMs: count > 0 ? round3(latencies[0]!) : null,
@@ -175,11 +216,13 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
     let done = false;
     let opened = false;
     let timer: NodeJS.Timeout | undefined;
+    let clockTimer: NodeJS.Timeout | undefined;
 
     const stop = (error: ProbeError | null): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearInterval(clockTimer);
       o.signal?.removeEventListener('abort', onAbort);
       if (error) errors.push(error);
       void closeSocket(ws).then(() => resolve(build(error)));
@@ -188,19 +231,22 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
     const arm = (): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        const what = count === 0 ? (accepted ? 'no frame' : opened ? 'no answer to the request' : 'no connection') : 'no further frame';
-        stop({ code: 'TIMEOUT', message: `${what} within ${o.timeoutMs} ms (received ${count} of ${o.frames} frames)` });
+        const what = count === 0 ? (accepted ? 'no fresh frame' : opened ? 'no answer to the request' : 'no connection') : 'no further fresh frame';
+        const stale = staleFrames > 0 ? `; ${staleFrames} stale frames older than ${ageLimit()} ms not counted` : '';
+        stop({ code: 'TIMEOUT', message: `${what} within ${o.timeoutMs} ms (received ${count} of ${o.frames} frames${stale})` });
       }, o.timeoutMs);
     };
     const onAbort = (): void => stop({ code: 'ABORTED', message: 'probe aborted' });
 
     ws.on('open', () => {
       opened = true;
+      requestSentUs = nowUs();
       ws.send(JSON.stringify(request));
       sentMs = performance.now();
     });
 
     ws.on('message', (data, isBinary) => {
+      const receivedUs = nowUs();
       if (done) return;
       if (isBinary) return onFrame(toBytes(data));
       let msg: unknown;
@@ -214,12 +260,27 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
         errors.push({ code: 'BAD_MESSAGE', message: 'text message has no type' });
         return;
       }
-      if (msg.type === 'accepted') accepted = msg;
-      else if (msg.type === 'error') stop({ code: msg.code, message: msg.message });
+      if (msg.type === 'accepted') {
+        accepted = msg;
+        if (typeof msg.serverTimeUs === 'number') {
+          clock.add({ t0: requestSentUs, t1: msg.requestReceivedUs ?? msg.serverTimeUs, t2: msg.serverTimeUs, t3: receivedUs });
+          // A server that tells its clock answers `clock` (an older one would refuse it): keep measuring.
+          const exchange = (): void => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'clock', t0: nowUs() } satisfies ClockRequestMessage));
+          };
+          exchange();
+          clearInterval(clockTimer);
+          clockTimer = setInterval(exchange, CLOCK_EXCHANGE_EVERY_MS);
+        }
+      } else if (msg.type === 'clock') {
+        if (isClockAnswer(msg)) clock.add({ t0: msg.t0, t1: msg.t1, t2: msg.t2, t3: receivedUs });
+        else errors.push({ code: 'BAD_MESSAGE', message: 'malformed clock message' });
+      } else if (msg.type === 'error') stop({ code: msg.code, message: msg.message });
       else if (msg.type === 'status') {
         statuses.push(msg);
         if (msg.event === 'STREAM_ENDED') stop({ code: 'STREAM_ENDED', message: `stream ended after ${count} of ${o.frames} frames: ${msg.message}` });
-      } else errors.push({ code: 'BAD_MESSAGE', message: `unknown message type ${String((msg as { type: unknown }).type)}` });
+      }
+      // Other message types are ignored (docs/protocol.md §3): newer servers may say more.
     });
 
     const onFrame = (buf: Uint8Array): void => {
@@ -239,8 +300,23 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
         catchUpFrames += 1;
         prevSeq = f.seq;
         if (f.keyframe) keyframes += 1;
-        o.onFrame?.(f, receivedMs);
+        o.onFrame?.(f, receivedMs, { ageMs: (receivedUs - f.captureUs) / 1000, stale: false });
         return arm();
+      }
+      // Against the server's clock when there is an estimate, else the local one (assumed synchronised).
+      const ageMs = frameAgeMs(f.captureUs, receivedUs, clock.estimate(receivedUs)) ?? (receivedUs - f.captureUs) / 1000;
+      maxAgeMs = Math.max(maxAgeMs ?? -Infinity, ageMs);
+      if (ageMs > ageLimit()) {
+        // Received, but the past: not a frame a driver may be shown. The deadline is not re-armed.
+        staleFrames += 1;
+        if (prevSeq !== null) dropped += seqGap(prevSeq, f.seq);
+        prevSeq = f.seq;
+        try {
+          o.onFrame?.(f, receivedMs, { ageMs, stale: true });
+        } catch (err) {
+          errors.push({ code: 'BAD_FRAME', message: `onFrame threw: ${(err as Error).message}` });
+        }
+        return;
       }
       count += 1;
       latencies.push((receivedUs - f.captureUs) / 1000);
@@ -252,7 +328,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
       if (f.discontinuity) discontinuities += 1;
       last = f;
       try {
-        o.onFrame?.(f, receivedMs);
+        o.onFrame?.(f, receivedMs, { ageMs, stale: false });
       } catch (err) {
         errors.push({ code: 'BAD_FRAME', message: `onFrame threw: ${(err as Error).message}` });
       }
@@ -300,7 +376,8 @@ export const PROBE_USAGE = `usage: revcam probe <url> [options]
   --token T           device token
   --max-width PX      ask for at most this width
   --max-fps N         ask for at most this frame rate
-  --timeout-ms MS     fail when no frame arrives for this long (default ${DEFAULTS.timeoutMs})
+  --timeout-ms MS     fail when no fresh frame arrives for this long (default ${DEFAULTS.timeoutMs})
+  --max-age-ms MS     frames older than this are stale, not counted (default: the server's, else ${DEFAULT_MAX_FRAME_AGE_MS})
   --json              print one JSON object instead of a table
 
 exit codes: 0 ok, 1 timeout / connection / malformed data, 2 refused by the server, 64 usage
@@ -331,6 +408,7 @@ export function parseProbeArgs(argv: string[]): { options: ProbeOptions; json: b
       'max-width': { type: 'string' },
       'max-fps': { type: 'string' },
       'timeout-ms': { type: 'string' },
+      'max-age-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -350,6 +428,8 @@ export function parseProbeArgs(argv: string[]): { options: ProbeOptions; json: b
   const timeoutMs = positiveNumber('timeout-ms', v['timeout-ms'], false);
   const maxWidth = positiveNumber('max-width', v['max-width'], true);
   const maxFps = positiveNumber('max-fps', v['max-fps'], false);
+  const maxAge = positiveNumber('max-age-ms', v['max-age-ms'], false);
+  if (maxAge !== undefined) options.maxFrameAgeMs = maxAge;
   if (frames !== undefined) options.frames = frames;
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (maxWidth !== undefined) options.maxWidth = maxWidth;
@@ -386,6 +466,8 @@ export function formatProbeTable(r: ProbeResult): string {
   out += row('fps', r.fps === null ? '-' : r.fps.toFixed(2));
   out += row('ttff', ms(r.ttffMs));
   out += row('first age', ms(r.firstFrameAgeMs));
+  out += row('stale', `${r.staleFrames} older than ${r.maxFrameAgeMs} ms (not counted), oldest seen ${ms(r.maxAgeMs)}`);
+  out += row('clock', r.clock ? `offset ${r.clock.offsetMs.toFixed(2)} ms ±${r.clock.boundMs.toFixed(2)}, rtt ${r.clock.rttMs.toFixed(2)} ms` : '? (no estimate: ages on the local clock)');
   out += row('latency', l ? `min ${l.min.toFixed(1)}  p50 ${l.p50.toFixed(1)}  p95 ${l.p95.toFixed(1)}  p99 ${l.p99.toFixed(1)}  max ${l.max.toFixed(1)} ms` : '-');
   out += row('bytes', formatBytes(r.bytes));
   for (const s of r.statuses) out += row('status', `${s.event}: ${s.message}`);

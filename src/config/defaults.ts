@@ -93,6 +93,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     bodyTimeoutMs: 5_000,
   },
   stream: { viewerQueueFrames: 2, viewerMaxBufferedBytes: 4 * 1024 * 1024 },
+  display: { maxFrameAgeMs: 200 },
   cameras: {
     rear: DEFAULT_CAMERA,
     cabin: {

@@ -95,7 +95,7 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'limits', 'stream', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'log'],
+  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'log'],
   properties: {
     server: {
       type: 'object',
@@ -166,6 +166,12 @@ export const configSchema = {
       additionalProperties: false,
       required: ['viewerQueueFrames', 'viewerMaxBufferedBytes'],
       properties: { viewerQueueFrames: int(1, 64), viewerMaxBufferedBytes: int(65536, 256 * 1024 * 1024) },
+    },
+    display: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxFrameAgeMs'],
+      properties: { maxFrameAgeMs: int(10, 10_000) },
     },
     cameras: { type: 'object', propertyNames: name, additionalProperties: camera, minProperties: 1 },
     services: {

@@ -223,6 +223,11 @@ export interface RevcamConfig {
     /** A viewer's socket buffer above this many bytes counts as backed up. */
     viewerMaxBufferedBytes: number;
   };
+  /** What every display is told in `accepted` (docs/display.md). */
+  display: {
+    /** A frame older than this (capture to now, on the server's clock) is never shown as live. */
+    maxFrameAgeMs: number;
+  };
   cameras: Record<string, CameraConfig>;
   services: ServiceConfig[];
   vehicle: VehicleConfig;

@@ -41,6 +41,10 @@ export class Hud {
       `state      ${s.state}`,
       `fps        ${s.fps}`,
       `latency    ${ms(s.latencyMs)}  p95 ${ms(s.latencyP95Ms)}`,
+      `age        ${ms(s.frameAgeMs)} (limit ${s.maxFrameAgeMs} ms)  stale ${s.staleFrames}${s.staleMaxAgeMs === null ? '' : `, oldest ${ms(s.staleMaxAgeMs)}`}`,
+      s.clock
+        ? `clock      offset ${s.clock.offsetMs >= 0 ? '+' : ''}${ms(s.clock.offsetMs)} ±${ms(s.clock.boundMs)}  rtt ${ms(s.clock.rttMs)}`
+        : 'clock      ?  (no estimate: frame ages unknown)',
       `decoder    ${s.decoder}  ${ms(s.decodeMs)}`,
       `resolution ${s.width}x${s.height}`,
       `seq        ${s.seq ?? '—'}`,

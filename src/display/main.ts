@@ -6,6 +6,8 @@
  * engaged and stops it when the view ends; the control panel drives the
  * simulator through POST /api/signals.
  */
+import { ClockEstimator, DEFAULT_MAX_FRAME_AGE_MS, frameAgeMs } from '../wire/clock.js';
+import { nowUs } from '../wire/frame.js';
 import type { StatusMessage } from '../wire/messages.js';
 import { ControlPanel } from './controlPanel.js';
 import { overlayFromAccepted } from './frameMeta.js';
@@ -35,6 +37,8 @@ function wsUrl(loc: Location, path: string): string {
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${path}`;
 }
 
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 function main(): void {
   const params = readParams(location.search);
   const canvas = requireElement(document, 'view') as HTMLCanvasElement;
@@ -63,6 +67,15 @@ function main(): void {
   hud.bindKey(window);
   const statusView = new StatusView(document);
 
+  // The server's clock (src/wire/clock.ts) and the age limit it sets in `accepted`.
+  const clock = new ClockEstimator();
+  let maxFrameAgeMs = DEFAULT_MAX_FRAME_AGE_MS;
+  stats.maxFrameAgeMs = maxFrameAgeMs;
+  const refreshClock = (): void => {
+    const e = clock.estimate(nowUs());
+    stats.clock = e && { offsetMs: round3(e.offsetUs / 1000), boundMs: round3(e.boundUs / 1000), rttMs: round3(e.rttUs / 1000) };
+  };
+
   let lastHudUpdate = 0;
   const liveness = new Liveness({
     lostAfterMs: params.lostAfterMs,
@@ -74,6 +87,7 @@ function main(): void {
     },
     onTick() {
       tracker.tick();
+      refreshClock();
       const now = performance.now();
       if (now - lastHudUpdate >= HUD_REFRESH_MS) {
         lastHudUpdate = now;
@@ -93,6 +107,9 @@ function main(): void {
     renderer,
     stats: tracker,
     onPainted: () => liveness.painted(),
+    onNotFresh: (ageMs) => liveness.notFresh(ageMs),
+    ageOf: (frame) => frameAgeMs(frame.captureUs, nowUs(), clock.estimate(nowUs())),
+    maxAgeMs: () => maxFrameAgeMs,
     onProblem: problem,
   });
 
@@ -123,12 +140,17 @@ function main(): void {
     { url: wsUrl(location, '/api/stream'), request: params.request },
     {
       open() {
+        // Perhaps another server (or the same one restarted): its clock is measured afresh.
+        clock.reset();
+        refreshClock();
         stats.connects = client.connects;
         tracker.resetSequence();
         liveness.linkUp();
       },
       accepted(msg) {
         stats.instance = msg.instance;
+        if (typeof msg.maxFrameAgeMs === 'number' && msg.maxFrameAgeMs > 0) maxFrameAgeMs = msg.maxFrameAgeMs;
+        stats.maxFrameAgeMs = maxFrameAgeMs;
         pipeline.setOverlay(overlayFromAccepted(msg.overlay));
         liveness.accepted();
       },
@@ -137,6 +159,10 @@ function main(): void {
         liveness.refused(msg);
       },
       status: onStatus,
+      clock(sample) {
+        clock.add(sample);
+        refreshClock();
+      },
       frame: (frame) => pipeline.push(frame),
       badMessage: problem,
       closed() {

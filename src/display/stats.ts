@@ -42,6 +42,20 @@ export interface RevcamStats {
   viewReason: string;
   /** The /api/signals link: `up`, `down` (retrying) or `connecting`. */
   signalsLink: 'connecting' | 'up' | 'down';
+  /** The age limit in force (from `accepted`), ms. */
+  maxFrameAgeMs: number;
+  /** The most the last checked frame can be old (capture to now, server clock), ms; null without a clock estimate. */
+  frameAgeMs: number | null;
+  /** Frames refused for being older than the limit (decoded when H.264 needs them, never painted). */
+  staleFrames: number;
+  /** The oldest refused frame, ms. */
+  staleMaxAgeMs: number | null;
+  /** The oldest painted frame by the same measure, ms: never above maxFrameAgeMs. */
+  paintedAgeMaxMs: number | null;
+  /** The largest capture-to-paint latency (local clock, like latencyMs) of any painted frame, ms. */
+  latencyMaxMs: number | null;
+  /** The server clock estimate: offset (server − display), its uncertainty and the round trip it came from; null: CLOCK ?. */
+  clock: { offsetMs: number; boundMs: number; rttMs: number } | null;
   /** What the last painted overlay showed: trajectory steering angle, sensor zones with an arc, stale signals. */
   guidelines: { steeringDeg: number | null; sensors: string[]; stale: string[] } | null;
 }
@@ -79,6 +93,13 @@ export class StatsTracker {
       viewReason: 'deciding',
       signalsLink: 'connecting',
       guidelines: null,
+      maxFrameAgeMs: 0,
+      frameAgeMs: null,
+      staleFrames: 0,
+      staleMaxAgeMs: null,
+      paintedAgeMaxMs: null,
+      latencyMaxMs: null,
+      clock: null,
     };
   }
 
@@ -99,10 +120,25 @@ export class StatsTracker {
     this.#lastReceivedSeq = undefined;
   }
 
-  painted(h: FrameHeader, width: number, height: number, decodeMs: number): void {
+  /** A frame refused for its age. */
+  stale(ageMs: number): void {
+    this.stats.staleFrames++;
+    this.stats.frameAgeMs = round1(ageMs);
+    this.stats.staleMaxAgeMs = round1(Math.max(this.stats.staleMaxAgeMs ?? 0, ageMs));
+  }
+
+  /**
+   * `ageMs`: the frame's age by the clock estimate, null when there is none;
+   * `paintUs`: when the paint began (the age was checked), so the time the
+   * drawing itself takes is not counted as the frame's.
+   */
+  painted(h: FrameHeader, width: number, height: number, decodeMs: number, ageMs: number | null, paintUs = nowUs()): void {
     const now = performance.now();
     this.stats.decodeMs = round1(decodeMs);
-    const latency = (nowUs() - h.captureUs) / 1000;
+    const latency = (paintUs - h.captureUs) / 1000;
+    this.stats.latencyMaxMs = round1(Math.max(this.stats.latencyMaxMs ?? -Infinity, latency));
+    this.stats.frameAgeMs = ageMs === null ? null : round1(ageMs);
+    if (ageMs !== null) this.stats.paintedAgeMaxMs = round1(Math.max(this.stats.paintedAgeMaxMs ?? -Infinity, ageMs));
     this.stats.framesPainted++;
     this.stats.seq = h.seq;
     this.stats.width = width;

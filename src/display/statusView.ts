@@ -8,6 +8,7 @@ const TITLES: Record<LivenessView['state'], string> = {
   idle: 'Not in reverse',
   connecting: 'CONNECTING',
   live: 'LIVE',
+  delayed: 'DELAYED',
   lost: 'SIGNAL LOST',
   error: 'NO VIDEO',
 };
@@ -26,7 +27,7 @@ export class StatusView {
   show(view: LivenessView): void {
     this.#body.dataset.state = view.state;
     this.#body.dataset.reason = view.reason;
-    this.#title.textContent = TITLES[view.state];
+    this.#title.textContent = view.reason === 'clock' ? 'CLOCK ?' : TITLES[view.state];
     this.#detail.textContent = view.detail;
   }
 }

@@ -2,9 +2,13 @@
  * The display's end of /api/stream: sends the request, parses control
  * messages and binary frames, and reconnects by itself with a capped
  * exponential backoff so a restarted server is picked up within ~2 s.
+ * It also keeps the clock exchange going (`accepted` is the first sample;
+ * then a `clock` request at once and every second, docs/protocol.md §3.5)
+ * and hands each sample on.
  */
-import { decodeFrame, type DecodedFrame } from '../wire/frame.js';
-import { isServerMessage, type AcceptedMessage, type ErrorMessage, type StatusMessage, type StreamRequestMessage } from '../wire/messages.js';
+import { CLOCK_EXCHANGE_EVERY_MS, type ClockSample } from '../wire/clock.js';
+import { decodeFrame, nowUs, type DecodedFrame } from '../wire/frame.js';
+import { isClockAnswer, isServerMessage, type AcceptedMessage, type ClockRequestMessage, type ErrorMessage, type StatusMessage, type StreamRequestMessage } from '../wire/messages.js';
 
 export interface StreamClientOptions {
   url: string;
@@ -20,6 +24,8 @@ export interface StreamClientEvents {
   serverError(msg: ErrorMessage): void;
   status(msg: StatusMessage): void;
   frame(frame: DecodedFrame): void;
+  /** One clock exchange (a `clock` answer, or the request and its `accepted`). */
+  clock(sample: ClockSample): void;
   /** A frame or message that could not be parsed; the stream goes on. */
   badMessage(reason: string): void;
   /** The socket is gone; a reconnect is scheduled in `retryInMs`. */
@@ -34,6 +40,9 @@ export class StreamClient {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #connects = 0;
+  #clockTimer: ReturnType<typeof setInterval> | undefined;
+  /** When the request left (client clock, µs): `accepted` answers it. */
+  #requestSentUs = 0;
 
   constructor(opts: StreamClientOptions, on: StreamClientEvents) {
     this.#opts = { minBackoffMs: 100, maxBackoffMs: 2000, ...opts };
@@ -54,6 +63,7 @@ export class StreamClient {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#clockTimer);
     this.#ws?.close();
     this.#ws = undefined;
   }
@@ -64,6 +74,7 @@ export class StreamClient {
     this.#ws = ws;
     ws.onopen = () => {
       this.#connects++;
+      this.#requestSentUs = nowUs();
       ws.send(JSON.stringify(this.#opts.request));
       this.#on.open();
     };
@@ -76,6 +87,7 @@ export class StreamClient {
     ws.onclose = () => {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
+      clearInterval(this.#clockTimer);
       if (this.#stopped) return;
       const delay = this.#backoffMs;
       this.#backoffMs = Math.min(this.#backoffMs * 2, this.#opts.maxBackoffMs);
@@ -84,7 +96,18 @@ export class StreamClient {
     };
   }
 
+  #startClockExchange(): void {
+    const ws = this.#ws;
+    const exchange = (): void => {
+      if (ws && ws === this.#ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'clock', t0: nowUs() } satisfies ClockRequestMessage));
+    };
+    exchange();
+    clearInterval(this.#clockTimer);
+    this.#clockTimer = setInterval(exchange, CLOCK_EXCHANGE_EVERY_MS);
+  }
+
   #onMessage(data: unknown): void {
+    const receivedUs = nowUs();
     if (data instanceof ArrayBuffer) {
       let frame: DecodedFrame;
       try {
@@ -111,7 +134,16 @@ export class StreamClient {
       case 'accepted':
         // A served request proves the path works: the next outage retries fast again.
         this.#backoffMs = this.#opts.minBackoffMs;
+        if (typeof msg.serverTimeUs === 'number') {
+          this.#on.clock({ t0: this.#requestSentUs, t1: msg.requestReceivedUs ?? msg.serverTimeUs, t2: msg.serverTimeUs, t3: receivedUs });
+          // A server that tells its clock answers `clock`: keep measuring (an older one would refuse it).
+          this.#startClockExchange();
+        }
         this.#on.accepted(msg);
+        break;
+      case 'clock':
+        if (isClockAnswer(msg)) this.#on.clock({ t0: msg.t0, t1: msg.t1, t2: msg.t2, t3: receivedUs });
+        else this.#on.badMessage('malformed clock message');
         break;
       case 'error':
         this.#on.serverError(msg);
@@ -120,7 +152,8 @@ export class StreamClient {
         this.#on.status(msg);
         break;
       default:
-        this.#on.badMessage(`unknown control message type ${(msg as { type: string }).type}`);
+        // Newer servers may say more: ignored, as docs/protocol.md asks.
+        break;
     }
   }
 }

@@ -39,6 +39,8 @@ export interface GatewayDeps {
   transport?: { tls?: HttpsOptions; allowedOrigins?: readonly string[] };
   /** Connections per address and header timeout (default: the config defaults). */
   limits?: Pick<LimitsConfig, 'maxConnectionsPerAddress' | 'headersTimeoutMs'>;
+  /** What displays are told in `accepted` (config `display`). */
+  display?: { maxFrameAgeMs: number };
 }
 
 /** How long a refused (over-limit) connection may linger for its 503 to be read. */

@@ -16,7 +16,9 @@ import type { Metrics } from '../metrics/Metrics.js';
 import { parseStreamRequest } from '../request/StreamRequest.js';
 import type { StreamHub, Subscription } from '../stream/StreamHub.js';
 import { prebuiltBinaryFrame } from './prebuiltFrame.js';
-import { MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ServerMessage, type StreamEvent } from '../wire/messages.js';
+import { DEFAULT_MAX_FRAME_AGE_MS } from '../wire/clock.js';
+import { nowUs } from '../wire/frame.js';
+import { isClockRequest, MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ClockMessage, type ServerMessage, type StreamEvent } from '../wire/messages.js';
 
 export const STREAM_PATH = '/api/stream';
 
@@ -40,6 +42,9 @@ const PING_EVERY_MS = 300;
 const GATE_AFTER_MS = 400;
 const DEAD_AFTER_MS = 2_000;
 
+/** A client that does not read gets no clock answers once this much waits in its socket: memory stays bounded. */
+const CLOCK_MAX_BUFFERED_BYTES = 64 * 1024;
+
 export interface WsTransportDeps {
   hub: StreamHub;
   auth: DeviceAuth;
@@ -47,6 +52,8 @@ export interface WsTransportDeps {
   log: Logger;
   /** How long a connection may stay silent before its request. */
   requestTimeoutMs?: number;
+  /** Sent to displays in `accepted` (config `display`). */
+  display?: { maxFrameAgeMs: number };
 }
 
 export class WsTransport {
@@ -86,7 +93,15 @@ export class WsTransport {
     const timer = setTimeout(() => fail(new RevcamError('BAD_REQUEST', 'no stream request received in time'), true, CloseCode.requestTimeout), this.#deps.requestTimeoutMs ?? 10_000);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      const receivedUs = nowUs();
       if (isBinary) return fail(new RevcamError('BAD_REQUEST', 'devices send JSON text messages only'), !sub);
+      // Clock exchanges are answered at once, before or after the request (docs/protocol.md §3.5).
+      const clock = clockRequest(data);
+      if (clock === 'bad') return fail(new RevcamError('BAD_REQUEST', 'a clock message needs t0, a non-negative number of microseconds'), false);
+      if (clock) {
+        if (socket.writableLength <= CLOCK_MAX_BUFFERED_BYTES) send({ type: 'clock', t0: clock.t0, t1: receivedUs, t2: nowUs() } satisfies ClockMessage);
+        return;
+      }
       if (requested) return fail(new RevcamError('BAD_REQUEST', 'one stream request per connection'), false);
       requested = true;
       clearTimeout(timer);
@@ -95,7 +110,7 @@ export class WsTransport {
           const request = parseStreamRequest(data.toString());
           const device = await auth.fromRequest(req, url, request.token);
           auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
-          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device, address: clientFrom(req, url).address }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub))));
+          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device, address: clientFrom(req, url).address }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub, this.#deps.display?.maxFrameAgeMs, receivedUs))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           this.#viewers.add(ws);
@@ -161,7 +176,23 @@ export class WsTransport {
   }
 }
 
-export function acceptedMessage(s: Subscription): AcceptedMessage {
+/** A `clock` request's t0; 'bad' for a malformed clock message; undefined for any other message. */
+function clockRequest(data: RawData): { t0: number } | 'bad' | undefined {
+  const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  if (size > MAX_CONTROL_MESSAGE_BYTES) return undefined;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(data.toString());
+  } catch {
+    return undefined;
+  }
+  if (typeof msg !== 'object' || msg === null || (msg as { type?: unknown }).type !== 'clock') return undefined;
+  return isClockRequest(msg) ? { t0: msg.t0 } : 'bad';
+}
+
+/** `requestReceivedUs`: when the request arrived (server clock), so `accepted` is a whole clock sample. */
+export function acceptedMessage(s: Subscription, maxFrameAgeMs = DEFAULT_MAX_FRAME_AGE_MS, requestReceivedUs?: number): AcceptedMessage {
+  const sentUs = nowUs();
   return {
     type: 'accepted',
     streamId: s.stream.id,
@@ -174,6 +205,9 @@ export function acceptedMessage(s: Subscription): AcceptedMessage {
     height: s.stream.height,
     fps: s.stream.fps,
     ...(s.stream.overlay && { overlay: s.stream.overlay }),
+    maxFrameAgeMs,
+    requestReceivedUs: requestReceivedUs ?? sentUs,
+    serverTimeUs: sentUs,
   };
 }
 

@@ -47,6 +47,16 @@ export interface AcceptedMessage {
   fps: number;
   /** The overlay currently in force; later changes arrive as frame metadata. */
   overlay?: Overlay;
+  /** Server clock when the request arrived, µs since the epoch (t1 of a clock sample, docs/protocol.md §3.5). */
+  requestReceivedUs?: number;
+  /**
+   * Server clock when this message was sent, µs (t2): with the time the
+   * request left (t0) and this arrived (t3), a first clock sample. Its
+   * presence also says the server answers `clock`.
+   */
+  serverTimeUs?: number;
+  /** Frames older than this (capture to now, server clock) must not be shown as live (config `display.maxFrameAgeMs`). */
+  maxFrameAgeMs?: number;
 }
 
 export interface ErrorMessage {
@@ -69,8 +79,36 @@ export interface StatusMessage {
   message: string;
 }
 
-export type ClientMessage = StreamRequestMessage;
-export type ServerMessage = AcceptedMessage | ErrorMessage | StatusMessage;
+/** A clock exchange (NTP-style, src/wire/clock.ts): the client's clock when it sent this, µs. Allowed any time. */
+export interface ClockRequestMessage {
+  type: 'clock';
+  t0: number;
+}
+
+/** The answer: t0 echoed, the server's clock when the request arrived (t1) and when this left (t2), µs. */
+export interface ClockMessage {
+  type: 'clock';
+  t0: number;
+  t1: number;
+  t2: number;
+}
+
+export type ClientMessage = StreamRequestMessage | ClockRequestMessage;
+export type ServerMessage = AcceptedMessage | ErrorMessage | StatusMessage | ClockMessage;
+
+/** A well-formed `clock` request: a finite, non-negative t0 and nothing else that matters. */
+export function isClockRequest(x: unknown): x is ClockRequestMessage {
+  if (typeof x !== 'object' || x === null) return false;
+  const m = x as { type?: unknown; t0?: unknown };
+  return m.type === 'clock' && typeof m.t0 === 'number' && Number.isFinite(m.t0) && m.t0 >= 0;
+}
+
+/** A well-formed `clock` answer (all three times finite). */
+export function isClockAnswer(x: ServerMessage): x is ClockMessage {
+  if (x.type !== 'clock') return false;
+  const m = x as Partial<ClockMessage>;
+  return [m.t0, m.t1, m.t2].every((t) => typeof t === 'number' && Number.isFinite(t));
+}
 
 /** The largest text message the server reads; anything bigger is refused with MESSAGE_TOO_LARGE. */
 export const MAX_CONTROL_MESSAGE_BYTES = 4096;

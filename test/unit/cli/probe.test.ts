@@ -180,3 +180,52 @@ test('probeCommand refuses bad arguments with the usage exit code', async () => 
   assert.equal(await probeCommand(['http://h', '--bogus'], io), ProbeExit.usage);
   assert.match(err, /^revcam: probe: .*\(revcam probe --help\)$/m);
 });
+
+test('frames older than the limit are stale, not received; their age is taken on the server clock the probe measured', async (t) => {
+  // A server whose clock runs 10 s behind the probe's: without the clock exchange
+  // every frame would look 10 s old; with it, only the ones really old are stale.
+  const skewUs = -10_000_000;
+  const serverNow = () => nowUs() + skewUs;
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/api/stream' });
+  await once(wss, 'listening');
+  t.after(() => new Promise<void>((resolve) => {
+    for (const c of wss.clients) c.terminate();
+    wss.close(() => resolve());
+  }));
+  wss.on('connection', (ws) => {
+    let framesSent = false;
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { type: string; t0?: number; camera?: string };
+      if (m.type === 'request') {
+        const t = serverNow();
+        send(ws, { type: 'accepted', streamId: 's', service: 'reversing', version: '1', instance: 'i', camera: 'rear', codec: 'jpeg', width: 320, height: 240, fps: 30, maxFrameAgeMs: 200, requestReceivedUs: t, serverTimeUs: t });
+        return;
+      }
+      if (m.type !== 'clock' || m.t0 === undefined) return;
+      const t1 = serverNow();
+      send(ws, { type: 'clock', t0: m.t0, t1, t2: serverNow() });
+      if (framesSent) return;
+      framesSent = true;
+      // Then frames: 50 ms, 600 ms, 50 ms, 900 ms, 50 ms old on the server's clock.
+      for (const [seq, ageMs] of [[1, 50], [2, 600], [3, 50], [4, 900], [5, 50]] as const) {
+        ws.send(encodeFrame({ version: 1, codec: 'jpeg', keyframe: true, discontinuity: false, seq, captureUs: serverNow() - ageMs * 1000, width: 320, height: 240, payload: new Uint8Array(10) }));
+      }
+    });
+  });
+  const port = (wss.address() as AddressInfo).port;
+  const seen: Array<[number, boolean]> = [];
+  const r = await runProbe({ url: `http://127.0.0.1:${port}`, frames: 3, timeoutMs: 5_000, onFrame: (f, _ms, age) => seen.push([f.seq, age.stale]) });
+  assert.equal(r.ok, true, JSON.stringify(r.errors));
+  assert.equal(r.frames, 3);
+  assert.equal(r.staleFrames, 2);
+  assert.equal(r.maxFrameAgeMs, 200);
+  assert.ok(r.maxAgeMs !== null && r.maxAgeMs >= 900 && r.maxAgeMs < 1_200, `oldest ${r.maxAgeMs}`);
+  assert.deepEqual(seen, [[1, false], [2, true], [3, false], [4, true], [5, false]]);
+  assert.equal(r.dropped, 0, 'stale frames were received, not lost');
+  assert.ok(r.clock && Math.abs(r.clock.offsetMs - skewUs / 1000) <= r.clock.boundMs + 1, `clock ${JSON.stringify(r.clock)}`);
+  // The limit can be set on the command line too.
+  const strict = await runProbe({ url: `http://127.0.0.1:${port}`, frames: 1, timeoutMs: 2_000, maxFrameAgeMs: 20 });
+  assert.equal(strict.frames, 0);
+  assert.equal(strict.staleFrames, 5);
+  assert.equal(strict.error?.code, 'TIMEOUT');
+});
