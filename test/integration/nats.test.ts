@@ -1,0 +1,214 @@
+/**
+ * revcam on a real NATS bus (docs/distributed.md): a real nats-server on free
+ * loopback ports, `revcam host` (vehicle veh-a) and `revcam gateway`, each its
+ * own process, and a real WebSocket viewer on the gateway.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connz, requireNatsServer, startGateway, startHost, startNatsServer, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
+import { hasCommand } from '../helpers/requireCommand.js';
+import { TestViewer } from '../helpers/viewer.js';
+import type { AcceptedMessage, ErrorMessage, StatusMessage } from '../../src/wire/messages.js';
+
+interface ServiceEntry {
+  id: string;
+  name: string;
+  vehicle: string | null;
+  location: 'local' | 'remote';
+  state: string;
+  cameras: string[];
+}
+
+async function services(url: string): Promise<ServiceEntry[]> {
+  const res = await fetch(`${url}/api/services`);
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { services: ServiceEntry[] }).services;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Messages the host published (its connection's in_msgs) and each gateway was
+ * delivered (out_msgs) over `ms`, from nats-server's monitoring endpoint.
+ */
+async function busTraffic(monitorUrl: string, ms: number): Promise<{ published: number; received: Map<number, number> }> {
+  const snapshot = async () => {
+    const conns = await connz(monitorUrl);
+    const hosts = conns.filter((c) => c.name === 'revcam host veh-a');
+    assert.equal(hosts.length, 1, `connections: ${JSON.stringify(conns)}`);
+    return { host: hosts[0]!.in_msgs, gws: new Map(conns.filter((c) => c.name === 'revcam gateway').map((g) => [g.cid, g.out_msgs])) };
+  };
+  const t0 = await snapshot();
+  await new Promise((r) => setTimeout(r, ms));
+  const t1 = await snapshot();
+  return { published: t1.host - t0.host, received: new Map([...t1.gws].map(([cid, n]) => [cid, n - (t0.gws.get(cid) ?? 0)])) };
+}
+
+const statuses = (v: TestViewer) => v.messages.filter((m): m is StatusMessage => m.type === 'status');
+
+describe('one host (veh-a) and one gateway on a real nats-server', { skip: !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false }, () => {
+  let nats: NatsServer;
+  let host: RevcamProcess;
+  let gateway: RevcamProcess;
+  const viewers: TestViewer[] = [];
+
+  before(async () => {
+    nats = await startNatsServer();
+    host = await startHost(nats.url, 'veh-a');
+    gateway = await startGateway(nats.url);
+  });
+
+  after(async () => {
+    for (const v of viewers) v.close();
+    await Promise.all([host?.kill('SIGKILL'), gateway?.kill()]);
+    await nats?.stop();
+  });
+
+  test('requireNatsServer: the test environment has nats-server (skips loudly otherwise)', (t) => {
+    assert.ok(requireNatsServer(t));
+  });
+
+  test("/api/services on the gateway lists the host's services as remote instances of veh-a", async () => {
+    const list = await until('the remote reversing service', 10_000, async () => {
+      const l = await services(gateway.url!);
+      return l.some((s) => s.name === 'reversing') && l;
+    });
+    const rev = list.find((s) => s.name === 'reversing')!;
+    assert.equal(rev.vehicle, 'veh-a');
+    assert.equal(rev.location, 'remote');
+    assert.equal(rev.id, 'veh-a/reversing');
+    assert.ok(rev.cameras.includes('rear'), `cameras: ${rev.cameras.join(',')}`);
+    assert.ok(list.every((s) => s.location === 'remote'), 'a gateway runs no services of its own');
+  });
+
+  test("a WebSocket viewer on the gateway gets veh-a's rear camera, with and without naming the vehicle", async () => {
+    for (const req of [{}, { vehicle: 'veh-a' }]) {
+      const v = new TestViewer(gateway.url!);
+      viewers.push(v);
+      const accepted = (await v.request(req)) as AcceptedMessage | ErrorMessage;
+      assert.equal(accepted.type, 'accepted', JSON.stringify(accepted));
+      const a = accepted as AcceptedMessage;
+      assert.equal(a.instance, 'veh-a/reversing');
+      assert.equal(a.vehicle, 'veh-a');
+      assert.ok(a.width > 0 && a.height > 0, 'the real size, from the first frame');
+      await v.waitForFrames(20, 20_000);
+      const seqs = v.frames.map((f) => f.seq);
+      assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'sequence numbers increase');
+    }
+  });
+
+  test('a request for a vehicle nobody serves gets SERVICE_NOT_FOUND', async () => {
+    const v = new TestViewer(gateway.url!);
+    viewers.push(v);
+    const reply = await v.request({ vehicle: 'veh-z' });
+    assert.equal(reply.type, 'error');
+    assert.equal((reply as ErrorMessage).code, 'SERVICE_NOT_FOUND');
+    assert.match((reply as ErrorMessage).message, /veh-z/);
+    const res = await fetch(`${gateway.url}/stream.mjpg?vehicle=veh-z`);
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'SERVICE_NOT_FOUND');
+  });
+
+  test('two viewers on one gateway: the gateway receives each frame once (nats-server /connz)', async (t) => {
+    const { published, received } = await busTraffic(nats.monitorUrl, 3_000);
+    assert.ok(published > 20, `the host published ${published} messages in 3 s`);
+    const [gw] = [...received.values()];
+    // One subscription for both viewers: one delivery per published frame (about twice as many if it subscribed per viewer).
+    const ratio = gw! / published;
+    t.diagnostic(`in 3 s: host published ${published}, the gateway received ${gw}`);
+    assert.ok(ratio > 0.6 && ratio < 1.5, `host published ${published}, the gateway received ${gw} in 3 s`);
+  });
+
+  test('two gateways watching one stream: the host publishes each frame once, each gateway receives it once', async (t) => {
+    const gateway2 = await startGateway(nats.url);
+    try {
+      const v2 = new TestViewer(gateway2.url!);
+      viewers.push(v2);
+      const a = await until('the remote service on gateway 2', 10_000, async () => {
+        const l = await services(gateway2.url!);
+        return l.some((x) => x.vehicle === 'veh-a' && x.name === 'reversing') && true;
+      }).then(() => v2.request({ vehicle: 'veh-a' }));
+      assert.equal(a.type, 'accepted', JSON.stringify(a));
+      await v2.waitForFrames(10, 20_000);
+      const { published, received } = await busTraffic(nats.monitorUrl, 3_000);
+      assert.equal(received.size, 2);
+      assert.ok(published > 20, `the host published ${published} messages in 3 s`);
+      for (const [cid, got] of received) {
+        // Published once per gateway, the host's count would be about twice each gateway's.
+        // (Both counts include a few control messages a second: discovery pings and lease renewals.)
+        const ratio = published / got;
+        t.diagnostic(`in 3 s: host published ${published}, gateway ${cid} received ${got}`);
+        assert.ok(ratio > 0.6 && ratio < 1.6, `host published ${published}, gateway ${cid} received ${got} in 3 s`);
+      }
+    } finally {
+      await gateway2.kill();
+    }
+  });
+
+  test('killing the host: viewers get SERVICE_LOST and stay connected, /api/services drops it within ~3 s, and a new host resumes them', async (t) => {
+    const v = viewers[0]!;
+    const before = statuses(v).length;
+    const killedAt = Date.now();
+    await host.kill('SIGKILL');
+    await v.waitFor(() => statuses(v).slice(before).find((s) => s.event === 'SERVICE_LOST'), 'SERVICE_LOST', 10_000);
+    const lostAfter = Date.now() - killedAt;
+    await until('the service to leave /api/services', 10_000, async () => !(await services(gateway.url!)).some((s) => s.vehicle === 'veh-a'));
+    const goneAfter = Date.now() - killedAt;
+    t.diagnostic(`after SIGKILL: SERVICE_LOST at ${lostAfter} ms, gone from /api/services at ${goneAfter} ms`);
+    // 3 s without an answer, polled every second; generous slack for a loaded machine.
+    assert.ok(goneAfter < 7_000, `left the registry ${goneAfter} ms after the kill`);
+    assert.ok(lostAfter < 5_000, `SERVICE_LOST ${lostAfter} ms after the kill`);
+    assert.equal(v.closeCode, undefined, 'the viewer stays connected');
+
+    host = await startHost(nats.url, 'veh-a');
+    const framesBefore = v.frames.length;
+    const restartedAt = Date.now();
+    await v.waitFor(() => statuses(v).slice(before).find((s) => s.event === 'SOURCE_RESTORED'), 'SOURCE_RESTORED', 20_000);
+    t.diagnostic(`SOURCE_RESTORED ${Date.now() - restartedAt} ms after the new host announced itself`);
+    await v.waitForFrames(10, 20_000);
+    assert.ok(v.frames.length >= framesBefore + 10);
+    assert.equal(v.closeCode, undefined, 'resumed on the same connection');
+  });
+});
+
+describe('frames above the server max_payload', { skip: !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false }, () => {
+  test('are refused by the host with one clear logged error per stream; the viewer stays connected and nothing oversize crosses the bus', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revcam-nats-'));
+    const conf = join(dir, 'small.conf');
+    writeFileSync(conf, 'max_payload: 16384\n'); // a 720p JPEG is ~50-100 kB
+    const nats = await startNatsServer(['-c', conf]);
+    let host: RevcamProcess | undefined;
+    let gateway: RevcamProcess | undefined;
+    let v: TestViewer | undefined;
+    try {
+      host = await startHost(nats.url, 'veh-a');
+      gateway = await startGateway(nats.url);
+      await until('the remote service', 10_000, async () => (await services(gateway!.url!)).some((s) => s.vehicle === 'veh-a'));
+      v = new TestViewer(gateway.url!, { keepPayloads: true });
+      const reply = await v.request({ vehicle: 'veh-a' });
+      assert.equal(reply.type, 'accepted', JSON.stringify(reply));
+      await until('the host to log the refusal', 15_000, async () => /larger than the NATS server max_payload/.test(host!.output()));
+      await new Promise((r) => setTimeout(r, 1_000));
+      // (A frame small enough, a dark scene say, may pass; nothing above the limit can.)
+      assert.ok(v.frames.every((f) => f.payload.byteLength < 16_384), 'no oversize frame reached the viewer');
+      assert.equal(v.closeCode, undefined);
+      assert.equal(host.output().match(/larger than the NATS server max_payload/g)?.length, 1, 'logged once per stream, not per frame');
+      assert.match(host.output(), /"maxPayload":16384/);
+    } finally {
+      v?.close();
+      await Promise.all([host?.kill(), gateway?.kill()]);
+      await nats.stop();
+    }
+  });
+});
