@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connz, requireNatsServer, startGateway, startHost, startNatsServer, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
+import { connz, requireNatsServer, startGateway, startHost, startNatsServer, startRevcamCommand, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { TestViewer } from '../helpers/viewer.js';
 import type { AcceptedMessage, ErrorMessage, StatusMessage } from '../../src/wire/messages.js';
@@ -151,6 +151,11 @@ describe('one host (veh-a) and one gateway on a real nats-server', { skip: !hasC
         t.diagnostic(`in 3 s: host published ${published}, gateway ${cid} received ${got}`);
         assert.ok(ratio > 0.6 && ratio < 1.6, `host published ${published}, gateway ${cid} received ${got} in 3 s`);
       }
+      // A gateway that dies without closing: its lease runs out on the host by itself.
+      const killedAt = Date.now();
+      await gateway2.kill('SIGKILL');
+      await until('the host to expire the dead gateway\'s lease', 10_000, async () => /gateway lease expired/.test(host.output()));
+      t.diagnostic(`lease of a SIGKILLed gateway expired on the host after ${Date.now() - killedAt} ms`);
     } finally {
       await gateway2.kill();
     }
@@ -208,6 +213,58 @@ describe('frames above the server max_payload', { skip: !hasCommand('nats-server
     } finally {
       v?.close();
       await Promise.all([host?.kill(), gateway?.kill()]);
+      await nats.stop();
+    }
+  });
+});
+
+describe('revcam serve --nats: host and gateway in one process', { skip: !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false }, () => {
+  test('its own services stay local (not doubled), another vehicle is remote, a request without vehicle gets its own, and a plain gateway sees it as remote', async (t) => {
+    const nats = await startNatsServer();
+    const procs: RevcamProcess[] = [];
+    const viewers: TestViewer[] = [];
+    try {
+      procs.push(await startHost(nats.url, 'veh-b'));
+      const serve = await startRevcamCommand(['serve', '--port', '0', '--nats', nats.url, '--vehicle', 'veh-a'], /display at (http:\/\/[^\s/]+)\//);
+      procs.push(serve);
+      const list = await until('veh-b on the serve process', 10_000, async () => {
+        const l = await services(serve.url!);
+        return l.some((s) => s.vehicle === 'veh-b') && l;
+      });
+      const rev = list.filter((s) => s.name === 'reversing');
+      t.diagnostic(JSON.stringify(rev.map((s) => [s.id, s.vehicle, s.location])));
+      assert.deepEqual(rev.map((s) => [s.id, s.vehicle, s.location]).sort(), [['reversing', 'veh-a', 'local'], ['veh-b/reversing', 'veh-b', 'remote']]);
+      const own = new TestViewer(serve.url!);
+      viewers.push(own);
+      const a = (await own.request()) as AcceptedMessage;
+      assert.equal(a.type, 'accepted', JSON.stringify(a));
+      assert.equal(a.instance, 'reversing', 'no vehicle named: this process\'s own vehicle');
+      const other = new TestViewer(serve.url!);
+      viewers.push(other);
+      const b = (await other.request({ vehicle: 'veh-b' })) as AcceptedMessage;
+      assert.equal(b.instance, 'veh-b/reversing');
+      await Promise.all([own.waitForFrames(10, 20_000), other.waitForFrames(10, 20_000)]);
+
+      const gateway = await startGateway(nats.url);
+      procs.push(gateway);
+      await until('both vehicles on the gateway', 10_000, async () => {
+        const l = await services(gateway.url!);
+        return l.some((s) => s.vehicle === 'veh-a') && l.some((s) => s.vehicle === 'veh-b');
+      });
+      const v = new TestViewer(gateway.url!);
+      viewers.push(v);
+      const ambiguous = await v.request();
+      assert.equal(ambiguous.type, 'error');
+      assert.equal((ambiguous as ErrorMessage).code, 'BAD_REQUEST');
+      assert.match((ambiguous as ErrorMessage).message, /veh-a, veh-b/);
+      const w = new TestViewer(gateway.url!);
+      viewers.push(w);
+      const c = (await w.request({ vehicle: 'veh-a' })) as AcceptedMessage;
+      assert.equal(c.instance, 'veh-a/reversing');
+      await w.waitForFrames(10, 20_000);
+    } finally {
+      for (const v of viewers) v.close();
+      await Promise.all(procs.map((p) => p.kill()));
       await nats.stop();
     }
   });
