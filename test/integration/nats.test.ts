@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { connz, requireNatsServer, startGateway, startHost, startNatsServer, startRevcamCommand, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { TestViewer } from '../helpers/viewer.js';
+import { runProbe } from '../../src/cli/probe.js';
 import type { AcceptedMessage, ErrorMessage, StatusMessage } from '../../src/wire/messages.js';
 
 interface ServiceEntry {
@@ -262,6 +263,11 @@ describe('revcam serve --nats: host and gateway in one process', { skip: !hasCom
       const c = (await w.request({ vehicle: 'veh-a' })) as AcceptedMessage;
       assert.equal(c.instance, 'veh-a/reversing');
       await w.waitForFrames(10, 20_000);
+      // The CLI probe names the vehicle too (revcam probe --vehicle).
+      const probe = await runProbe({ url: gateway.url!, vehicle: 'veh-b', frames: 5, timeoutMs: 20_000 });
+      assert.ok(probe.ok, JSON.stringify(probe.error));
+      assert.equal(probe.instance, 'veh-b/reversing');
+      assert.equal(probe.frames, 5);
     } finally {
       for (const v of viewers) v.close();
       await Promise.all(procs.map((p) => p.kill()));
