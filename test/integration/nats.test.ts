@@ -12,6 +12,7 @@ import { connz, requireNatsServer, startGateway, startHost, startNatsServer, sta
 import { hasCommand } from '../helpers/requireCommand.js';
 import { TestViewer } from '../helpers/viewer.js';
 import { runProbe } from '../../src/cli/probe.js';
+import { connect } from '@nats-io/transport-node';
 import type { AcceptedMessage, ErrorMessage, StatusMessage } from '../../src/wire/messages.js';
 
 interface ServiceEntry {
@@ -119,6 +120,33 @@ describe('one host (veh-a) and one gateway on a real nats-server', { skip: !hasC
     const res = await fetch(`${gateway.url}/stream.mjpg?vehicle=veh-z`);
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'SERVICE_NOT_FOUND');
+  });
+
+  test("the host's open endpoint answers a bad request with the local path's error codes", async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const ask = async (body: unknown) => {
+        const msg = await nc.request('revcam.v1.veh-a.reversing.open', JSON.stringify(body), { timeout: 5_000 });
+        return { reply: msg.json<{ ok: boolean; code?: string; message?: string }>(), errorCode: msg.headers?.get('Nats-Service-Error-Code') };
+      };
+      const noCamera = await ask({ camera: 'front', codec: 'jpeg', gateway: 'test' });
+      assert.equal(noCamera.reply.ok, false);
+      assert.equal(noCamera.reply.code, 'CAMERA_NOT_AVAILABLE');
+      assert.equal(noCamera.errorCode, '404', 'the services framework error header carries the HTTP-like status');
+      const noCodec = await ask({ camera: 'rear', codec: 'vp9', gateway: 'test' });
+      assert.equal(noCodec.reply.code, 'BAD_REQUEST');
+      const noGateway = await ask({ camera: 'rear', codec: 'jpeg' });
+      assert.equal(noGateway.reply.code, 'BAD_REQUEST');
+      const notJson = await nc.request('revcam.v1.veh-a.reversing.open', 'not json', { timeout: 5_000 });
+      assert.equal(notJson.json<{ code: string }>().code, 'BAD_REQUEST');
+      // A good open is a lease for gateway "test"; closing releases it.
+      const ok = await ask({ camera: 'rear', codec: 'jpeg', gateway: 'test' });
+      assert.equal(ok.reply.ok, true);
+      const closed = await nc.request('revcam.v1.veh-a.reversing.close', JSON.stringify({ camera: 'rear', codec: 'jpeg', gateway: 'test' }), { timeout: 5_000 });
+      assert.equal(closed.json<{ ok: boolean }>().ok, true);
+    } finally {
+      await nc.close();
+    }
   });
 
   test('two viewers on one gateway: the gateway receives each frame once (nats-server /connz)', async (t) => {
@@ -268,6 +296,12 @@ describe('revcam serve --nats: host and gateway in one process', { skip: !hasCom
       assert.ok(probe.ok, JSON.stringify(probe.error));
       assert.equal(probe.instance, 'veh-b/reversing');
       assert.equal(probe.frames, 5);
+      // SIGTERM: every role shuts down cleanly (exit 0) within the 2 s budget.
+      for (const p of procs.splice(0).reverse()) {
+        const t0 = Date.now();
+        assert.equal(await p.kill('SIGTERM'), 0, p.output().slice(-2000));
+        assert.ok(Date.now() - t0 < 5_000, `stopped in ${Date.now() - t0} ms`);
+      }
     } finally {
       for (const v of viewers) v.close();
       await Promise.all(procs.map((p) => p.kill()));
