@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connz, requireNatsServer, startGateway, startHost, startNatsServer, startRevcamCommand, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
-import { hasCommand } from '../helpers/requireCommand.js';
+import { hasCommand, requireCommand } from '../helpers/requireCommand.js';
 import { TestViewer } from '../helpers/viewer.js';
 import { runProbe } from '../../src/cli/probe.js';
 import { connect } from '@nats-io/transport-node';
@@ -108,6 +108,15 @@ describe('one host (veh-a) and one gateway on a real nats-server', { skip: !hasC
       const seqs = v.frames.map((f) => f.seq);
       assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'sequence numbers increase');
     }
+  });
+
+  test('H.264 crosses the bus too: the probe decodes a keyframe-led stream from veh-a through the gateway', async (t) => {
+    if (!requireCommand(t, 'ffmpeg')) return;
+    const r = await runProbe({ url: gateway.url!, vehicle: 'veh-a', codec: 'h264', frames: 30, timeoutMs: 20_000 });
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.codec, 'h264');
+    assert.equal(r.instance, 'veh-a/reversing');
+    assert.ok(r.keyframes >= 1, 'starts at a keyframe');
   });
 
   test('a request for a vehicle nobody serves gets SERVICE_NOT_FOUND', async () => {
