@@ -43,6 +43,8 @@ export interface StartOptions {
   log?: Logger;
   /** Where relative paths in the config (service manifests, DBC, logs) are resolved from (default: cwd). */
   baseDir?: string;
+  /** The vehicle this process's services belong to on a bus (`revcam serve --nats --vehicle`); also the default vehicle of requests. */
+  vehicle?: string;
 }
 
 export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOptions = {}): Promise<RevcamApp> {
@@ -55,8 +57,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const auth = newDeviceAuth(config, { signals: (path) => signals.get(path)?.value, log });
   if (!tls && !isLoopbackHost(config.server.host)) log.warn({ host: config.server.host }, 'listening beyond loopback without server.tls: tokens and frames cross the network in clear');
   const metrics = new Metrics();
-  const host = await ServiceHost.create(config, log, opts.baseDir);
+  const host = await ServiceHost.create(config, log, opts.baseDir, opts.vehicle);
   const hub = new StreamHub(host, config, metrics, log);
+  hub.registry.defaultVehicle = opts.vehicle;
   metrics.setServiceTelemetrySource(() => host.instances().map((i) => ({ service: i.id, ...i.telemetry })));
   const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
   const signalsWs = new SignalsWsTransport({ bus: signals, auth, log });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `revcam` command: serve, probe, bench, token. */
+/** The `revcam` command: serve, host, gateway, probe, bench, token. */
 import { ConfigError } from '../config/loadConfig.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 import { Exit, packageVersion, UsageError } from './usage.js';
@@ -8,6 +8,8 @@ const USAGE = `usage: revcam <command> [options]
 
 commands:
   serve    run the gateway, the display app and the services (revcam serve --help)
+  host     run one vehicle's services and announce them on NATS (revcam host --help)
+  gateway  serve displays for every vehicle on a NATS bus (revcam gateway --help)
   probe    act as a display: request a stream, report frames and latency (revcam probe --help)
   bench    measure first frame, fan-out and stalls against baselines (revcam bench --help)
   token    make a device token and the config line with its hash (revcam token --help)
@@ -27,6 +29,14 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'serve':
       return serveCommand(rest);
+    case 'host': {
+      const { hostCommand } = await import('./host.js');
+      return hostCommand(rest);
+    }
+    case 'gateway': {
+      const { gatewayCommand } = await import('./gateway.js');
+      return gatewayCommand(rest);
+    }
     case 'probe': {
       const { probeCommand } = await import('./probe.js');
       return probeCommand(rest);
@@ -50,9 +60,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`revcam ${packageVersion()}\n`);
       return Exit.ok;
     case undefined:
-      throw new UsageError('no command given (commands: serve, probe, bench, token; revcam --help)');
+      throw new UsageError('no command given (commands: serve, host, gateway, probe, bench, token; revcam --help)');
     default:
-      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, probe, bench, token; revcam --help)`);
+      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, host, gateway, probe, bench, token; revcam --help)`);
   }
 }
 

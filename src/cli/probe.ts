@@ -31,6 +31,8 @@ export interface ProbeOptions {
   /** Frames to receive before closing; default 30. */
   frames?: number;
   service?: string;
+  /** Which vehicle's service, on a gateway that sees several (docs/distributed.md). */
+  vehicle?: string;
   camera?: string;
   codec?: CodecName;
   /** Sent in the request's `token` field. */
@@ -151,6 +153,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeResult> {
   if (!(o.timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${o.timeoutMs}`);
   const url = streamUrl(o.url);
   const request: StreamRequestMessage = { type: 'request', service: o.service, camera: o.camera, codec: o.codec };
+  if (o.vehicle !== undefined) request.vehicle = o.vehicle;
   if (o.maxWidth !== undefined) request.maxWidth = o.maxWidth;
   if (o.maxFps !== undefined) request.maxFps = o.maxFps;
   if (o.token !== undefined) request.token = o.token;
@@ -371,6 +374,7 @@ export const PROBE_USAGE = `usage: revcam probe <url> [options]
   <url>               server base, e.g. http://127.0.0.1:8080 or ws://host:port
   --frames N          frames to receive (default ${DEFAULTS.frames})
   --service NAME      service to ask for (default ${DEFAULTS.service})
+  --vehicle NAME      vehicle whose service (a gateway on NATS; default: the only one)
   --camera ID         camera to ask for (default ${DEFAULTS.camera})
   --codec C           ${CODEC_NAMES.join(' | ')} (default ${DEFAULTS.codec})
   --token T           device token
@@ -402,6 +406,7 @@ export function parseProbeArgs(argv: string[]): { options: ProbeOptions; json: b
       frames: { type: 'string' },
       json: { type: 'boolean' },
       service: { type: 'string' },
+      vehicle: { type: 'string' },
       camera: { type: 'string' },
       codec: { type: 'string' },
       token: { type: 'string' },
@@ -435,6 +440,7 @@ export function parseProbeArgs(argv: string[]): { options: ProbeOptions; json: b
   if (maxWidth !== undefined) options.maxWidth = maxWidth;
   if (maxFps !== undefined) options.maxFps = maxFps;
   if (v.service !== undefined) options.service = v.service;
+  if (v.vehicle !== undefined) options.vehicle = v.vehicle;
   if (v.camera !== undefined) options.camera = v.camera;
   if (v.codec !== undefined) options.codec = v.codec as CodecName;
   if (v.token !== undefined) options.token = v.token;

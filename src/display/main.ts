@@ -118,6 +118,7 @@ function main(): void {
     const text = msg.message || msg.event;
     switch (msg.event) {
       case 'SOURCE_LOST':
+      case 'SERVICE_LOST':
         pipeline.invalidate();
         liveness.streamInterrupted('source', text);
         break;

@@ -1,6 +1,6 @@
 /**
  * What the page was asked to show and how, read once from the URL query:
- * ?service=&camera=&token=&codec= override the stream request, ?lostMs= the
+ * ?service=&vehicle=&camera=&token=&codec= override the stream request, ?lostMs= the
  * watchdog threshold, ?hud=1 shows the HUD at start, ?follow=0 shows the
  * stream always instead of following the gear, ?panel=0 hides the signal
  * control panel at start.
@@ -33,6 +33,9 @@ export function readParams(search: string): DisplayParams {
   };
   const token = q.get('token');
   if (token) request.token = token;
+  // Which vehicle, on a gateway that sees several (docs/distributed.md).
+  const vehicle = q.get('vehicle');
+  if (vehicle) request.vehicle = vehicle;
   const lostMs = Number(q.get('lostMs'));
   return {
     request,

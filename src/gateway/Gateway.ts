@@ -179,11 +179,14 @@ export class Gateway {
       case '/api/services':
         auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });
         return sendJson(res, 200, {
-          services: host.instances().map((i) => ({
+          // Every instance the hub can stream from: this process's children and those other hosts announce on NATS.
+          services: hub.endpoints().map((i) => ({
             id: i.id,
             name: i.manifest.name,
             version: i.manifest.version,
             kind: i.manifest.kind,
+            vehicle: i.vehicle ?? null,
+            location: i.location,
             state: i.state,
             cameras: hub.registry.get(i.id)?.cameras ?? [],
             codecs: i.manifest.codecs,

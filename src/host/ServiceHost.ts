@@ -11,8 +11,8 @@ import { ServiceInstance } from './ServiceInstance.js';
 export class ServiceHost {
   #instances = new Map<string, ServiceInstance>();
 
-
-  static async create(config: RevcamConfig, log: Logger, baseDir?: string): Promise<ServiceHost> {
+  /** `vehicleId`: the vehicle these services belong to on a bus (`revcam host --vehicle`); none in the embedded default. */
+  static async create(config: RevcamConfig, log: Logger, baseDir?: string, vehicleId?: string): Promise<ServiceHost> {
     const host = new ServiceHost();
     for (const service of config.services) {
       const { manifest, moduleUrl } = await loadManifest(service.manifest, baseDir);
@@ -24,7 +24,7 @@ export class ServiceHost {
       }
       let id = manifest.name;
       for (let n = 2; host.#instances.has(id); n++) id = `${manifest.name}#${n}`;
-      host.#instances.set(id, new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, log }));
+      host.#instances.set(id, new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, vehicleId, log }));
     }
     return host;
   }

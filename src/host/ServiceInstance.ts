@@ -23,11 +23,11 @@ import { TypedEmitter } from '../events/TypedEmitter.js';
 import type { Logger } from '../log/logger.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
 import type { CodecName } from '../wire/frame.js';
-import type { StreamEvent } from '../wire/messages.js';
 import type { SignalSample } from '../wire/signals.js';
 import { FRAME_PIPE_FD, FrameRecordParser, type ChildMessage, type ParentMessage } from './childProtocol.js';
+import type { InstanceState, ServiceEndpoint, ServiceEndpointEvents } from './ServiceEndpoint.js';
 
-export type InstanceState = 'stopped' | 'starting' | 'running' | 'backoff' | 'failed' | 'stopping';
+export type { InstanceState } from './ServiceEndpoint.js';
 
 /** Consecutive failures after which an instance counts as `failed` while it is down. */
 export const FAILURE_THRESHOLD = 5;
@@ -49,6 +49,8 @@ export interface ServiceInstanceOptions {
   service: ServiceConfig;
   cameras: Record<string, CameraConfig>;
   vehicle: VehicleConfig;
+  /** The vehicle's name on a bus (`revcam host --vehicle`); none in the embedded default. */
+  vehicleId?: string | undefined;
   log: Logger;
   /** Ping period and how many missed pongs mean "hung". */
   pingIntervalMs?: number;
@@ -59,14 +61,7 @@ export interface ServiceInstanceOptions {
   stableAfterMs?: number;
 }
 
-export type ServiceInstanceEvents = {
-  /** One wire frame (src/wire/frame.ts) for a camera; the buffer is the receiver's to modify. */
-  frame: [camera: string, wireFrame: Buffer];
-  status: [camera: string, event: StreamEvent, message: string];
-  state: [state: InstanceState];
-  /** A restart after a failure is being spawned (once per failure). */
-  restart: [];
-};
+export type ServiceInstanceEvents = ServiceEndpointEvents;
 
 interface Wanted {
   camera: string;
@@ -81,9 +76,12 @@ interface Wanted {
 const childMain = fileURLToPath(new URL('./serviceMain.js', import.meta.url));
 const openKey = (camera: string, codec: CodecName) => `${camera}/${codec}`;
 
-export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
+export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> implements ServiceEndpoint {
   readonly id: string;
   readonly manifest: ServiceManifest;
+  readonly location = 'local' as const;
+  readonly vehicle: string | undefined;
+  readonly cameraInfo: Readonly<Record<string, { width: number; height: number; fps: number }>>;
   #opts: ServiceInstanceOptions;
   #state: InstanceState = 'stopped';
   #child: ChildProcess | undefined;
@@ -119,6 +117,13 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> {
     this.#opts = opts;
     this.id = opts.id;
     this.manifest = opts.manifest;
+    this.vehicle = opts.vehicleId;
+    const info: Record<string, { width: number; height: number; fps: number }> = {};
+    for (const cam of opts.manifest.cameras) {
+      const c = opts.cameras[cam];
+      if (c) info[cam] = { width: c.width, height: c.height, fps: c.fps };
+    }
+    this.cameraInfo = info;
   }
 
   get state(): InstanceState {

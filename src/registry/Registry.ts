@@ -3,7 +3,8 @@
  * instances through a small descriptor, so the same matching serves local
  * children now and remote (NATS) instances later.
  *
- * Order: exact service name, then camera, then codec, then health; among the
+ * Order: exact service name (on the requested vehicle, or the only vehicle
+ * offering it), then camera, then codec, then health; among the
  * survivors prefer those that meet the size/fps limits, then a running one
  * (no start-up wait), then the least loaded, then the newest version.
  */
@@ -20,6 +21,8 @@ export interface InstanceDescriptor {
   /** Output size and rate per camera, for maxWidth/maxFps preferences. */
   cameraInfo: Readonly<Record<string, { width: number; fps: number }>>;
   location: 'local' | 'remote';
+  /** The vehicle it belongs to; undefined for the embedded default, which names none. */
+  vehicle?: string | undefined;
   /** `failed` instances are never matched; `backoff` ones are (they are coming back). */
   health(): 'running' | 'stopped' | 'starting' | 'backoff' | 'failed';
   viewers(): number;
@@ -27,6 +30,8 @@ export interface InstanceDescriptor {
 
 export interface MatchRequest {
   service: string;
+  /** Which vehicle's service; without it, the default vehicle or the only one offering the service. */
+  vehicle?: string | undefined;
   camera: string;
   codec: CodecName;
   maxWidth?: number;
@@ -42,6 +47,8 @@ function compareSemver(a: string, b: string): number {
 
 export class Registry {
   #instances = new Map<string, InstanceDescriptor>();
+  /** The vehicle a request without `vehicle` gets when several offer the service (this process's own, if any). */
+  defaultVehicle: string | undefined;
 
   register(d: InstanceDescriptor): void {
     this.#instances.set(d.id, d);
@@ -59,9 +66,24 @@ export class Registry {
     return this.#instances.get(id);
   }
 
+  /** The instances of the requested (or implied) vehicle: SERVICE_NOT_FOUND if none, BAD_REQUEST if the vehicle is ambiguous. */
+  #onVehicle(named: InstanceDescriptor[], req: MatchRequest): InstanceDescriptor[] {
+    const vehicles = [...new Set(named.map((d) => d.vehicle))];
+    const names = () => vehicles.map((v) => v ?? '(unnamed)').sort().join(', ');
+    if (req.vehicle !== undefined) {
+      const on = named.filter((d) => d.vehicle === req.vehicle);
+      if (on.length === 0) throw new RevcamError('SERVICE_NOT_FOUND', `no vehicle "${req.vehicle}" offers service "${req.service}" (vehicles offering it: ${names()})`);
+      return on;
+    }
+    if (vehicles.length <= 1) return named;
+    if (this.defaultVehicle !== undefined && vehicles.includes(this.defaultVehicle)) return named.filter((d) => d.vehicle === this.defaultVehicle);
+    throw new RevcamError('BAD_REQUEST', `service "${req.service}" is offered by several vehicles (${names()}): name one with "vehicle"`);
+  }
+
   match(req: MatchRequest): InstanceDescriptor {
-    const byName = this.list().filter((d) => d.name === req.service);
-    if (byName.length === 0) throw new RevcamError('SERVICE_NOT_FOUND', `no service named "${req.service}"`);
+    const named = this.list().filter((d) => d.name === req.service);
+    if (named.length === 0) throw new RevcamError('SERVICE_NOT_FOUND', `no service named "${req.service}"`);
+    const byName = this.#onVehicle(named, req);
     const byCamera = byName.filter((d) => d.cameras.includes(req.camera));
     if (byCamera.length === 0) {
       const known = [...new Set(byName.flatMap((d) => d.cameras))].join(', ');

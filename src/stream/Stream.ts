@@ -191,7 +191,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
   }
 
   status(event: StreamEvent, message: string): void {
-    if (event === 'SOURCE_LOST' || event === 'SERVICE_RESTARTING') this.markGap();
+    if (event === 'SOURCE_LOST' || event === 'SERVICE_RESTARTING' || event === 'SERVICE_LOST') this.markGap();
     this.emit('status', event, message);
   }
 

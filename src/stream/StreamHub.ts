@@ -4,6 +4,11 @@
  * camera once, however many viewers follow. When a cold service's last viewer
  * leaves, the camera is closed (a cold service later idles out); hot-standby
  * cameras stay open so reverse gear gets a live frame at once.
+ *
+ * Instances are ServiceEndpoints: local children from the ServiceHost at
+ * construction, and remote ones (NATS) added and removed at runtime. A
+ * removed endpoint's streams tell their viewers SERVICE_LOST and stay open;
+ * when an endpoint of the same id returns, they are re-opened and resume.
  */
 import { SessionLog, type EndReason } from '../audit/SessionLog.js';
 import type { RevcamConfig } from '../config/types.js';
@@ -11,7 +16,7 @@ import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Device } from '../device/DeviceAuth.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
-import type { ServiceInstance } from '../host/ServiceInstance.js';
+import type { InstanceState, ServiceEndpoint } from '../host/ServiceEndpoint.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics, ViewerTotals } from '../metrics/Metrics.js';
 import type { MatchRequest } from '../registry/Registry.js';
@@ -19,12 +24,13 @@ import { Registry } from '../registry/Registry.js';
 import { admitViewer, type ViewerSlot } from '../limits/viewerLimits.js';
 import type { CodecName } from '../wire/frame.js';
 import { Codec } from '../wire/frame.js';
+import type { StreamEvent } from '../wire/messages.js';
 import { Stream } from './Stream.js';
 
 export interface Subscription {
   stream: Stream;
   consumer: Consumer;
-  instance: ServiceInstance;
+  instance: ServiceEndpoint;
   version: string;
   viewer: ViewerInfo;
 }
@@ -59,6 +65,9 @@ interface Totals {
   bytes: number;
 }
 
+/** How often a stream left open by a removed endpoint is re-opened on its returning successor before giving up. */
+const REOPEN_ATTEMPTS = 30;
+
 /** How long a new viewer of a stream without frames waits for the first one before `accepted` goes without it. */
 const FIRST_FRAME_WAIT_MS = 2_000;
 
@@ -90,6 +99,10 @@ export class StreamHub {
   #nextSeq = new Map<string, number>();
   /** Every viewer's session, for the audit log and /api/sessions. */
   readonly sessions: SessionLog;
+  /** Every instance streams can come from, local and remote, by id. */
+  #endpoints = new Map<string, ServiceEndpoint>();
+  /** How to take each endpoint's listeners off again when it is removed. */
+  #detach = new Map<string, () => void>();
 
   constructor(
     private readonly host: ServiceHost,
@@ -97,17 +110,29 @@ export class StreamHub {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    for (const instance of host.instances()) this.#attach(instance);
-    metrics.setViewerTotalsSource(() => this.viewerTotals());
     this.sessions = new SessionLog(log);
+    for (const instance of host.instances()) this.addEndpoint(instance);
+    metrics.setViewerTotalsSource(() => this.viewerTotals());
   }
 
-  #attach(instance: ServiceInstance): void {
-    const cameraInfo: Record<string, { width: number; fps: number }> = {};
-    for (const cam of instance.manifest.cameras) {
-      const c = this.config.cameras[cam];
-      if (c) cameraInfo[cam] = { width: c.width, fps: c.fps };
-    }
+  /** Every instance the hub can stream from, local and remote. */
+  endpoints(): ServiceEndpoint[] {
+    return [...this.#endpoints.values()];
+  }
+
+  endpoint(id: string): ServiceEndpoint | undefined {
+    return this.#endpoints.get(id);
+  }
+
+  /**
+   * Makes an instance matchable. If streams of an endpoint with the same id
+   * were left open when it went (removeEndpoint), they are re-opened on this
+   * one and their viewers resume on the same connection.
+   */
+  addEndpoint(instance: ServiceEndpoint): void {
+    if (this.#endpoints.has(instance.id)) this.removeEndpoint(instance.id, 'replaced');
+    this.#endpoints.set(instance.id, instance);
+    const cameraInfo = instance.cameraInfo;
     this.registry.register({
       id: instance.id,
       name: instance.manifest.name,
@@ -116,11 +141,12 @@ export class StreamHub {
       cameras: Object.keys(cameraInfo),
       codecs: instance.manifest.codecs,
       cameraInfo,
-      location: 'local',
+      location: instance.location,
+      vehicle: instance.vehicle,
       health: () => (instance.state === 'stopping' ? 'stopped' : instance.state),
       viewers: () => this.viewersOf(instance.id),
     });
-    instance.on('frame', (camera, wire) => {
+    const onFrame = (camera: string, wire: Buffer) => {
       const codec = codecById.get(wire[3] ?? 0);
       const stream = codec && this.#streams.get(streamKey(instance.id, camera, codec));
       if (!stream) return; // a frame for a stream nobody holds any more
@@ -129,16 +155,61 @@ export class StreamHub {
       } catch (err) {
         this.log.error({ err, stream: stream.id }, 'bad frame from service; dropped');
       }
-    });
-    instance.on('status', (camera, event, message) => {
+    };
+    const onStatus = (camera: string, event: StreamEvent, message: string) => {
       for (const s of this.#streams.values()) if (s.instanceId === instance.id && s.camera === camera) s.status(event, message);
-    });
-    instance.on('state', (state) => {
+    };
+    const onState = (state: InstanceState) => {
       this.metrics.serviceUp.set({ service: instance.id }, state === 'running' ? 1 : 0);
       // A viewer that leaves while its service has failed ends for that reason, not its own.
       this.sessions.hint((r) => r.instance === instance.id, state === 'failed' ? 'service failed' : undefined);
+    };
+    const onRestart = () => this.metrics.serviceRestarts.inc({ service: instance.id });
+    instance.on('frame', onFrame);
+    instance.on('status', onStatus);
+    instance.on('state', onState);
+    instance.on('restart', onRestart);
+    this.#detach.set(instance.id, () => {
+      instance.off('frame', onFrame);
+      instance.off('status', onStatus);
+      instance.off('state', onState);
+      instance.off('restart', onRestart);
     });
-    instance.on('restart', () => this.metrics.serviceRestarts.inc({ service: instance.id }));
+    this.#resume(instance);
+  }
+
+  /**
+   * Takes an instance out of matching (its host went away). Its streams stay
+   * open with their viewers, who are told SERVICE_LOST; they resume if an
+   * endpoint with the same id is added again, or end when their viewers leave.
+   */
+  removeEndpoint(id: string, reason = 'its host is gone'): void {
+    if (!this.#endpoints.delete(id)) return;
+    this.registry.unregister(id);
+    this.#detach.get(id)?.();
+    this.#detach.delete(id);
+    this.metrics.serviceUp.set({ service: id }, 0);
+    for (const s of this.#streams.values()) if (s.instanceId === id) s.status('SERVICE_LOST', `service ${id} is unreachable (${reason}); waiting for it to return`);
+  }
+
+  /** Re-opens the streams a returning endpoint's predecessor left open. */
+  #resume(instance: ServiceEndpoint): void {
+    for (const s of this.#streams.values()) if (s.instanceId === instance.id) this.#reopen(instance, s, 0);
+  }
+
+  /** One re-open attempt; a failed one is retried every second (a host just back may still be starting the service). */
+  #reopen(instance: ServiceEndpoint, s: Stream, attempt: number): void {
+    const current = () => this.#endpoints.get(instance.id) === instance && this.#streams.get(s.id) === s;
+    instance.open(s.camera, s.codec).then(
+      () => {
+        if (current()) s.status('SOURCE_RESTORED', `service ${instance.id} is back`);
+        else void instance.close(s.camera, s.codec); // its viewers left meanwhile
+      },
+      (err: unknown) => {
+        this.log.error({ err, stream: s.id, attempt }, 'could not re-open a stream on a returning service');
+        if (current() && attempt < REOPEN_ATTEMPTS) setTimeout(() => current() && this.#reopen(instance, s, attempt + 1), 1_000).unref();
+      },
+    );
   }
 
   viewersOf(instanceId: string): number {
@@ -175,17 +246,17 @@ export class StreamHub {
     }
   }
 
-  async #openStream(instance: ServiceInstance, camera: string, codec: CodecName): Promise<Stream> {
+  async #openStream(instance: ServiceEndpoint, camera: string, codec: CodecName): Promise<Stream> {
     const key = streamKey(instance.id, camera, codec);
     let stream = this.#streams.get(key);
     if (!stream) {
-      const fps = this.config.cameras[camera]?.fps ?? 30;
+      const fps = instance.cameraInfo[camera]?.fps ?? this.config.cameras[camera]?.fps ?? 30;
       stream = new Stream({ id: key, instanceId: instance.id, camera, codec, fps, firstSeq: this.#nextSeq.get(key) ?? 0 });
       stream.onListenerError = (err) => this.log.error({ err, stream: key }, 'stream listener failed');
       this.#streams.set(key, stream);
       const s = stream;
       s.on('frame', () => this.metrics.framesIn.inc({ stream: key }));
-      s.on('idle', () => void this.#release(instance, s));
+      s.on('idle', () => void this.#release(s));
     }
     try {
       const opened = await instance.open(camera, codec);
@@ -205,9 +276,14 @@ export class StreamHub {
    * the camera is capturing by the time the display's request arrives.
    */
   async hold(req: MatchRequest): Promise<() => void> {
-    const instance = this.host.get(this.registry.match(req).id);
-    if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `no instance for ${req.service}`);
-    const stream = await this.#openStream(instance, req.camera, req.codec);
+    return this.holdOn(this.registry.match(req).id, req.camera, req.codec);
+  }
+
+  /** hold() on a given instance (a NATS host holds the streams remote gateways lease). */
+  async holdOn(instanceId: string, camera: string, codec: CodecName): Promise<() => void> {
+    const instance = this.#endpoints.get(instanceId);
+    if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `no instance ${instanceId}`);
+    const stream = await this.#openStream(instance, camera, codec);
     this.#holds.set(stream.id, (this.#holds.get(stream.id) ?? 0) + 1);
     let released = false;
     return () => {
@@ -216,17 +292,19 @@ export class StreamHub {
       const n = (this.#holds.get(stream.id) ?? 1) - 1;
       if (n > 0) this.#holds.set(stream.id, n);
       else this.#holds.delete(stream.id);
-      if (n <= 0 && stream.viewers === 0) void this.#release(instance, stream);
+      if (n <= 0 && stream.viewers === 0) void this.#release(stream);
     };
   }
 
-  async #release(instance: ServiceInstance, stream: Stream): Promise<void> {
-    if (instance.config.standby === 'hot' || this.#holds.has(stream.id)) return;
+  async #release(stream: Stream): Promise<void> {
+    // The endpoint of the moment: a stream may outlive the endpoint it was opened on (removeEndpoint).
+    const instance = this.#endpoints.get(stream.instanceId);
+    if (instance?.config.standby === 'hot' || this.#holds.has(stream.id)) return;
     if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
     this.#nextSeq.set(stream.id, stream.nextSeq);
     stream.close();
-    await instance.close(stream.camera, stream.codec);
+    await instance?.close(stream.camera, stream.codec);
   }
 
   /**
@@ -236,7 +314,7 @@ export class StreamHub {
    */
   async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame?: (sub: Subscription) => void): Promise<Subscription> {
     const match = this.registry.match(req);
-    const instance = this.host.get(match.id);
+    const instance = this.#endpoints.get(match.id);
     if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
     // Limits are checked before the camera opens: a refused viewer costs nothing.
     const ticket = this.admit(viewer, streamKey(instance.id, req.camera, req.codec));
@@ -262,7 +340,7 @@ export class StreamHub {
       beforeFirstFrame?.(sub);
       const { device } = viewer;
       this.sessions.open(
-        { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? device.address ?? null, vehicle: null, service: instance.manifest.name, instance: instance.id, camera: sub.stream.camera, codec: sub.stream.codec, transport: viewer.transport, start: new Date().toISOString() },
+        { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? device.address ?? null, vehicle: instance.vehicle ?? null, service: instance.manifest.name, instance: instance.id, camera: sub.stream.camera, codec: sub.stream.codec, transport: viewer.transport, start: new Date().toISOString() },
         () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
       );
       sub.stream.add(consumer);

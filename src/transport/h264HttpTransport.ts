@@ -28,7 +28,7 @@ export interface H264HttpDeps {
 export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'h264');
   const device = await deps.auth.fromRequest(req, url);
-  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
+  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
   // Listening for the client's going before anything awaits: one gone mid-subscribe leaves no encoder running.
   const guard = new HttpStreamGuard(res);
   const sink = {

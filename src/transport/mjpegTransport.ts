@@ -30,7 +30,7 @@ export interface MjpegDeps {
 export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'jpeg');
   const device = await deps.auth.fromRequest(req, url);
-  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
+  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
   // Listening for the client's going before anything awaits: one gone mid-subscribe leaves nothing behind.
   const guard = new HttpStreamGuard(res);
   const sink = {

@@ -109,7 +109,7 @@ export class WsTransport {
         try {
           const request = parseStreamRequest(data.toString());
           const device = await auth.fromRequest(req, url, request.token);
-          auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera });
+          auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
           const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device, address: clientFrom(req, url).address }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub, this.#deps.display?.maxFrameAgeMs, receivedUs))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
@@ -199,6 +199,7 @@ export function acceptedMessage(s: Subscription, maxFrameAgeMs = DEFAULT_MAX_FRA
     service: s.instance.manifest.name,
     version: s.version,
     instance: s.instance.id,
+    ...(s.instance.vehicle !== undefined && { vehicle: s.instance.vehicle }),
     camera: s.stream.camera,
     codec: s.stream.codec,
     width: s.stream.width,

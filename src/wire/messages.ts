@@ -26,6 +26,8 @@ export type ErrorCode =
 export interface StreamRequestMessage {
   type: 'request';
   service: string;
+  /** Which vehicle's service (a gateway on a bus sees several); same name rules as `service`. */
+  vehicle?: string;
   camera: string;
   codec: CodecName;
   maxWidth?: number;
@@ -40,6 +42,8 @@ export interface AcceptedMessage {
   service: string;
   version: string;
   instance: string;
+  /** The vehicle the instance belongs to, when it names one. */
+  vehicle?: string;
   camera: string;
   codec: CodecName;
   width: number;
@@ -70,6 +74,8 @@ export type StreamEvent =
   | 'SOURCE_LOST'
   | 'SOURCE_RESTORED'
   | 'SERVICE_RESTARTING'
+  /** The instance is unreachable (its host left the bus); the stream resumes if it returns. */
+  | 'SERVICE_LOST'
   | 'VIEWER_TOO_SLOW'
   | 'STREAM_ENDED';
 
@@ -122,6 +128,7 @@ export const streamRequestSchema = {
   properties: {
     type: { const: 'request' },
     service: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
+    vehicle: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
     camera: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
     codec: { enum: ['jpeg', 'h264'] },
     maxWidth: { type: 'integer', minimum: 16, maximum: 8192 },

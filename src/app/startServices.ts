@@ -1,0 +1,53 @@
+/**
+ * The services of one vehicle without the HTTP gateway: the supervised
+ * service children, their vehicle signals, and a StreamHub holding the
+ * streams others lease (`revcam host`). No listener, no displays.
+ */
+import type { RevcamConfig } from '../config/types.js';
+import { ServiceHost } from '../host/ServiceHost.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { Metrics } from '../metrics/Metrics.js';
+import { createSignalSource } from '../signals/createSignalSource.js';
+import { SignalBus } from '../signals/SignalBus.js';
+import { StreamHub } from '../stream/StreamHub.js';
+
+export interface ServicesApp {
+  host: ServiceHost;
+  hub: StreamHub;
+  signals: SignalBus;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startServices(config: Readonly<RevcamConfig>, opts: { vehicle: string; log?: Logger; baseDir?: string }): Promise<ServicesApp> {
+  const log = opts.log ?? createLogger(config.log.level);
+  const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
+  const host = await ServiceHost.create(config, log, opts.baseDir, opts.vehicle);
+  const hub = new StreamHub(host, config, new Metrics(), log);
+  const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
+  // As in startRevcam: services get the signals their manifests subscribed to, every sample.
+  const unsubscribe = signals.subscribe(
+    (samples) => {
+      for (const instance of host.instances()) instance.deliverSignals(samples);
+    },
+    { everySample: true },
+  );
+  await signalSource.start();
+  await hub.warmUp();
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    hub,
+    signals,
+    log,
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        await signalSource.stop();
+        await hub.close();
+        await host.stopAll();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/** `revcam gateway`: serves devices exactly as `revcam serve` does, for every vehicle it finds on NATS; runs no services. */
+import { startRevcam } from '../app/startRevcam.js';
+import { DEFAULT_CONFIG } from '../config/defaults.js';
+import { loadConfig } from '../config/loadConfig.js';
+import { checkNatsUrl, closeWithin, parsePort, untilStopSignal } from './serve.js';
+import { parseCommandArgs, UsageError } from './usage.js';
+
+export const GATEWAY_USAGE = `usage: revcam gateway --nats URL [options]
+
+Serves the display app and the stream endpoints like revcam serve, for every
+vehicle whose services are announced on the NATS bus (revcam host); runs no
+services itself. A request names the vehicle with "vehicle" (or vehicle= in
+the query); without it, the only vehicle offering the service is used
+(docs/distributed.md). Runs until SIGINT or SIGTERM.
+
+      --nats URL      the NATS server, nats://host:port (required)
+  -c, --config FILE   YAML or JSON config (its services list is ignored)
+  -p, --port N        listen port, 0 = any free port (default ${DEFAULT_CONFIG.server.port}; env REVCAM_PORT)
+      --host H        listen address (default ${DEFAULT_CONFIG.server.host}; env REVCAM_HOST)
+  -h, --help          this help
+
+example:
+  revcam gateway --nats nats://127.0.0.1:4222 --port 8080
+`;
+
+export async function gatewayCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('gateway', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      nats: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(GATEWAY_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'gateway');
+  if (values.nats === undefined) throw new UsageError('--nats URL is required (the NATS server to find services on)', 'gateway');
+  checkNatsUrl(values.nats, 'gateway');
+  const port = parsePort(values.port, 'gateway');
+  const config = loadConfig({
+    ...(values.config !== undefined && { file: values.config }),
+    env: process.env,
+    overrides: { ...(port !== undefined && { port }), ...(values.host !== undefined && { host: values.host }) },
+  });
+  // No local services: every instance this gateway streams is a remote one.
+  const app = await startRevcam({ ...config, services: [] });
+  let bus: { close(): Promise<void> };
+  try {
+    const { startNats } = await import('../nats/startNats.js');
+    bus = await startNats({ url: values.nats, log: app.log, gateway: { hub: app.hub } });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${values.nats})\n`);
+  await untilStopSignal();
+  await closeWithin(async () => {
+    await bus.close();
+    await app.close();
+  });
+  return 0;
+}

@@ -1,0 +1,72 @@
+/** `revcam host`: runs the configured services of one vehicle and announces them on NATS; no HTTP. */
+import { startServices } from '../app/startServices.js';
+import { loadConfig } from '../config/loadConfig.js';
+import { DRIVE_NAMES } from '../signals/drives.js';
+import { checkNatsUrl, checkVehicle, closeWithin, untilStopSignal } from './serve.js';
+import { parseCommandArgs, UsageError } from './usage.js';
+
+export const HOST_USAGE = `usage: revcam host --nats URL --vehicle NAME [options]
+
+Runs the services the config names (the built-in synthetic ones by default)
+as vehicle NAME and announces them on a NATS bus, where any revcam gateway
+finds and streams them (docs/distributed.md). Serves no HTTP. Runs until
+SIGINT or SIGTERM.
+
+      --nats URL      the NATS server, nats://host:port (required)
+      --vehicle NAME  this vehicle's name on the bus, e.g. veh-a (required)
+  -c, --config FILE   YAML or JSON config (default: built-in defaults; see examples/revcam.yaml)
+      --drive NAME    start a scripted drive in the simulator: ${DRIVE_NAMES.join(' | ')}
+  -h, --help          this help
+
+example:
+  nats-server -a 127.0.0.1 -p 4222 &
+  revcam host --nats nats://127.0.0.1:4222 --vehicle veh-a
+`;
+
+export async function hostCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('host', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      nats: { type: 'string' },
+      vehicle: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      drive: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HOST_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'host');
+  if (values.nats === undefined) throw new UsageError('--nats URL is required (the NATS server to announce the services on)', 'host');
+  if (values.vehicle === undefined) throw new UsageError('--vehicle NAME is required (the vehicle these services belong to)', 'host');
+  checkNatsUrl(values.nats, 'host');
+  checkVehicle(values.vehicle, 'host');
+  if (values.drive !== undefined && !(DRIVE_NAMES as readonly string[]).includes(values.drive)) {
+    throw new UsageError(`--drive: no drive named ${values.drive} (drives: ${DRIVE_NAMES.join(', ')})`, 'host');
+  }
+  const config = loadConfig({
+    ...(values.config !== undefined && { file: values.config }),
+    env: process.env,
+    overrides: { ...(values.drive !== undefined && { drive: values.drive }) },
+  });
+  const app = await startServices(config, { vehicle: values.vehicle });
+  let bus: { close(): Promise<void> };
+  try {
+    const { startNats } = await import('../nats/startNats.js');
+    bus = await startNats({ url: values.nats, log: app.log, host: { vehicle: values.vehicle, services: app.host, hub: app.hub } });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const names = app.host.instances().map((i) => i.id).join(', ');
+  process.stdout.write(`revcam: host ${values.vehicle} announced ${names} on ${values.nats}\n`);
+  await untilStopSignal();
+  await closeWithin(async () => {
+    await bus.close();
+    await app.close();
+  });
+  return 0;
+}

@@ -1,0 +1,151 @@
+/**
+ * The gateway side of discovery: polls the NATS services framework
+ * (`$SRV.PING`, and `$SRV.INFO` for a service seen for the first time) every
+ * second, adds a RemoteServiceEndpoint to the hub for each revcam service
+ * instance on the bus, and removes one whose host has not answered for
+ * `forgetAfterMs` (3 s): its viewers get SERVICE_LOST and stay connected,
+ * and resume when a host announces the same vehicle/instance again.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Svcm, type ServiceIdentity, type ServiceInfo } from '@nats-io/services';
+import type { ServiceConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { StreamHub } from '../stream/StreamHub.js';
+import { CODEC_NAMES, type CodecName } from '../wire/frame.js';
+import { RemoteServiceEndpoint, type RemoteServiceInfo } from './RemoteServiceEndpoint.js';
+import { PROTOCOL } from './subjects.js';
+
+export interface NatsDiscoveryOptions {
+  nc: NatsConnection;
+  hub: StreamHub;
+  gateway: string;
+  log: Logger;
+  pollMs?: number;
+  forgetAfterMs?: number;
+  /** Services to leave out (this process's own, which the hub already has as local instances). */
+  skip?: (vehicle: string, instance: string) => boolean;
+}
+
+interface Known {
+  endpoint: RemoteServiceEndpoint;
+  natsId: string;
+  lastSeen: number;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,63}$/;
+
+export class NatsDiscovery {
+  #opts: NatsDiscoveryOptions;
+  #known = new Map<string, Known>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+  #stopped = false;
+
+  constructor(opts: NatsDiscoveryOptions) {
+    this.#opts = opts;
+  }
+
+  /** Polls at once (so services present at start are known by the time this resolves) and then every pollMs. */
+  async start(): Promise<void> {
+    await this.poll();
+    this.#timer = setInterval(() => void this.poll(), this.#opts.pollMs ?? 1_000);
+    this.#timer.unref();
+  }
+
+  /** One round: who answers now; new ones are added, silent ones forgotten after forgetAfterMs. */
+  async poll(): Promise<void> {
+    if (this.#polling || this.#stopped) return;
+    this.#polling = true;
+    const started = Date.now();
+    try {
+      const client = new Svcm(this.#opts.nc).client({ strategy: 'stall', maxWait: 700, stall: 200 });
+      const seen: ServiceIdentity[] = [];
+      try {
+        for await (const s of await client.ping()) seen.push(s);
+      } catch (err) {
+        // No responders (nobody on the bus) or the connection is down: nobody answered this round.
+        this.#opts.log.debug({ err }, 'service ping got no answers');
+      }
+      for (const s of seen) await this.#seen(s, started, client);
+      for (const [key, k] of this.#known) {
+        if (started - k.lastSeen <= (this.#opts.forgetAfterMs ?? 3_000)) continue;
+        this.#known.delete(key);
+        this.#opts.log.warn({ service: key }, 'remote service left the bus');
+        this.#opts.hub.removeEndpoint(key, 'its host stopped answering on the bus');
+        k.endpoint.dispose();
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #seen(s: ServiceIdentity, now: number, client: ReturnType<Svcm['client']>): Promise<void> {
+    const md = s.metadata ?? {};
+    if (md.protocol !== PROTOCOL) return;
+    const vehicle = md.vehicle ?? '';
+    const instance = md.instance ?? '';
+    if (!NAME.test(vehicle) || instance === '') return;
+    if (this.#opts.skip?.(vehicle, instance)) return;
+    const key = `${vehicle}/${instance}`;
+    const known = this.#known.get(key);
+    if (known) {
+      // A host restarted within forgetAfterMs answers under a new id: the same instance to the viewers.
+      known.lastSeen = now;
+      known.natsId = s.id;
+      return;
+    }
+    let info: ServiceInfo | undefined;
+    try {
+      for await (const i of await client.info(s.name, s.id)) info ??= i;
+    } catch (err) {
+      this.#opts.log.debug({ err, service: key }, 'service info got no answer');
+    }
+    const remote = info && toRemoteInfo(info);
+    if (!remote) return void this.#opts.log.warn({ service: key, natsId: s.id }, 'revcam service with unusable metadata ignored');
+    if (this.#stopped) return;
+    const endpoint = new RemoteServiceEndpoint({ nc: this.#opts.nc, info: remote, gateway: this.#opts.gateway, log: this.#opts.log });
+    this.#known.set(key, { endpoint, natsId: s.id, lastSeen: now });
+    this.#opts.log.info({ service: key, version: remote.manifest.version, cameras: Object.keys(remote.cameraInfo) }, 'remote service discovered');
+    this.#opts.hub.addEndpoint(endpoint);
+  }
+
+  /** Remote services known now, by `<vehicle>/<instance>`. */
+  known(): string[] {
+    return [...this.#known.keys()];
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    for (const [key, k] of this.#known) {
+      this.#opts.hub.removeEndpoint(key, 'the gateway is stopping');
+      k.endpoint.dispose();
+    }
+    this.#known.clear();
+  }
+}
+
+/** The metadata a host announces (NatsServiceHost), checked: a foreign or broken service is ignored. */
+function toRemoteInfo(info: ServiceInfo): RemoteServiceInfo | undefined {
+  const md = info.metadata ?? {};
+  const vehicle = md.vehicle ?? '';
+  const prefix = md.subject ?? '';
+  const codecs = (md.codecs ?? '').split(',').filter((c): c is CodecName => (CODEC_NAMES as readonly string[]).includes(c));
+  let cameraInfo: RemoteServiceInfo['cameraInfo'];
+  try {
+    cameraInfo = JSON.parse(md.camera_info ?? '{}') as RemoteServiceInfo['cameraInfo'];
+  } catch {
+    return undefined;
+  }
+  const cameras = Object.keys(cameraInfo).filter((c) => NAME.test(c));
+  if (!NAME.test(vehicle) || !/^revcam\.v1\.[A-Za-z0-9_.-]+$/.test(prefix) || codecs.length === 0 || !NAME.test(info.name)) return undefined;
+  const standby = (['cold', 'warm', 'hot'] as const).find((s) => s === md.standby) ?? 'cold';
+  return {
+    vehicle,
+    instance: md.instance ?? info.name,
+    prefix,
+    standby: standby as ServiceConfig['standby'],
+    cameraInfo,
+    manifest: { name: info.name, version: info.version, kind: md.kind ?? info.name, cameras, codecs, module: `nats:${prefix}` },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * A service instance another host announces on NATS, as the StreamHub sees
+ * it (ServiceEndpoint). open = a request to the host's `open` endpoint, a
+ * subscription to the stream's frames subject, and a lease renewed every
+ * second by repeating the open; close = unsubscribe and release. The gateway
+ * subscribes once per stream and its Stream fans the frames out to its own
+ * viewers with the usual rules.
+ *
+ * A renewal that fails (host gone, bus down) tells the stream's viewers
+ * SERVICE_LOST at once; one that succeeds again tells them SOURCE_RESTORED,
+ * and frames resume on the same subscription.
+ */
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { ServiceConfig } from '../config/types.js';
+import { ERROR_CODES, RevcamError } from '../errors/RevcamError.js';
+import { TypedEmitter } from '../events/TypedEmitter.js';
+import type { InstanceState, ServiceEndpoint, ServiceEndpointEvents } from '../host/ServiceEndpoint.js';
+import type { Logger } from '../log/logger.js';
+import type { OpenedCamera, ServiceManifest } from '../service/types.js';
+import type { CodecName } from '../wire/frame.js';
+import type { ErrorCode, StreamEvent } from '../wire/messages.js';
+import { subjects, type ControlReply, type OpenRequest, type StateMessage, type StatusEventMessage } from './subjects.js';
+
+/** How a gateway sees a discovered service (from its micro-service metadata). */
+export interface RemoteServiceInfo {
+  vehicle: string;
+  /** The instance id on its host. */
+  instance: string;
+  /** Subject prefix of its endpoints and streams. */
+  prefix: string;
+  manifest: ServiceManifest;
+  /** The host's standby (shown; the gateway's own subscriptions are always on demand). */
+  standby: ServiceConfig['standby'];
+  cameraInfo: Record<string, { width: number; height: number; fps: number }>;
+}
+
+export interface RemoteEndpointOptions {
+  nc: NatsConnection;
+  info: RemoteServiceInfo;
+  /** This gateway's id: the name of its leases. */
+  gateway: string;
+  log: Logger;
+  renewMs?: number;
+  /** How long an open may take (the host may have to start the service first). */
+  openTimeoutMs?: number;
+  /** How long a lease renewal may take before the viewers are told SERVICE_LOST. */
+  renewTimeoutMs?: number;
+}
+
+interface Opened {
+  camera: string;
+  codec: CodecName;
+  opened?: OpenedCamera;
+  opening?: Promise<OpenedCamera>;
+  frames?: Subscription;
+  renew?: NodeJS.Timeout;
+  renewing?: boolean;
+  lost?: boolean;
+}
+
+const STATES: readonly string[] = ['stopped', 'starting', 'running', 'backoff', 'failed', 'stopping'];
+
+export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> implements ServiceEndpoint {
+  readonly id: string;
+  readonly manifest: ServiceManifest;
+  readonly location = 'remote' as const;
+  readonly vehicle: string;
+  readonly cameraInfo: Readonly<Record<string, { width: number; height: number; fps: number }>>;
+  /** The gateway's subscription is on demand whatever the host's standby: a hot remote stream is not held here. */
+  readonly config = { standby: 'cold' as const };
+  readonly hostStandby: ServiceConfig['standby'];
+  restarts = 0;
+  consecutiveFailures = 0;
+  lastError: string | undefined;
+  #state: InstanceState = 'running';
+  #opts: RemoteEndpointOptions;
+  #open = new Map<string, Opened>();
+  #control: Subscription[] = [];
+  #disposed = false;
+
+  constructor(opts: RemoteEndpointOptions) {
+    super();
+    this.#opts = opts;
+    const { info } = opts;
+    this.id = `${info.vehicle}/${info.instance}`;
+    this.vehicle = info.vehicle;
+    this.manifest = info.manifest;
+    this.cameraInfo = info.cameraInfo;
+    this.hostStandby = info.standby;
+    const { nc, log } = opts;
+    this.#control.push(
+      nc.subscribe(subjects.anyStatus(info.prefix), {
+        callback: (err, msg) => {
+          if (err) return;
+          const camera = msg.subject.split('.').at(-2) ?? '';
+          try {
+            const s = msg.json<StatusEventMessage>();
+            this.emit('status', camera, s.event as StreamEvent, s.message);
+          } catch (e) {
+            log.warn({ err: e, subject: msg.subject }, 'bad status message on the bus');
+          }
+        },
+      }),
+      nc.subscribe(subjects.state(info.prefix), {
+        callback: (err, msg) => {
+          if (err) return;
+          try {
+            const s = msg.json<StateMessage>();
+            if (s.restarts > this.restarts) this.emit('restart');
+            this.restarts = s.restarts;
+            this.consecutiveFailures = s.consecutiveFailures;
+            this.lastError = s.lastError;
+            this.#setState(s.state);
+          } catch (e) {
+            log.warn({ err: e, subject: msg.subject }, 'bad state message on the bus');
+          }
+        },
+      }),
+    );
+  }
+
+  get state(): InstanceState {
+    return this.#state;
+  }
+
+  #setState(s: string | undefined): void {
+    if (!s || !STATES.includes(s) || s === this.#state) return;
+    this.#state = s as InstanceState;
+    this.emit('state', this.#state);
+  }
+
+  async open(camera: string, codec: CodecName): Promise<OpenedCamera> {
+    if (this.#disposed) throw new RevcamError('SERVICE_NOT_FOUND', `service ${this.id} has left the bus`);
+    const key = `${camera}/${codec}`;
+    let o = this.#open.get(key);
+    if (o?.opened) return o.opened;
+    if (!o) this.#open.set(key, (o = { camera, codec }));
+    const entry = o;
+    entry.opening ??= (async () => {
+      try {
+        // Subscribe before asking, so the first frame the host publishes is not missed.
+        entry.frames ??= this.#subscribeFrames(camera, codec);
+        const opened = await this.#request('open', camera, codec, this.#opts.openTimeoutMs ?? 10_000);
+        entry.opened = opened;
+        entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? 1_000);
+        entry.renew.unref();
+        return opened;
+      } catch (err) {
+        if (this.#open.get(key) === entry && !entry.opened) this.#forget(key, entry);
+        throw err;
+      } finally {
+        entry.opening = undefined;
+      }
+    })();
+    return entry.opening;
+  }
+
+  #subscribeFrames(camera: string, codec: CodecName): Subscription {
+    const { nc, info, log } = this.#opts;
+    return nc.subscribe(subjects.frames(info.prefix, camera, codec), {
+      callback: (err, msg) => {
+        if (err) return log.warn({ err, service: this.id }, 'frame subscription error');
+        // A copy the stream may rewrite in place (sequence number), detached from the client's read buffer.
+        this.emit('frame', camera, Buffer.from(msg.data));
+      },
+    });
+  }
+
+  /** Renews the lease by repeating the open; tells the viewers when the host stops or starts answering. */
+  async #renew(entry: Opened): Promise<void> {
+    if (entry.renewing) return;
+    entry.renewing = true;
+    try {
+      await this.#request('open', entry.camera, entry.codec, this.#opts.renewTimeoutMs ?? 2_000);
+      if (entry.lost && this.#open.get(`${entry.camera}/${entry.codec}`) === entry) {
+        entry.lost = false;
+        this.#opts.log.info({ service: this.id, camera: entry.camera }, 'remote service answers again');
+        this.emit('status', entry.camera, 'SOURCE_RESTORED', `service ${this.id} answers again`);
+      }
+    } catch (err) {
+      if (!entry.lost && !this.#disposed && this.#open.get(`${entry.camera}/${entry.codec}`) === entry) {
+        entry.lost = true;
+        this.lastError = (err as Error).message;
+        this.#opts.log.warn({ err, service: this.id, camera: entry.camera }, 'remote service did not renew the lease');
+        this.emit('status', entry.camera, 'SERVICE_LOST', `service ${this.id} does not answer (${(err as Error).message})`);
+      }
+    } finally {
+      entry.renewing = false;
+    }
+  }
+
+  async #request(op: 'open' | 'close', camera: string, codec: CodecName, timeoutMs: number): Promise<OpenedCamera> {
+    const { nc, info, gateway } = this.#opts;
+    const body: OpenRequest = { camera, codec, gateway };
+    const subject = op === 'open' ? subjects.open(info.prefix) : subjects.close(info.prefix);
+    let reply: ControlReply;
+    try {
+      const msg = await nc.request(subject, JSON.stringify(body), { timeout: timeoutMs });
+      reply = msg.json<ControlReply>();
+    } catch (err) {
+      throw new RevcamError('SERVICE_FAILED', `service ${this.id} did not answer ${op}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!reply.ok) {
+      const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(reply.code) ? (reply.code as ErrorCode) : 'SERVICE_FAILED';
+      throw new RevcamError(code, reply.message);
+    }
+    this.#setState(reply.state);
+    return reply.opened ?? { width: 0, height: 0, fps: this.cameraInfo[camera]?.fps ?? 30 };
+  }
+
+  async close(camera: string, codec: CodecName): Promise<void> {
+    const key = `${camera}/${codec}`;
+    const entry = this.#open.get(key);
+    if (!entry) return;
+    this.#forget(key, entry);
+    if (this.#disposed) return;
+    try {
+      await this.#request('close', camera, codec, 2_000);
+    } catch (err) {
+      // The lease expires on the host by itself.
+      this.#opts.log.debug({ err, service: this.id }, 'remote close failed');
+    }
+  }
+
+  #forget(key: string, entry: Opened): void {
+    clearInterval(entry.renew);
+    entry.frames?.unsubscribe();
+    this.#open.delete(key);
+  }
+
+  /** The service left the bus: stops every subscription and renewal (the host lets the leases expire). */
+  dispose(): void {
+    this.#disposed = true;
+    for (const [key, entry] of this.#open) this.#forget(key, entry);
+    for (const s of this.#control.splice(0)) s.unsubscribe();
+  }
+}

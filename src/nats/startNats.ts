@@ -1,0 +1,85 @@
+/**
+ * Puts a revcam process on a NATS bus: as a host (announce the local
+ * services, publish leased streams), as a gateway (discover remote services
+ * and stream them to this process's devices), or both. Loaded only by
+ * dynamic import when `--nats` is given: the embedded path never imports it.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { ServiceHost } from '../host/ServiceHost.js';
+import type { Logger } from '../log/logger.js';
+import type { StreamHub } from '../stream/StreamHub.js';
+import { NatsDiscovery } from './NatsDiscovery.js';
+import { NatsServiceHost } from './NatsServiceHost.js';
+
+export interface NatsOptions {
+  /** nats://host:port (several separated by commas). */
+  url: string;
+  log: Logger;
+  /** Announce these local services as vehicle `vehicle`. */
+  host?: { vehicle: string; services: ServiceHost; hub: StreamHub };
+  /** Discover remote services into this hub. */
+  gateway?: { hub: StreamHub };
+}
+
+export interface NatsAttachment {
+  nc: NatsConnection;
+  serviceHost: NatsServiceHost | undefined;
+  discovery: NatsDiscovery | undefined;
+  close(): Promise<void>;
+}
+
+export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
+  const { log } = opts;
+  const roles = [opts.host && `host ${opts.host.vehicle}`, opts.gateway && 'gateway'].filter(Boolean).join(' + ');
+  const nc = await connect({
+    servers: opts.url.split(',').map((s) => s.trim()),
+    name: `revcam ${roles}`,
+    // A vehicle bus comes and goes: keep trying, quickly.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  log.info({ server: nc.getServer(), maxPayload: nc.info?.max_payload }, `connected to NATS as ${roles}`);
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') log.warn({ server: nc.getServer() }, `NATS ${s.type}`);
+    }
+  })().catch(() => {});
+  let serviceHost: NatsServiceHost | undefined;
+  let discovery: NatsDiscovery | undefined;
+  try {
+    if (opts.host) {
+      serviceHost = new NatsServiceHost({ nc, host: opts.host.services, hub: opts.host.hub, vehicle: opts.host.vehicle, log });
+      await serviceHost.start();
+    }
+    if (opts.gateway) {
+      const own = opts.host;
+      discovery = new NatsDiscovery({
+        nc,
+        hub: opts.gateway.hub,
+        gateway: `gw-${randomUUID().slice(0, 8)}`,
+        log,
+        // Our own services are local instances already: do not add them again as remote.
+        ...(own && { skip: (vehicle: string, instance: string) => vehicle === own.vehicle && own.services.get(instance) !== undefined }),
+      });
+      await discovery.start();
+    }
+  } catch (err) {
+    await nc.close().catch(() => {});
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    nc,
+    serviceHost,
+    discovery,
+    close() {
+      closing ??= (async () => {
+        discovery?.stop();
+        await serviceHost?.stop();
+        await nc.drain().catch(() => nc.close());
+      })();
+      return closing;
+    },
+  };
+}

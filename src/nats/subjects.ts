@@ -1,0 +1,61 @@
+/**
+ * The subject layout of revcam on NATS (docs/distributed.md), one place:
+ *
+ *   revcam.v1.<vehicle>.<instance>.open                    request/reply (micro-service endpoint)
+ *   revcam.v1.<vehicle>.<instance>.close                   request/reply (micro-service endpoint)
+ *   revcam.v1.<vehicle>.<instance>.state                   the instance's state, on change
+ *   revcam.v1.<vehicle>.<instance>.<camera>.status         stream health events of a camera
+ *   revcam.v1.<vehicle>.<instance>.<camera>.<codec>.frames finished wire frames, one per message
+ *
+ * Vehicle, camera and codec names follow the request's name rules
+ * (`^[a-z][a-z0-9-]*$`), so they are valid subject tokens as they are; an
+ * instance id (`reversing#2`) is made one by `instanceToken`. The token counts
+ * differ (5, 5, 6, 7), so no subject of one kind matches another's.
+ */
+import type { CodecName } from '../wire/frame.js';
+
+export const SUBJECT_ROOT = 'revcam.v1';
+/** Metadata `protocol` of every revcam micro-service: discovery ignores other services on the bus. */
+export const PROTOCOL = 'revcam.v1';
+
+/** A subject token from an instance id: anything but letters, digits, `-` and `_` becomes `_`. */
+export function instanceToken(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+export const subjects = {
+  prefix: (vehicle: string, token: string) => `${SUBJECT_ROOT}.${vehicle}.${token}`,
+  open: (prefix: string) => `${prefix}.open`,
+  close: (prefix: string) => `${prefix}.close`,
+  state: (prefix: string) => `${prefix}.state`,
+  status: (prefix: string, camera: string) => `${prefix}.${camera}.status`,
+  anyStatus: (prefix: string) => `${prefix}.*.status`,
+  frames: (prefix: string, camera: string, codec: CodecName) => `${prefix}.${camera}.${codec}.frames`,
+};
+
+/** What a gateway sends to `open` (also every lease renewal) and `close`. */
+export interface OpenRequest {
+  camera: string;
+  codec: CodecName;
+  /** The gateway holding the lease: the host keeps the camera open while any gateway's lease is alive. */
+  gateway: string;
+}
+
+/** The reply to `open`/`close`: ok, or the same error code the local path would give. */
+export type ControlReply =
+  | { ok: true; opened?: { width: number; height: number; fps: number }; state?: string }
+  | { ok: false; code: string; message: string };
+
+/** Published on `state`. */
+export interface StateMessage {
+  state: string;
+  restarts: number;
+  consecutiveFailures: number;
+  lastError?: string | undefined;
+}
+
+/** Published on `status`. */
+export interface StatusEventMessage {
+  event: string;
+  message: string;
+}

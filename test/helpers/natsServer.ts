@@ -1,0 +1,135 @@
+/**
+ * A real nats-server for tests, on free loopback ports (client and
+ * monitoring), and revcam commands (`host`, `gateway`) as child processes.
+ * Debian's nats-server 2.9 does not report a port chosen with -p 0, so the
+ * ports are picked here and passed in.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+import { requireCommand } from './requireCommand.js';
+import { ROOT } from './server.js';
+
+export interface NatsServer {
+  url: string;
+  /** http://127.0.0.1:<monitoring port>, for /connz and /varz. */
+  monitorUrl: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A loopback port free right now (the kernel's choice, released at once). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** Skips loudly (fails under CI=true) without nats-server. */
+export function requireNatsServer(t: TestContext): boolean {
+  return requireCommand(t, 'nats-server');
+}
+
+export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
+  const port = await freePort();
+  const monitor = await freePort();
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const monitorUrl = `http://127.0.0.1:${monitor}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited (${child.exitCode}):\n${out}`);
+    try {
+      if ((await fetch(`${monitorUrl}/varz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`nats-server did not come up in 10 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    monitorUrl,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface RevcamProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | string>;
+  /** The display URL, for commands that serve HTTP. */
+  url?: string;
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Runs `node dist/src/cli/main.js <args>` and waits until its output matches `ready`. */
+export async function startRevcamCommand(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<RevcamProcess> {
+  const child = spawn(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REVCAM_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
+  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
+  const match = await new Promise<RegExpExecArray>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`revcam ${args[0]} was not ready in 30 s:\n${out}`)), 30_000);
+    const look = () => {
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', look);
+        res(m);
+      }
+    };
+    child.stdout!.on('data', look);
+    void exited.then((code) => rej(new Error(`revcam ${args[0]} exited (${code}) before it was ready:\n${out}`)));
+  });
+  return {
+    child,
+    output: () => out,
+    exited,
+    ...(match[1] !== undefined && { url: match[1] }),
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** `revcam host --nats <url> --vehicle <vehicle>`, ready once it announced its services. */
+export function startHost(natsUrl: string, vehicle: string, extra: string[] = []): Promise<RevcamProcess> {
+  return startRevcamCommand(['host', '--nats', natsUrl, '--vehicle', vehicle, ...extra], /revcam: host \S+ announced/);
+}
+
+/** `revcam gateway --nats <url> --port 0`, ready once it prints its display URL. */
+export function startGateway(natsUrl: string, extra: string[] = []): Promise<RevcamProcess> {
+  return startRevcamCommand(['gateway', '--nats', natsUrl, '--port', '0', ...extra], /display at (http:\/\/[^\s/]+)\//);
+}
+
+/** The monitoring endpoint's view of client connections. */
+export async function connz(monitorUrl: string): Promise<Array<{ cid: number; name?: string; in_msgs: number; out_msgs: number; subscriptions: number }>> {
+  const res = await fetch(`${monitorUrl}/connz`);
+  const body = (await res.json()) as { connections?: Array<{ cid: number; name?: string; in_msgs: number; out_msgs: number; subscriptions: number }> };
+  return body.connections ?? [];
+}
