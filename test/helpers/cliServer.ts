@@ -12,8 +12,13 @@ export interface CliServer {
   exited: Promise<number | string>;
 }
 
-export async function startCliServer(args: string[] = [], env: Record<string, string> = {}): Promise<CliServer> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', '0', ...args], {
+/**
+ * Spawns a Node script as a child process and waits until its output matches
+ * `ready` (the first group, if any, is returned as the URL). Every test that
+ * runs revcam as a real process starts it through here.
+ */
+export async function spawnUntilReady(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliServer> {
+  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,52 +27,36 @@ export async function startCliServer(args: string[] = [], env: Record<string, st
   child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
   const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
-  const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`serve printed no URL in 20 s:\n${out}`)), 20_000);
+  const what = [script.split('/').at(-2), args[0]].filter(Boolean).join(' ');
+  const match = await new Promise<RegExpExecArray>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${what} was not ready in ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
     const look = () => {
-      const m = /display at (http:\/\/[^\s/]+)\//.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
         child.stdout!.off('data', look);
-        res(m[1]!);
+        child.stderr!.off('data', look);
+        res(m);
       }
     };
     child.stdout!.on('data', look);
-    void exited.then((code) => rej(new Error(`serve exited (${code}) before printing its URL:\n${out}`)));
+    child.stderr!.on('data', look);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      rej(new Error(`${what} exited (${code}) before it was ready:\n${out}`));
+    });
   });
-  return { child, url, output: () => out, exited };
+  return { child, url: match[1] ?? '', output: () => out, exited };
 }
 
-export interface GatewayProcess {
-  child: ChildProcess;
-  url: string;
-  output(): string;
-  exited: Promise<number | string>;
+/** `revcam serve --port 0 <args>`, ready once it prints its display URL. */
+export function startCliServer(args: string[] = [], env: Record<string, string> = {}): Promise<CliServer> {
+  return spawnUntilReady('dist/src/cli/main.js', ['serve', '--port', '0', ...args], /display at (http:\/\/[^\s/]+)\//, env, 20_000);
 }
+
+export type GatewayProcess = CliServer;
 
 /** Starts test/fixtures/gateway-process (a startTestServer gateway) as a child process. */
-export async function startGatewayProcess(raw: Record<string, unknown> = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/test/fixtures/gateway-process/main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, REVCAM_GATEWAY_FIXTURE: JSON.stringify(raw) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
-  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
-  const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`gateway printed no URL in 20 s:\n${out}`)), 20_000);
-    const look = () => {
-      const m = /\{"url":"([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', look);
-        res(m[1]!);
-      }
-    };
-    child.stdout!.on('data', look);
-    void exited.then((code) => rej(new Error(`gateway exited (${code}) before listening:\n${out}`)));
-  });
-  return { child, url, output: () => out, exited };
+export function startGatewayProcess(raw: Record<string, unknown> = {}): Promise<GatewayProcess> {
+  return spawnUntilReady('dist/test/fixtures/gateway-process/main.js', [], /\{"url":"([^"]+)"/, { REVCAM_GATEWAY_FIXTURE: JSON.stringify(raw) }, 20_000);
 }

@@ -6,10 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { requireCommand } from './requireCommand.js';
-import { ROOT } from './server.js';
+import { spawnUntilReady } from './cliServer.js';
 
 export interface NatsServer {
   url: string;
@@ -83,36 +82,15 @@ export interface RevcamProcess {
 
 /** Runs `node dist/src/cli/main.js <args>` and waits until its output matches `ready`. */
 export async function startRevcamCommand(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<RevcamProcess> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, REVCAM_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
-  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
-  const match = await new Promise<RegExpExecArray>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`revcam ${args[0]} was not ready in 30 s:\n${out}`)), 30_000);
-    const look = () => {
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', look);
-        res(m);
-      }
-    };
-    child.stdout!.on('data', look);
-    void exited.then((code) => rej(new Error(`revcam ${args[0]} exited (${code}) before it was ready:\n${out}`)));
-  });
+  const p = await spawnUntilReady('dist/src/cli/main.js', args, ready, { REVCAM_LOG_LEVEL: 'warn', ...env });
   return {
-    child,
-    output: () => out,
-    exited,
-    ...(match[1] !== undefined && { url: match[1] }),
+    child: p.child,
+    output: p.output,
+    exited: p.exited,
+    ...(p.url !== '' && { url: p.url }),
     kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+      return p.exited;
     },
   };
 }
