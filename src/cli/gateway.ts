@@ -13,7 +13,8 @@ services itself. A request names the vehicle with "vehicle" (or vehicle= in
 the query); without it, the only vehicle offering the service is used
 (docs/distributed.md). Runs until SIGINT or SIGTERM.
 
-      --nats URL      the NATS server, nats://host:port (required)
+      --nats URL      the NATS server, nats://host:port (or nats.url in the config;
+                      credentials and TLS only from the config's nats section)
   -c, --config FILE   YAML or JSON config (its services list is ignored)
   -p, --port N        listen port, 0 = any free port (default ${DEFAULT_CONFIG.server.port}; env REVCAM_PORT)
       --host H        listen address (default ${DEFAULT_CONFIG.server.host}; env REVCAM_HOST)
@@ -40,25 +41,27 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'gateway');
-  if (values.nats === undefined) throw new UsageError('--nats URL is required (the NATS server to find services on)', 'gateway');
-  checkNatsUrl(values.nats, 'gateway');
+  if (values.nats !== undefined) checkNatsUrl(values.nats, 'gateway');
   const port = parsePort(values.port, 'gateway');
   const config = loadConfig({
     ...(values.config !== undefined && { file: values.config }),
     env: process.env,
     overrides: { ...(port !== undefined && { port }), ...(values.host !== undefined && { host: values.host }) },
   });
+  // --nats replaces only the url: credentials and TLS stay in the config's nats section.
+  const natsUrl = values.nats ?? config.nats.url;
+  if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to find services on)', 'gateway');
   // No local services: every instance this gateway streams is a remote one.
   const app = await startRevcam({ ...config, services: [] });
   let bus: { close(): Promise<void> };
   try {
     const { startNats } = await import('../nats/startNats.js');
-    bus = await startNats({ url: values.nats, log: app.log, gateway: { hub: app.hub } });
+    bus = await startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub } });
   } catch (err) {
     await app.close();
     throw err;
   }
-  process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${values.nats})\n`);
+  process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
   await untilStopSignal();
   await closeWithin(async () => {
     await bus.close();

@@ -12,7 +12,8 @@ as vehicle NAME and announces them on a NATS bus, where any revcam gateway
 finds and streams them (docs/distributed.md). Serves no HTTP. Runs until
 SIGINT or SIGTERM.
 
-      --nats URL      the NATS server, nats://host:port (required)
+      --nats URL      the NATS server, nats://host:port (or nats.url in the config;
+                      credentials and TLS only from the config's nats section)
       --vehicle NAME  this vehicle's name on the bus, e.g. veh-a (required)
   -c, --config FILE   YAML or JSON config (default: built-in defaults; see examples/revcam.yaml)
       --drive NAME    start a scripted drive in the simulator: ${DRIVE_NAMES.join(' | ')}
@@ -40,10 +41,7 @@ export async function hostCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'host');
-  if (values.nats === undefined) throw new UsageError('--nats URL is required (the NATS server to announce the services on)', 'host');
-  if (values.vehicle === undefined) throw new UsageError('--vehicle NAME is required (the vehicle these services belong to)', 'host');
-  checkNatsUrl(values.nats, 'host');
-  checkVehicle(values.vehicle, 'host');
+  if (values.nats !== undefined) checkNatsUrl(values.nats, 'host');
   if (values.drive !== undefined && !(DRIVE_NAMES as readonly string[]).includes(values.drive)) {
     throw new UsageError(`--drive: no drive named ${values.drive} (drives: ${DRIVE_NAMES.join(', ')})`, 'host');
   }
@@ -52,17 +50,22 @@ export async function hostCommand(argv: string[]): Promise<number> {
     env: process.env,
     overrides: { ...(values.drive !== undefined && { drive: values.drive }) },
   });
+  // --nats replaces only the url: credentials and TLS stay in the config's nats section.
+  const natsUrl = values.nats ?? config.nats.url;
+  if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to announce the services on)', 'host');
+  if (values.vehicle === undefined) throw new UsageError('--vehicle NAME is required (the vehicle these services belong to)', 'host');
+  checkVehicle(values.vehicle, 'host');
   const app = await startServices(config, { vehicle: values.vehicle });
   let bus: { close(): Promise<void> };
   try {
     const { startNats } = await import('../nats/startNats.js');
-    bus = await startNats({ url: values.nats, log: app.log, host: { vehicle: values.vehicle, services: app.host, hub: app.hub } });
+    bus = await startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle: values.vehicle, services: app.host, hub: app.hub } });
   } catch (err) {
     await app.close();
     throw err;
   }
   const names = app.host.instances().map((i) => i.id).join(', ');
-  process.stdout.write(`revcam: host ${values.vehicle} announced ${names} on ${values.nats}\n`);
+  process.stdout.write(`revcam: host ${values.vehicle} announced ${names} on ${natsUrl}\n`);
   await untilStopSignal();
   await closeWithin(async () => {
     await bus.close();

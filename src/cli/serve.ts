@@ -63,7 +63,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     try {
       // Loaded only now: without --nats nothing about NATS is.
       const { startNats } = await import('../nats/startNats.js');
-      bus = await startNats({ url: values.nats, log: app.log, host: { vehicle: values.vehicle!, services: app.host, hub: app.hub }, gateway: { hub: app.hub } });
+      bus = await startNats({ url: values.nats, log: app.log, config: config.nats, host: { vehicle: values.vehicle!, services: app.host, hub: app.hub }, gateway: { hub: app.hub } });
     } catch (err) {
       await app.close();
       throw err;
@@ -89,6 +89,8 @@ export function parsePort(value: string | undefined, command: string): number | 
 
 export function checkNatsUrl(url: string, command: string): void {
   for (const u of url.split(',')) {
+    // Refused, not warned about: a URL is printed, logged and visible in `ps`.
+    if (u.includes('@')) throw new UsageError('--nats: credentials do not go in the URL; put them in the config\'s nats section (user/pass, token, nkeySeedFile, credsFile)', command);
     if (!/^(nats|tls|wss?):\/\/[^\s/]+\/?$/.test(u.trim())) throw new UsageError(`--nats: not a NATS server URL (nats://host:port): ${u}`, command);
   }
 }

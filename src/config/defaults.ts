@@ -126,5 +126,6 @@ export const DEFAULT_CONFIG: RevcamConfig = {
       map: DEFAULT_CAN_MAP,
     },
   },
+  nats: { url: null, user: null, pass: null, token: null, nkeySeedFile: null, credsFile: null, tls: null },
   log: { level: 'info' },
 };

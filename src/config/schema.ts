@@ -3,6 +3,7 @@
 const num = (minimum: number, maximum: number) => ({ type: 'number', minimum, maximum }) as const;
 const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 const name = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } as const;
+const nullOr = <T extends object>(schema: T) => ({ anyOf: [{ type: 'null' }, schema] }) as const;
 
 const calibration = {
   type: 'object',
@@ -95,8 +96,32 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'log'],
+  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'nats', 'log'],
   properties: {
+    nats: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'user', 'pass', 'token', 'nkeySeedFile', 'credsFile', 'tls'],
+      properties: {
+        // No '@': credentials belong in user/pass/token, never in a URL (logs, ps, stdout).
+        url: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*(,\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*)*$' }] },
+        user: nullOr({ type: 'string', minLength: 1 }),
+        pass: nullOr({ type: 'string', minLength: 1 }),
+        token: nullOr({ type: 'string', minLength: 1 }),
+        nkeySeedFile: nullOr({ type: 'string', minLength: 1 }),
+        credsFile: nullOr({ type: 'string', minLength: 1 }),
+        tls: nullOr({
+          type: 'object',
+          additionalProperties: false,
+          required: ['caFile', 'certFile', 'keyFile'],
+          properties: {
+            caFile: nullOr({ type: 'string', minLength: 1 }),
+            certFile: nullOr({ type: 'string', minLength: 1 }),
+            keyFile: nullOr({ type: 'string', minLength: 1 }),
+          },
+        }),
+      },
+    },
     server: {
       type: 'object',
       additionalProperties: false,

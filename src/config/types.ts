@@ -207,6 +207,24 @@ export interface ServerConfig {
   trustProxy: string[];
 }
 
+/**
+ * How `revcam host` / `gateway` / `serve --nats` connect to NATS (docs/distributed.md
+ * "Credentials and TLS"). At most one of user+pass, token, nkeySeedFile, credsFile.
+ */
+export interface NatsConfig {
+  /** nats://host:port (several separated by commas); `--nats URL` replaces it. Never with credentials in it. */
+  url: string | null;
+  user: string | null;
+  pass: string | null;
+  token: string | null;
+  /** A file holding the user's nkey seed (`SU…`). */
+  nkeySeedFile: string | null;
+  /** A `.creds` file (user JWT + nkey seed), as `nsc` writes it. */
+  credsFile: string | null;
+  /** TLS to the server: caFile trusts the server's certificate; certFile+keyFile is a client certificate. */
+  tls: { caFile: string | null; certFile: string | null; keyFile: string | null } | null;
+}
+
 export interface RevcamConfig {
   server: ServerConfig;
   auth: {
@@ -233,5 +251,6 @@ export interface RevcamConfig {
   vehicle: VehicleConfig;
   signals: SignalsConfig;
   reverse: ReverseConfig;
+  nats: NatsConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -6,15 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConfig } from '../config/types.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamHub } from '../stream/StreamHub.js';
+import { natsAuthOptions } from './connectOptions.js';
 import { NatsDiscovery } from './NatsDiscovery.js';
 import { NatsServiceHost } from './NatsServiceHost.js';
 
 export interface NatsOptions {
   /** nats://host:port (several separated by commas). */
   url: string;
+  /** Credentials and TLS (the config's `nats` section; its url is ignored here). */
+  config?: NatsConfig;
   log: Logger;
   /** Announce these local services as vehicle `vehicle`. */
   host?: { vehicle: string; services: ServiceHost; hub: StreamHub };
@@ -32,13 +36,21 @@ export interface NatsAttachment {
 export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
   const { log } = opts;
   const roles = [opts.host && `host ${opts.host.vehicle}`, opts.gateway && 'gateway'].filter(Boolean).join(' + ');
-  const nc = await connect({
-    servers: opts.url.split(',').map((s) => s.trim()),
-    name: `revcam ${roles}`,
-    // A vehicle bus comes and goes: keep trying, quickly.
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-  });
+  const auth = opts.config ? natsAuthOptions(opts.config) : {};
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: opts.url.split(',').map((s) => s.trim()),
+      name: `revcam ${roles}`,
+      // A vehicle bus comes and goes: keep trying, quickly.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      ...auth,
+    });
+  } catch (err) {
+    // One line for the CLI (a wrong password, no server, a TLS mismatch); never the credentials.
+    throw new Error(`cannot connect to NATS at ${opts.url}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
   log.info({ server: nc.getServer(), maxPayload: nc.info?.max_payload }, `connected to NATS as ${roles}`);
   void (async () => {
     for await (const s of nc.status()) {
