@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startHost, startNatsServer, startRevcamCommand, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
+import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { ROOT } from '../helpers/server.js';
 import { TestViewer } from '../helpers/viewer.js';
@@ -109,6 +110,34 @@ describe('a token from the config file', { skip }, () => {
     const r = await revcam(['host', '--nats', nats.url, '--vehicle', 'veh-b', '--config', configFile('badtoken.json', { token: 'not-the-token' })]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^revcam: error: cannot connect to NATS at .*authorization/im);
+  });
+});
+
+describe('mutual TLS from the config file (openssl-made CA, server and client certificates)', { skip: skip || (!hasCommand('openssl') ? 'openssl is not installed' : false) }, () => {
+  let certs: TestCerts;
+  let nats: NatsServer;
+  let host: RevcamProcess | undefined;
+  before(async () => {
+    certs = makeTestCerts();
+    // --tlsverify: the server also demands a client certificate signed by the CA.
+    nats = await startNatsServer(['--tls', '--tlscert', certs.server.certFile, '--tlskey', certs.server.keyFile, '--tlscacert', certs.caFile, '--tlsverify']);
+  });
+  after(async () => {
+    await host?.kill('SIGKILL');
+    await nats?.stop();
+    certs?.cleanup();
+  });
+
+  test('with caFile + a client certificate the host connects over TLS; without them it exits 1 with one line', async () => {
+    const client = certs.client('revcam-host');
+    host = await startHost(nats.url, 'veh-a', ['--config', configFile('tls.json', { tls: { caFile: certs.caFile, certFile: client.certFile, keyFile: client.keyFile } })]);
+    const conns = (await (await fetch(`${nats.monitorUrl}/connz`)).json()) as { connections?: { name?: string; tls_version?: string }[] };
+    const mine = conns.connections?.find((c) => c.name === 'revcam host veh-a');
+    assert.ok(mine?.tls_version, `a TLS connection: ${JSON.stringify(conns)}`);
+    const noCert = await revcam(['host', '--nats', nats.url, '--vehicle', 'veh-b', '--config', configFile('tls-nocert.json', { tls: { caFile: certs.caFile, certFile: null, keyFile: null } })]);
+    assert.equal(noCert.code, 1, noCert.stderr);
+    assert.equal(noCert.stderr.split('\n').filter((l) => l.startsWith('revcam:')).length, 1, noCert.stderr);
+    assert.match(noCert.stderr, /^revcam: error: cannot connect to NATS at /m);
   });
 });
 
