@@ -1,8 +1,7 @@
 /** `revcam gateway`: serves devices exactly as `revcam serve` does, for every vehicle it finds on NATS; runs no services. */
 import { startRevcam } from '../app/startRevcam.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
-import { loadConfig } from '../config/loadConfig.js';
-import { checkNatsUrl, closeWithin, parsePort, untilStopSignal } from './serve.js';
+import { checkNatsUrl, commandConfig, joinBus, runUntilStopped } from './serve.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
 export const GATEWAY_USAGE = `usage: revcam gateway --nats URL [options]
@@ -42,30 +41,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'gateway');
   if (values.nats !== undefined) checkNatsUrl(values.nats, 'gateway');
-  const port = parsePort(values.port, 'gateway');
-  const config = loadConfig({
-    ...(values.config !== undefined && { file: values.config }),
-    env: process.env,
-    overrides: { ...(port !== undefined && { port }), ...(values.host !== undefined && { host: values.host }) },
-  });
+  const config = commandConfig('gateway', values);
   // --nats replaces only the url: credentials and TLS stay in the config's nats section.
   const natsUrl = values.nats ?? config.nats.url;
   if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to find services on)', 'gateway');
   // No local services: every instance this gateway streams is a remote one.
   const app = await startRevcam({ ...config, services: [] });
-  let bus: { close(): Promise<void> };
-  try {
-    const { startNats } = await import('../nats/startNats.js');
-    bus = await startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub } });
-  } catch (err) {
-    await app.close();
-    throw err;
-  }
+  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub } }));
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
-  await untilStopSignal();
-  await closeWithin(async () => {
-    await bus.close();
-    await app.close();
-  });
-  return 0;
+  return runUntilStopped(app, bus);
 }

@@ -1,8 +1,7 @@
 /** `revcam host`: runs the configured services of one vehicle and announces them on NATS; no HTTP. */
 import { startServices } from '../app/startServices.js';
-import { loadConfig } from '../config/loadConfig.js';
 import { DRIVE_NAMES } from '../signals/drives.js';
-import { checkNatsUrl, checkVehicle, closeWithin, untilStopSignal } from './serve.js';
+import { checkNatsUrl, checkVehicle, commandConfig, joinBus, runUntilStopped } from './serve.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
 export const HOST_USAGE = `usage: revcam host --nats URL --vehicle NAME [options]
@@ -42,34 +41,16 @@ export async function hostCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'host');
   if (values.nats !== undefined) checkNatsUrl(values.nats, 'host');
-  if (values.drive !== undefined && !(DRIVE_NAMES as readonly string[]).includes(values.drive)) {
-    throw new UsageError(`--drive: no drive named ${values.drive} (drives: ${DRIVE_NAMES.join(', ')})`, 'host');
-  }
-  const config = loadConfig({
-    ...(values.config !== undefined && { file: values.config }),
-    env: process.env,
-    overrides: { ...(values.drive !== undefined && { drive: values.drive }) },
-  });
+  const config = commandConfig('host', values);
   // --nats replaces only the url: credentials and TLS stay in the config's nats section.
   const natsUrl = values.nats ?? config.nats.url;
   if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to announce the services on)', 'host');
   if (values.vehicle === undefined) throw new UsageError('--vehicle NAME is required (the vehicle these services belong to)', 'host');
   checkVehicle(values.vehicle, 'host');
-  const app = await startServices(config, { vehicle: values.vehicle });
-  let bus: { close(): Promise<void> };
-  try {
-    const { startNats } = await import('../nats/startNats.js');
-    bus = await startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle: values.vehicle, services: app.host, hub: app.hub } });
-  } catch (err) {
-    await app.close();
-    throw err;
-  }
+  const vehicle = values.vehicle;
+  const app = await startServices(config, { vehicle });
+  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub } }));
   const names = app.host.instances().map((i) => i.id).join(', ');
-  process.stdout.write(`revcam: host ${values.vehicle} announced ${names} on ${natsUrl}\n`);
-  await untilStopSignal();
-  await closeWithin(async () => {
-    await bus.close();
-    await app.close();
-  });
-  return 0;
+  process.stdout.write(`revcam: host ${vehicle} announced ${names} on ${natsUrl}\n`);
+  return runUntilStopped(app, bus);
 }

@@ -1,6 +1,7 @@
 import { startRevcam } from '../app/startRevcam.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { loadConfig } from '../config/loadConfig.js';
+import type { RevcamConfig } from '../config/types.js';
 import { DRIVE_NAMES } from '../signals/drives.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
@@ -44,32 +45,48 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'serve');
-  const port = parsePort(values.port, 'serve');
-  if (values.drive !== undefined && !(DRIVE_NAMES as readonly string[]).includes(values.drive)) {
-    throw new UsageError(`--drive: no drive named ${values.drive} (drives: ${DRIVE_NAMES.join(', ')})`, 'serve');
-  }
   if (values.nats !== undefined) checkNatsUrl(values.nats, 'serve');
   if (values.vehicle !== undefined && values.nats === undefined) throw new UsageError('--vehicle needs --nats (the embedded default names no vehicle)', 'serve');
   if (values.nats !== undefined && values.vehicle === undefined) throw new UsageError('--nats needs --vehicle NAME: the vehicle these services belong to', 'serve');
   if (values.vehicle !== undefined) checkVehicle(values.vehicle, 'serve');
-  const config = loadConfig({
-    ...(values.config !== undefined && { file: values.config }),
-    env: process.env,
-    overrides: { ...(port !== undefined && { port }), ...(values.host !== undefined && { host: values.host }), ...(values.drive !== undefined && { drive: values.drive }) },
-  });
+  const config = commandConfig('serve', values);
   const app = await startRevcam(config, values.vehicle !== undefined ? { vehicle: values.vehicle } : {});
-  let bus: { close(): Promise<void> } | undefined;
-  if (values.nats !== undefined) {
-    try {
-      // Loaded only now: without --nats nothing about NATS is.
-      const { startNats } = await import('../nats/startNats.js');
-      bus = await startNats({ url: values.nats, log: app.log, config: config.nats, host: { vehicle: values.vehicle!, services: app.host, hub: app.hub }, gateway: { hub: app.hub } });
-    } catch (err) {
-      await app.close();
-      throw err;
-    }
-  }
+  const { nats, vehicle } = values;
+  // Loaded only with --nats: without it nothing about NATS is.
+  const bus = nats === undefined ? undefined : await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: nats, log: app.log, config: config.nats, host: { vehicle: vehicle!, services: app.host, hub: app.hub }, gateway: { hub: app.hub } }));
   process.stdout.write(`revcam: display at ${app.url}/  (probe: npx revcam probe ${app.url} --frames 300 --json)\n`);
+  return runUntilStopped(app, bus);
+}
+
+/** The config a command runs with: its --config file, REVCAM_* variables, then its flags (--port, --host, --drive), checked. */
+export function commandConfig(command: string, flags: { config?: string | undefined; port?: string | undefined; host?: string | undefined; drive?: string | undefined }): Readonly<RevcamConfig> {
+  const port = parsePort(flags.port, command);
+  if (flags.drive !== undefined && !(DRIVE_NAMES as readonly string[]).includes(flags.drive)) {
+    throw new UsageError(`--drive: no drive named ${flags.drive} (drives: ${DRIVE_NAMES.join(', ')})`, command);
+  }
+  return loadConfig({
+    ...(flags.config !== undefined && { file: flags.config }),
+    env: process.env,
+    overrides: { ...(port !== undefined && { port }), ...(flags.host !== undefined && { host: flags.host }), ...(flags.drive !== undefined && { drive: flags.drive }) },
+  });
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Connects to the bus; if that fails, `app` is closed before the error goes on (no service is left running). */
+export async function joinBus(app: Closable, connect: () => Promise<Closable>): Promise<Closable> {
+  try {
+    return await connect();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+/** Serves until SIGINT or SIGTERM, then closes the bus and the app within the shutdown deadline. */
+export async function runUntilStopped(app: Closable, bus?: Closable): Promise<number> {
   await untilStopSignal();
   await closeWithin(async () => {
     await bus?.close();

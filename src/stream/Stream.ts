@@ -137,7 +137,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#overlay = (JSON.parse(this.#metaBytes.toString('utf8')) as { overlay?: Overlay }).overlay ?? this.#overlay;
     }
     // Viewers waiting for the first frame join now: they see it as fresh viewers, not from the cache.
-    for (const join of this.#firstFrameJoins.splice(0)) join();
+    if (this.#firstFrameJoins.length > 0) for (const join of this.#firstFrameJoins.splice(0)) join();
     this.#latest = wire;
     this.#latestCaptureUs = h.captureUs;
     this.#latestHasMeta = h.metaLength > 0;

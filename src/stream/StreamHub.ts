@@ -39,9 +39,8 @@ export interface Subscription {
 export interface ViewerInfo {
   /** `ws`, `mjpeg`, `h264-http`, `overlay-burner`, … */
   transport: string;
+  /** Its `address` (the forwarded client behind a trusted proxy) goes to the audit log. */
   device: Device;
-  /** The client's address, for the audit log. */
-  address?: string | undefined;
 }
 
 /** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
@@ -86,7 +85,6 @@ export class StreamHub {
   #viewerSeq = 0;
   /** Totals of viewers that have left, per stream and transport, so counters never go backwards. */
   #retired = new Map<string, Totals>();
-  #transportOf = new WeakMap<Consumer, string>();
   #viewerOf = new WeakMap<Consumer, ViewerInfo>();
   /** Called with each new viewer once it is added (the policy watch re-checks it: its request may have raced a signal change). */
   onViewerAdded: ((sub: Pick<Subscription, 'viewer' | 'consumer'>) => void) | undefined;
@@ -331,18 +329,13 @@ export class StreamHub {
       queueFrames: this.config.stream.viewerQueueFrames,
       maxBufferedBytes: this.config.stream.viewerMaxBufferedBytes,
     });
-    this.#transportOf.set(consumer, viewer.transport);
     this.#viewerOf.set(consumer, viewer);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));
     const sub = { stream, consumer, instance, version: match.version, viewer };
     ticket.attach(consumer);
     const join = () => {
       beforeFirstFrame?.(sub);
-      const { device } = viewer;
-      this.sessions.open(
-        { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? device.address ?? null, vehicle: instance.vehicle ?? null, service: instance.manifest.name, instance: instance.id, camera: sub.stream.camera, codec: sub.stream.codec, transport: viewer.transport, start: new Date().toISOString() },
-        () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
-      );
+      this.openSession(consumer, viewer, instance, sub.stream.camera, sub.stream.codec);
       sub.stream.add(consumer);
       this.onViewerAdded?.(sub);
     };
@@ -425,12 +418,21 @@ export class StreamHub {
     return n;
   }
 
+  /** Starts the audit record of a viewer (the hub's own, and the overlay taps'). */
+  openSession(consumer: Consumer, viewer: ViewerInfo, instance: ServiceEndpoint, camera: string, codec: CodecName): void {
+    const { device } = viewer;
+    this.sessions.open(
+      { id: consumer.id, device: device.id, role: device.role, address: device.address ?? null, vehicle: instance.vehicle ?? null, service: instance.manifest.name, instance: instance.id, camera, codec, transport: viewer.transport, start: new Date().toISOString() },
+      () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
+    );
+  }
+
   /** Removes the viewer; `reason` (default `client closed`) goes to the audit log. */
   unsubscribe(sub: Subscription, reason?: EndReason): void {
     this.sessions.end(sub.consumer.id, endReasonOf(sub.consumer) ?? reason);
     const slot = this.#slotOf.get(sub.consumer);
     if (slot) this.#slots.delete(slot);
-    const key = `${sub.stream.id}|${this.#transportOf.get(sub.consumer) ?? 'unknown'}`;
+    const key = `${sub.stream.id}|${sub.viewer.transport}`;
     const t = this.#retired.get(key) ?? { sent: 0, dropped: 0, bytes: 0 };
     t.sent += sub.consumer.sent;
     t.dropped += sub.consumer.dropped;
@@ -454,7 +456,7 @@ export class StreamHub {
     }
     for (const s of this.#streams.values()) {
       for (const c of s.consumers()) {
-        const t = get(s.id, this.#transportOf.get(c) ?? 'unknown');
+        const t = get(s.id, this.#viewerOf.get(c)?.transport ?? 'unknown');
         t.viewers++;
         t.sent += c.sent;
         t.dropped += c.dropped;

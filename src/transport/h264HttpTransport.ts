@@ -8,7 +8,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { clientFrom } from '../device/clientContext.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -42,7 +41,7 @@ export async function serveH264(req: IncomingMessage, res: ServerResponse, url: 
     },
     bufferedBytes: () => res.writableLength,
   };
-  const sub = await deps.hub.subscribe(request, sink, { transport: 'h264-http', device, address: clientFrom(req, url).address }, () => {
+  const sub = await deps.hub.subscribe(request, sink, { transport: 'h264-http', device }, () => {
     res.writeHead(200, {
       'Content-Type': 'video/h264',
       'Cache-Control': 'no-store, no-cache, must-revalidate',

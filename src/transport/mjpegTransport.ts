@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { clientFrom } from '../device/clientContext.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { streamRequestFromQuery } from '../request/StreamRequest.js';
@@ -62,9 +61,9 @@ export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url:
   };
   let viewer: { consumer: Consumer; leave(): void };
   if (url.searchParams.get('overlay') === '1') {
-    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device, address: clientFrom(req, url).address }, writeHead);
+    viewer = await deps.overlayTaps.subscribe(request, sink, { transport: 'mjpeg-overlay', device }, writeHead);
   } else {
-    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device, address: clientFrom(req, url).address }, writeHead);
+    const sub = await deps.hub.subscribe(request, sink, { transport: 'mjpeg', device }, writeHead);
     viewer = { consumer: sub.consumer, leave: () => deps.hub.unsubscribe(sub, 'client closed') };
   }
   const { consumer } = viewer;

@@ -59,11 +59,7 @@ export class OverlayTaps {
     ticket.attach(consumer);
     beforeFirstFrame();
     // Audited like any viewer (the tap's own viewer of the real stream is the platform's).
-    const { device } = viewer;
-    this.hub.sessions.open(
-      { id: consumer.id, device: device.id, role: device.role, address: viewer.address ?? null, vehicle: null, service: source.instance.manifest.name, instance: source.instance.id, camera: req.camera, codec: 'jpeg', transport: viewer.transport, start: new Date().toISOString() },
-      () => ({ frames: consumer.sent, bytes: consumer.sentBytes, dropped: consumer.dropped }),
-    );
+    this.hub.openSession(consumer, viewer, source.instance, req.camera, 'jpeg');
     derived.add(consumer);
     this.#viewers.set(consumer, viewer);
     this.hub.onViewerAdded?.({ viewer, consumer }); // the same admission re-check as the hub's own viewers

@@ -9,7 +9,6 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { EndReason } from '../audit/SessionLog.js';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
-import { clientFrom } from '../device/clientContext.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
@@ -110,7 +109,7 @@ export class WsTransport {
           const request = parseStreamRequest(data.toString());
           const device = await auth.fromRequest(req, url, request.token);
           auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
-          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device, address: clientFrom(req, url).address }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub, this.#deps.display?.maxFrameAgeMs, receivedUs))));
+          const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub, this.#deps.display?.maxFrameAgeMs, receivedUs))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;
           this.#viewers.add(ws);
