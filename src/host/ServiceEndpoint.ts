@@ -15,6 +15,11 @@ export type InstanceState = 'stopped' | 'starting' | 'running' | 'backoff' | 'fa
 export type ServiceEndpointEvents = {
   /** One wire frame (src/wire/frame.ts) for a camera; the buffer is the receiver's to modify. */
   frame: [camera: string, wireFrame: Buffer];
+  /**
+   * H.264 from a remote host: the group of pictures it had cached when this
+   * gateway opened the stream (keyframe first), before any live frame of it.
+   */
+  group: [camera: string, codec: CodecName, frames: Buffer[]];
   status: [camera: string, event: StreamEvent, message: string];
   state: [state: InstanceState];
   /** A restart after a failure is being spawned (once per failure). */

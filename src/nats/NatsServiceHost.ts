@@ -7,7 +7,9 @@
  * Interest-based: `open` is a lease the gateway renews (every second); the
  * host holds the local stream (StreamHub.holdOn) while any gateway's lease is
  * alive, and releases it when the last one expires or is closed, so a gateway
- * that dies releases the camera by itself. A hot service keeps capturing
+ * that dies releases the camera by itself. A gateway opening an H.264 stream
+ * gets the cached group of pictures first, on its own subject, so its first
+ * viewer does not wait for the next keyframe. A hot service keeps capturing
  * (the hub never closes hot cameras) but publishes only while leased.
  *
  * Frames larger than the server's max_payload are refused (logged once per
@@ -22,7 +24,7 @@ import type { ServiceInstance } from '../host/ServiceInstance.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { CODEC_NAMES, Codec, type CodecName } from '../wire/frame.js';
-import { instanceToken, PROTOCOL, subjects, type ControlReply, type OpenRequest, type StateMessage } from './subjects.js';
+import { GROUP_TOKEN, instanceToken, PROTOCOL, subjects, type ControlReply, type OpenRequest, type StateMessage } from './subjects.js';
 
 /** A gateway's lease lasts this long after its last open (it renews every second). */
 export const LEASE_MS = 3_500;
@@ -150,7 +152,9 @@ export class NatsServiceHost {
       if (isNew) this.#opts.log.info({ stream: key, gateway }, 'gateway leased a stream');
       await this.#hold(key, leased);
       const opened = await instance.open(req.camera, req.codec); // already open: answers at once
-      respond(msg, { ok: true, opened, state: instance.state });
+      const group = req.group === undefined ? undefined : this.#sendGroup(instance, prefix, req.camera, req.codec, req.group);
+      // After the group: the gateway gets it before this reply (one connection, in order).
+      respond(msg, { ok: true, opened, state: instance.state, ...(group !== undefined && { group }) });
     } catch (err) {
       const leased = key ? this.#leases.get(key) : undefined;
       if (leased && gateway) leased.holders.delete(gateway);
@@ -159,6 +163,22 @@ export class NatsServiceHost {
       if (e.code === 'INTERNAL') this.#opts.log.error({ err }, 'nats open failed');
       respond(msg, { ok: false, code: e.code, message: e.message }, e.status);
     }
+  }
+
+  /**
+   * H.264: publishes the stream's cached group (keyframe first) to the
+   * opening gateway's own group subject; returns how many frames were sent,
+   * 0 when there is none (cold start) or a frame would exceed max_payload.
+   */
+  #sendGroup(instance: ServiceInstance, prefix: string, camera: string, codec: CodecName, token: string): number {
+    if (codec !== 'h264') return 0;
+    const { nc, hub } = this.#opts;
+    const frames = hub.cachedGroup(instance.id, camera, codec);
+    const max = nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (frames.length === 0 || frames.some((f) => f.length > max)) return 0;
+    const subject = subjects.group(prefix, camera, codec, token);
+    for (const f of frames) nc.publish(subject, f);
+    return frames.length;
   }
 
   /** Holds the local stream once per leased stream, however many gateways lease it. */
@@ -243,7 +263,8 @@ function parseRequest(msg: ServiceMsg): OpenRequest {
   if (!r || typeof r.camera !== 'string' || !name.test(r.camera)) throw new RevcamError('BAD_REQUEST', 'camera: a camera name is required');
   if (typeof r.codec !== 'string' || !(CODEC_NAMES as readonly string[]).includes(r.codec)) throw new RevcamError('BAD_REQUEST', `codec: one of ${CODEC_NAMES.join(', ')}`);
   if (typeof r.gateway !== 'string' || r.gateway === '' || r.gateway.length > 128) throw new RevcamError('BAD_REQUEST', 'gateway: the gateway id is required');
-  return { camera: r.camera, codec: r.codec as CodecName, gateway: r.gateway };
+  if (r.group !== undefined && (typeof r.group !== 'string' || !GROUP_TOKEN.test(r.group))) throw new RevcamError('BAD_REQUEST', 'group: one subject token (letters, digits, - and _)');
+  return { camera: r.camera, codec: r.codec as CodecName, gateway: r.gateway, ...(r.group !== undefined && { group: r.group }) };
 }
 
 function respond(msg: ServiceMsg, reply: ControlReply, status?: number): void {

@@ -4,12 +4,14 @@
  * subscription to the stream's frames subject, and a lease renewed every
  * second by repeating the open; close = unsubscribe and release. The gateway
  * subscribes once per stream and its Stream fans the frames out to its own
- * viewers with the usual rules.
+ * viewers with the usual rules. An H.264 open also asks for the host's cached
+ * group of pictures, so the gateway's first viewer starts at once.
  *
  * A renewal that fails (host gone, bus down) tells the stream's viewers
  * SERVICE_LOST at once; one that succeeds again tells them SOURCE_RESTORED,
  * and frames resume on the same subscription.
  */
+import { randomBytes } from 'node:crypto';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ServiceConfig } from '../config/types.js';
 import { ERROR_CODES, RevcamError } from '../errors/RevcamError.js';
@@ -17,7 +19,8 @@ import { TypedEmitter } from '../events/TypedEmitter.js';
 import type { InstanceState, ServiceEndpoint, ServiceEndpointEvents } from '../host/ServiceEndpoint.js';
 import type { Logger } from '../log/logger.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
-import type { CodecName } from '../wire/frame.js';
+import { DEFAULT_GOP_MAX_BYTES, DEFAULT_GOP_MAX_FRAMES } from '../stream/Stream.js';
+import { decodeHeader, type CodecName } from '../wire/frame.js';
 import type { ErrorCode, StreamEvent } from '../wire/messages.js';
 import { subjects, type ControlReply, type OpenRequest, type StateMessage, type StatusEventMessage } from './subjects.js';
 
@@ -53,9 +56,23 @@ interface Opened {
   opened?: OpenedCamera;
   opening?: Promise<OpenedCamera>;
   frames?: Subscription;
+  /** H.264 while the first open is in flight: live frames wait here (bounded) until the cached group is in. */
+  held?: Buffer[];
   renew?: NodeJS.Timeout;
   renewing?: boolean;
   lost?: boolean;
+}
+
+/** Live frames held while the first H.264 open is in flight (a second at 30 fps). */
+const MAX_HELD_FRAMES = 30;
+
+interface GroupCollector {
+  token: string;
+  frames: Buffer[];
+  bytes: number;
+  /** More than a stream would cache: dropped, the stream waits for a keyframe. */
+  overflow: boolean;
+  sub: Subscription;
 }
 
 const STATES: readonly string[] = ['stopped', 'starting', 'running', 'backoff', 'failed', 'stopping'];
@@ -137,10 +154,16 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     if (!o) this.#open.set(key, (o = { camera, codec }));
     const entry = o;
     entry.opening ??= (async () => {
+      let group: GroupCollector | undefined;
       try {
         // Subscribe before asking, so the first frame the host publishes is not missed.
-        entry.frames ??= this.#subscribeFrames(camera, codec);
-        const opened = await this.#request('open', camera, codec, this.#opts.openTimeoutMs ?? 10_000);
+        if (codec === 'h264' && !entry.frames) {
+          group = this.#collectGroup(camera, codec);
+          entry.held = [];
+        }
+        entry.frames ??= this.#subscribeFrames(entry);
+        const { opened, group: sent } = await this.#request('open', camera, codec, this.#opts.openTimeoutMs ?? 10_000, group?.token);
+        if (group) this.#startLive(entry, group, sent ?? 0);
         entry.opened = opened;
         entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? 1_000);
         entry.renew.unref();
@@ -149,21 +172,62 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
         if (this.#open.get(key) === entry && !entry.opened) this.#forget(key, entry);
         throw err;
       } finally {
+        group?.sub.unsubscribe();
+        entry.held = undefined;
         entry.opening = undefined;
       }
     })();
     return entry.opening;
   }
 
-  #subscribeFrames(camera: string, codec: CodecName): Subscription {
+  #subscribeFrames(entry: Opened): Subscription {
     const { nc, info, log } = this.#opts;
-    return nc.subscribe(subjects.frames(info.prefix, camera, codec), {
+    return nc.subscribe(subjects.frames(info.prefix, entry.camera, entry.codec), {
       callback: (err, msg) => {
         if (err) return log.warn({ err, service: this.id }, 'frame subscription error');
         // A copy the stream may rewrite in place (sequence number), detached from the client's read buffer.
-        this.emit('frame', camera, Buffer.from(msg.data));
+        const wire = Buffer.from(msg.data);
+        if (!entry.held) return this.emit('frame', entry.camera, wire);
+        // Oldest out: a longer wait than this is a cold start, and the stream then waits for a keyframe anyway.
+        if (entry.held.push(wire) > MAX_HELD_FRAMES) entry.held.shift();
       },
     });
+  }
+
+  /** Subscribes to a group subject of our own for one open: the host sends its cached H.264 group there before replying. */
+  #collectGroup(camera: string, codec: CodecName): GroupCollector {
+    const { nc, info } = this.#opts;
+    const token = randomBytes(9).toString('base64url');
+    const collector: GroupCollector = { token, frames: [], bytes: 0, overflow: false, sub: undefined as unknown as Subscription };
+    collector.sub = nc.subscribe(subjects.group(info.prefix, camera, codec, token), {
+      callback: (err, msg) => {
+        if (err || collector.overflow) return;
+        collector.bytes += msg.data.length;
+        if (collector.frames.length >= DEFAULT_GOP_MAX_FRAMES || collector.bytes > DEFAULT_GOP_MAX_BYTES) {
+          collector.overflow = true;
+          collector.frames = [];
+          return;
+        }
+        collector.frames.push(Buffer.from(msg.data));
+      },
+    });
+    return collector;
+  }
+
+  /**
+   * The open is answered: hands the stream the cached group (when all of it
+   * came), then the live frames held meanwhile that are newer than the group,
+   * and from now on every frame as it arrives.
+   */
+  #startLive(entry: Opened, group: GroupCollector, sent: number): void {
+    const held = entry.held ?? [];
+    entry.held = undefined;
+    let after = -1;
+    if (sent > 0 && !group.overflow && group.frames.length === sent) {
+      after = decodeHeader(group.frames.at(-1)!).captureUs;
+      this.emit('group', entry.camera, entry.codec, group.frames);
+    }
+    for (const wire of held) if (decodeHeader(wire).captureUs > after) this.emit('frame', entry.camera, wire);
   }
 
   /** Renews the lease by repeating the open; tells the viewers when the host stops or starts answering. */
@@ -189,9 +253,9 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     }
   }
 
-  async #request(op: 'open' | 'close', camera: string, codec: CodecName, timeoutMs: number): Promise<OpenedCamera> {
+  async #request(op: 'open' | 'close', camera: string, codec: CodecName, timeoutMs: number, group?: string): Promise<{ opened: OpenedCamera; group?: number }> {
     const { nc, info, gateway } = this.#opts;
-    const body: OpenRequest = { camera, codec, gateway };
+    const body: OpenRequest = { camera, codec, gateway, ...(group !== undefined && { group }) };
     const subject = op === 'open' ? subjects.open(info.prefix) : subjects.close(info.prefix);
     let reply: ControlReply;
     try {
@@ -205,7 +269,7 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
       throw new RevcamError(code, reply.message);
     }
     this.#setState(reply.state);
-    return reply.opened ?? { width: 0, height: 0, fps: this.cameraInfo[camera]?.fps ?? 30 };
+    return { opened: reply.opened ?? { width: 0, height: 0, fps: this.cameraInfo[camera]?.fps ?? 30 }, ...(reply.group !== undefined && { group: reply.group }) };
   }
 
   async close(camera: string, codec: CodecName): Promise<void> {

@@ -6,11 +6,13 @@
  *   revcam.v1.<vehicle>.<instance>.state                   the instance's state, on change
  *   revcam.v1.<vehicle>.<instance>.<camera>.status         stream health events of a camera
  *   revcam.v1.<vehicle>.<instance>.<camera>.<codec>.frames finished wire frames, one per message
+ *   revcam.v1.<vehicle>.<instance>.<camera>.<codec>.group.<token>
+ *                                                          H.264: the cached group, to one opening gateway
  *
  * Vehicle, camera and codec names follow the request's name rules
  * (`^[a-z][a-z0-9-]*$`), so they are valid subject tokens as they are; an
  * instance id (`reversing#2`) is made one by `instanceToken`. The token counts
- * differ (5, 5, 6, 7), so no subject of one kind matches another's.
+ * differ (5, 5, 6, 7, 8), so no subject of one kind matches another's.
  */
 import type { CodecName } from '../wire/frame.js';
 
@@ -31,7 +33,11 @@ export const subjects = {
   status: (prefix: string, camera: string) => `${prefix}.${camera}.status`,
   anyStatus: (prefix: string) => `${prefix}.*.status`,
   frames: (prefix: string, camera: string, codec: CodecName) => `${prefix}.${camera}.${codec}.frames`,
+  group: (prefix: string, camera: string, codec: CodecName, token: string) => `${prefix}.${camera}.${codec}.group.${token}`,
 };
+
+/** A group token: one subject token, chosen by the gateway for one open. */
+export const GROUP_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What a gateway sends to `open` (also every lease renewal) and `close`. */
 export interface OpenRequest {
@@ -39,11 +45,17 @@ export interface OpenRequest {
   codec: CodecName;
   /** The gateway holding the lease: the host keeps the camera open while any gateway's lease is alive. */
   gateway: string;
+  /**
+   * H.264, first open only: send the cached group of pictures to
+   * subjects.group(…, group) before replying, so the gateway's first viewer
+   * starts at once instead of waiting up to a GOP for the next keyframe.
+   */
+  group?: string;
 }
 
 /** The reply to `open`/`close`: ok, or the same error code the local path would give. */
 export type ControlReply =
-  | { ok: true; opened?: { width: number; height: number; fps: number }; state?: string }
+  | { ok: true; opened?: { width: number; height: number; fps: number }; state?: string; /** Frames of the cached group sent before this reply. */ group?: number }
   | { ok: false; code: string; message: string };
 
 /** Published on `state`. */

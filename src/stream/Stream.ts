@@ -124,6 +124,57 @@ export class Stream extends TypedEmitter<StreamEvents> {
     // it refers to. (It may also be a straggler from before the gap: frames and status events
     // reach the platform on different channels.) The keyframe then carries the discontinuity flag.
     if (this.#gap && this.codec === 'h264' && !h.keyframe) return;
+    this.#take(wire, h);
+    // Viewers waiting for the first frame join now: they see it as fresh viewers, not from the cache.
+    if (this.#firstFrameJoins.length > 0) for (const join of this.#firstFrameJoins.splice(0)) join();
+    this.#setLatest(wire, h);
+    if (this.codec === 'h264') this.#remember(wire, h.keyframe);
+    // An H.264 viewer can only start at a keyframe; a JPEG viewer at any frame.
+    const startsHere = this.codec !== 'h264' || h.keyframe;
+    if (this.#fresh.size > 0 && startsHere) {
+      const first = this.#latestHasMeta || !this.#metaBytes ? wire : withMeta(wire, this.#metaBytes);
+      for (const c of this.#fresh) c.push(first);
+    }
+    for (const c of this.#consumers.values()) if (!this.#fresh.has(c)) c.push(wire);
+    if (startsHere) this.#fresh.clear();
+    this.emit('frame', wire.length);
+  }
+
+  /** H.264: the cached group (the last keyframe and the frames since), oldest first; empty when none. */
+  cachedGroup(): readonly Buffer[] {
+    return this.#gop;
+  }
+
+  /**
+   * H.264, remote streams: the group the producing host had cached when this
+   * stream opened, taken as if it had passed here (sequence numbers, size,
+   * overlay, the cache) but fanned out to nobody as live. Viewers waiting for
+   * the first frame join now and get it as a late viewer does: the group at
+   * once, catch-up flagged. So a gateway's first viewer starts without
+   * waiting for the host's next keyframe. Only before any frame, and only a
+   * group that starts at a keyframe; returns whether it was taken.
+   */
+  seedGroup(frames: readonly Buffer[]): boolean {
+    if (this.codec !== 'h264' || this.framesIn > 0 || frames.length === 0) return false;
+    if (!decodeHeader(frames[0]!).keyframe) return false;
+    for (const wire of frames) {
+      const h = decodeHeader(wire);
+      this.framesIn++;
+      this.#take(wire, h);
+      this.#setLatest(wire, h);
+      this.#remember(wire, h.keyframe);
+    }
+    if (this.#firstFrameJoins.length > 0) for (const join of this.#firstFrameJoins.splice(0)) join();
+    // Viewers added before any frame (a join that timed out) are waiting for a keyframe: the group is one.
+    for (const c of [...this.#fresh]) {
+      this.#fresh.delete(c);
+      this.#addH264(c);
+    }
+    return true;
+  }
+
+  /** A frame becomes ours: our sequence number, the gap flag, size and overlay. */
+  #take(wire: Buffer, h: ReturnType<typeof decodeHeader>): void {
     this.width = h.width;
     this.height = h.height;
     // Our sequence numbers, not the service's: they survive service restarts.
@@ -136,21 +187,12 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#metaBytes = Buffer.from(wire.subarray(h.headerLength, h.headerLength + h.metaLength));
       this.#overlay = (JSON.parse(this.#metaBytes.toString('utf8')) as { overlay?: Overlay }).overlay ?? this.#overlay;
     }
-    // Viewers waiting for the first frame join now: they see it as fresh viewers, not from the cache.
-    if (this.#firstFrameJoins.length > 0) for (const join of this.#firstFrameJoins.splice(0)) join();
+  }
+
+  #setLatest(wire: Buffer, h: ReturnType<typeof decodeHeader>): void {
     this.#latest = wire;
     this.#latestCaptureUs = h.captureUs;
     this.#latestHasMeta = h.metaLength > 0;
-    if (this.codec === 'h264') this.#remember(wire, h.keyframe);
-    // An H.264 viewer can only start at a keyframe; a JPEG viewer at any frame.
-    const startsHere = this.codec !== 'h264' || h.keyframe;
-    if (this.#fresh.size > 0 && startsHere) {
-      const first = this.#latestHasMeta || !this.#metaBytes ? wire : withMeta(wire, this.#metaBytes);
-      for (const c of this.#fresh) c.push(first);
-    }
-    for (const c of this.#consumers.values()) if (!this.#fresh.has(c)) c.push(wire);
-    if (startsHere) this.#fresh.clear();
-    this.emit('frame', wire.length);
   }
 
   /** Frames cached for a late H.264 viewer (the last keyframe and those after it); 0 when none. */

@@ -154,6 +154,14 @@ export class StreamHub {
         this.log.error({ err, stream: stream.id }, 'bad frame from service; dropped');
       }
     };
+    const onGroup = (camera: string, codec: CodecName, frames: Buffer[]) => {
+      const stream = this.#streams.get(streamKey(instance.id, camera, codec));
+      try {
+        if (stream && !stream.seedGroup(frames)) this.log.debug({ stream: stream.id }, 'cached group from the host not used (frames already flowing)');
+      } catch (err) {
+        this.log.error({ err, stream: stream?.id }, 'bad cached group from the host; dropped');
+      }
+    };
     const onStatus = (camera: string, event: StreamEvent, message: string) => {
       for (const s of this.#streams.values()) if (s.instanceId === instance.id && s.camera === camera) s.status(event, message);
     };
@@ -164,11 +172,13 @@ export class StreamHub {
     };
     const onRestart = () => this.metrics.serviceRestarts.inc({ service: instance.id });
     instance.on('frame', onFrame);
+    instance.on('group', onGroup);
     instance.on('status', onStatus);
     instance.on('state', onState);
     instance.on('restart', onRestart);
     this.#detach.set(instance.id, () => {
       instance.off('frame', onFrame);
+      instance.off('group', onGroup);
       instance.off('status', onStatus);
       instance.off('state', onState);
       instance.off('restart', onRestart);
@@ -275,6 +285,11 @@ export class StreamHub {
    */
   async hold(req: MatchRequest): Promise<() => void> {
     return this.holdOn(this.registry.match(req).id, req.camera, req.codec);
+  }
+
+  /** H.264: the group a late viewer of this stream would get now (a NATS host sends it to a gateway opening the stream); empty when none. */
+  cachedGroup(instanceId: string, camera: string, codec: CodecName): readonly Buffer[] {
+    return this.#streams.get(streamKey(instanceId, camera, codec))?.cachedGroup() ?? [];
   }
 
   /** hold() on a given instance (a NATS host holds the streams remote gateways lease). */

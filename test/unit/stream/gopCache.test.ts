@@ -127,3 +127,48 @@ test('a JPEG stream keeps no group: a late viewer gets only the newest frame', (
   s.add(consumer);
   assert.deepEqual(sink.frames.map((f) => [f.codec, f.payload[0], f.catchUp]), [['jpeg', 2, false]]);
 });
+
+test('seedGroup (a remote host cached group): a viewer waiting for the first frame gets it as a late viewer does, and live frames follow', () => {
+  const s = h264Stream({ firstSeq: 100 });
+  const { sink, consumer } = viewer();
+  // The hub adds its first viewer at the stream's first frame.
+  s.beforeFirstFrame(() => s.add(consumer));
+  const group = [h264Frame(1, true, { meta: { overlay } }), h264Frame(2, false), h264Frame(3, false)];
+  assert.equal(s.seedGroup(group), true);
+  assert.equal(s.cachedFrames, 3);
+  assert.deepEqual(sink.frames.map((f) => f.payload[0]), [1, 2, 3]);
+  assert.deepEqual(sink.frames.map((f) => f.catchUp), [true, true, false]);
+  assert.deepEqual(sink.frames.map((f) => f.seq), [100, 101, 102], 'our sequence numbers, continuing');
+  assert.deepEqual((s.overlay as unknown), overlay);
+  s.push(h264Frame(4, false));
+  assert.deepEqual(sink.frames.map((f) => [f.payload[0], f.seq, f.catchUp]).at(-1), [4, 103, false]);
+  // A second viewer later gets the seeded group plus the live frame, like any late viewer.
+  const late = viewer();
+  s.add(late.consumer);
+  assert.deepEqual(late.sink.frames.map((f) => f.payload[0]), [1, 2, 3, 4]);
+});
+
+test('seedGroup: a viewer already waiting for a keyframe starts on the group; no group is taken after frames flowed, nor one not led by a keyframe', () => {
+  const s = h264Stream();
+  const { sink, consumer } = viewer();
+  s.add(consumer); // no frame yet: waits for a keyframe
+  assert.equal(s.seedGroup([h264Frame(2, false), h264Frame(3, false)]), false, 'not keyframe-led');
+  assert.equal(sink.frames.length, 0);
+  assert.equal(s.seedGroup([h264Frame(1, true), h264Frame(2, false)]), true);
+  assert.deepEqual(sink.frames.map((f) => [f.payload[0], f.catchUp]), [[1, true], [2, false]]);
+  assert.equal(s.seedGroup([h264Frame(7, true)]), false, 'frames already flowed');
+  assert.equal(s.cachedFrames, 2);
+  const jpeg = new Stream({ id: 'j', instanceId: 'i', camera: 'rear', codec: 'jpeg', fps: 30 });
+  assert.equal(jpeg.seedGroup([h264Frame(1, true)]), false, 'only H.264 streams take a group');
+});
+
+test('seedGroup with an old group: every frame flagged catch-up, the next live frame is the first painted', () => {
+  const s = h264Stream();
+  const old = nowUs() - 2_000_000;
+  const { sink, consumer } = viewer();
+  s.beforeFirstFrame(() => s.add(consumer));
+  s.seedGroup([h264Frame(1, true, { captureUs: old }), h264Frame(2, false, { captureUs: old + 33_000 })]);
+  assert.deepEqual(sink.frames.map((f) => f.catchUp), [true, true]);
+  s.push(h264Frame(3, false));
+  assert.equal(sink.frames.at(-1)!.catchUp, false);
+});
