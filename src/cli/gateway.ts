@@ -1,7 +1,7 @@
 /** `revcam gateway`: serves devices exactly as `revcam serve` does, for every vehicle it finds on NATS; runs no services. */
 import { startRevcam } from '../app/startRevcam.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
-import { checkNatsUrl, commandConfig, joinBus, runUntilStopped } from './serve.js';
+import { checkNatsUrl, checkVehicle, commandConfig, joinBus, runUntilStopped } from './serve.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
 export const GATEWAY_USAGE = `usage: revcam gateway --nats URL [options]
@@ -14,13 +14,15 @@ the query); without it, the only vehicle offering the service is used
 
       --nats URL      the NATS server, nats://host:port (or nats.url in the config;
                       credentials and TLS only from the config's nats section)
+      --vehicle NAME  the vehicle a request gets when it names none and several
+                      vehicles offer the service (default: none; then it must name one)
   -c, --config FILE   YAML or JSON config (its services list is ignored)
   -p, --port N        listen port, 0 = any free port (default ${DEFAULT_CONFIG.server.port}; env REVCAM_PORT)
       --host H        listen address (default ${DEFAULT_CONFIG.server.host}; env REVCAM_HOST)
   -h, --help          this help
 
 example:
-  revcam gateway --nats nats://127.0.0.1:4222 --port 8080
+  revcam gateway --nats nats://127.0.0.1:4222 --port 8080 --vehicle veh-a
 `;
 
 export async function gatewayCommand(argv: string[]): Promise<number> {
@@ -29,6 +31,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       nats: { type: 'string' },
+      vehicle: { type: 'string' },
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
@@ -41,12 +44,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, 'gateway');
   if (values.nats !== undefined) checkNatsUrl(values.nats, 'gateway');
+  if (values.vehicle !== undefined) checkVehicle(values.vehicle, 'gateway');
   const config = commandConfig('gateway', values);
   // --nats replaces only the url: credentials and TLS stay in the config's nats section.
   const natsUrl = values.nats ?? config.nats.url;
   if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to find services on)', 'gateway');
   // No local services: every instance this gateway streams is a remote one.
-  const app = await startRevcam({ ...config, services: [] });
+  const app = await startRevcam({ ...config, services: [] }, values.vehicle !== undefined ? { vehicle: values.vehicle } : {});
   const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub } }));
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
   return runUntilStopped(app, bus);

@@ -43,6 +43,7 @@ const USER_ERRORS: { args: string[]; says: RegExp }[] = [
   { args: ['host', '--nats', 'nats://127.0.0.1:4222', '--vehicle', 'Veh A'], says: /--vehicle: a vehicle name/ },
   { args: ['gateway'], says: /gateway: --nats URL is required/ },
   { args: ['gateway', '--nats', 'nats://127.0.0.1:4222', '--port', 'x'], says: /--port/ },
+  { args: ['gateway', '--nats', 'nats://127.0.0.1:4222', '--vehicle', 'Veh A'], says: /--vehicle: a vehicle name/ },
   { args: ['serve', '--vehicle', 'veh-a'], says: /--vehicle needs --nats/ },
   { args: ['serve', '--nats', 'nats://127.0.0.1:4222'], says: /--nats needs --vehicle/ },
 ];
