@@ -5,6 +5,11 @@
  * instance on the bus, and removes one whose host has not answered for
  * `forgetAfterMs` (3 s): its viewers get SERVICE_LOST and stay connected,
  * and resume when a host announces the same vehicle/instance again.
+ *
+ * Silence while this gateway is itself off the bus says nothing about the
+ * hosts: nothing is forgotten while disconnected, and every host gets a
+ * fresh forgetAfterMs from the reconnection (a nats-server restart keeps
+ * the instances, and their viewers resume with SOURCE_RESTORED).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type ServiceIdentity, type ServiceInfo } from '@nats-io/services';
@@ -40,6 +45,7 @@ export class NatsDiscovery {
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   #stopped = false;
+  #busUp = true;
 
   constructor(opts: NatsDiscoveryOptions) {
     this.#opts = opts;
@@ -47,9 +53,31 @@ export class NatsDiscovery {
 
   /** Polls at once (so services present at start are known by the time this resolves) and then every pollMs. */
   async start(): Promise<void> {
+    this.#watchBus();
     await this.poll();
     this.#timer = setInterval(() => void this.poll(), this.#opts.pollMs ?? 1_000);
     this.#timer.unref();
+  }
+
+  #watchBus(): void {
+    void (async () => {
+      // Ends when the connection closes.
+      for await (const s of this.#opts.nc.status()) {
+        if (this.#stopped) break;
+        if (s.type === 'disconnect') {
+          this.#busUp = false;
+          for (const k of this.#known.values()) k.endpoint.busLost();
+        } else if (s.type === 'reconnect') {
+          this.#busUp = true;
+          const now = Date.now();
+          for (const k of this.#known.values()) {
+            k.lastSeen = Math.max(k.lastSeen, now);
+            k.endpoint.renewNow();
+          }
+          void this.poll();
+        }
+      }
+    })().catch(() => {});
   }
 
   /** One round: who answers now; new ones are added, silent ones forgotten after forgetAfterMs. */
@@ -67,6 +95,8 @@ export class NatsDiscovery {
         this.#opts.log.debug({ err }, 'service ping got no answers');
       }
       for (const s of seen) await this.#seen(s, started, client);
+      // Off the bus (or back only since this round started): nobody could answer, so nobody is forgotten.
+      if (!this.#busUp) return;
       for (const [key, k] of this.#known) {
         if (started - k.lastSeen <= (this.#opts.forgetAfterMs ?? 3_000)) continue;
         this.#known.delete(key);

@@ -8,7 +8,10 @@
  *
  * A renewal that fails (host gone, bus down) tells the stream's viewers
  * SERVICE_LOST at once; one that succeeds again tells them SOURCE_RESTORED,
- * and frames resume on the same subscription.
+ * and frames resume on the same subscription. The renewal period (500 ms)
+ * bounds how late a SIGKILLed host is noticed (its renewal gets "no
+ * responders" at once); the gateway's own disconnection from the bus is
+ * told at once (busLost) and a reconnection renews at once (renewNow).
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ServiceConfig } from '../config/types.js';
@@ -55,8 +58,13 @@ interface Opened {
   frames?: Subscription;
   renew?: NodeJS.Timeout;
   renewing?: boolean;
+  /** Counts renewals: a late answer to an older one (sent while the bus was down) changes nothing. */
+  renewals?: number;
   lost?: boolean;
 }
+
+/** Lease renewal period: a host that vanished is noticed within this (plus a round trip). The host's lease is 3.5 s. */
+export const RENEW_MS = 500;
 
 const STATES: readonly string[] = ['stopped', 'starting', 'running', 'backoff', 'failed', 'stopping'];
 
@@ -142,7 +150,7 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
         entry.frames ??= this.#subscribeFrames(camera, codec);
         const opened = await this.#request('open', camera, codec, this.#opts.openTimeoutMs ?? 10_000);
         entry.opened = opened;
-        entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? 1_000);
+        entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? RENEW_MS);
         entry.renew.unref();
         return opened;
       } catch (err) {
@@ -160,32 +168,53 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     return nc.subscribe(subjects.frames(info.prefix, camera, codec), {
       callback: (err, msg) => {
         if (err) return log.warn({ err, service: this.id }, 'frame subscription error');
+        // Frames flowing again are the surest sign the host is back: the viewers hear so before the frame.
+        const entry = this.#open.get(`${camera}/${codec}`);
+        if (entry?.lost) this.#restored(entry, 'frames arrive again');
         // A copy the stream may rewrite in place (sequence number), detached from the client's read buffer.
         this.emit('frame', camera, Buffer.from(msg.data));
       },
     });
   }
 
+  /** This gateway lost its NATS connection: every open stream's viewers are told now, not at the next renewal. */
+  busLost(): void {
+    for (const entry of this.#open.values()) this.#lost(entry, 'the gateway lost its connection to the NATS bus');
+  }
+
+  /** This gateway is back on the bus: renew every lease now (SOURCE_RESTORED as soon as the host answers). */
+  renewNow(): void {
+    for (const entry of this.#open.values()) if (entry.opened) void this.#renew(entry, true);
+  }
+
+  #restored(entry: Opened, why: string): void {
+    if (!entry.lost || this.#open.get(`${entry.camera}/${entry.codec}`) !== entry) return;
+    entry.lost = false;
+    this.#opts.log.info({ service: this.id, camera: entry.camera }, `remote service is back: ${why}`);
+    this.emit('status', entry.camera, 'SOURCE_RESTORED', `service ${this.id} is back (${why})`);
+  }
+
+  #lost(entry: Opened, why: string): void {
+    if (entry.lost || this.#disposed || !entry.opened || this.#open.get(`${entry.camera}/${entry.codec}`) !== entry) return;
+    entry.lost = true;
+    this.lastError = why;
+    this.emit('status', entry.camera, 'SERVICE_LOST', `service ${this.id} does not answer (${why})`);
+  }
+
   /** Renews the lease by repeating the open; tells the viewers when the host stops or starts answering. */
-  async #renew(entry: Opened): Promise<void> {
-    if (entry.renewing) return;
+  async #renew(entry: Opened, now = false): Promise<void> {
+    if (entry.renewing && !now) return;
     entry.renewing = true;
+    const mine = (entry.renewals = (entry.renewals ?? 0) + 1);
     try {
       await this.#request('open', entry.camera, entry.codec, this.#opts.renewTimeoutMs ?? 2_000);
-      if (entry.lost && this.#open.get(`${entry.camera}/${entry.codec}`) === entry) {
-        entry.lost = false;
-        this.#opts.log.info({ service: this.id, camera: entry.camera }, 'remote service answers again');
-        this.emit('status', entry.camera, 'SOURCE_RESTORED', `service ${this.id} answers again`);
-      }
+      if (mine === entry.renewals) this.#restored(entry, 'it answers again');
     } catch (err) {
-      if (!entry.lost && !this.#disposed && this.#open.get(`${entry.camera}/${entry.codec}`) === entry) {
-        entry.lost = true;
-        this.lastError = (err as Error).message;
-        this.#opts.log.warn({ err, service: this.id, camera: entry.camera }, 'remote service did not renew the lease');
-        this.emit('status', entry.camera, 'SERVICE_LOST', `service ${this.id} does not answer (${(err as Error).message})`);
-      }
+      if (mine !== entry.renewals) return;
+      if (!entry.lost) this.#opts.log.warn({ err, service: this.id, camera: entry.camera }, 'remote service did not renew the lease');
+      this.#lost(entry, (err as Error).message);
     } finally {
-      entry.renewing = false;
+      if (mine === entry.renewals) entry.renewing = false;
     }
   }
 
