@@ -131,9 +131,24 @@ export function startGateway(natsUrl: string, extra: string[] = []): Promise<Rev
   return startRevcamCommand(['gateway', '--nats', natsUrl, '--port', '0', ...extra], /display at (http:\/\/[^\s/]+)\//);
 }
 
-/** The monitoring endpoint's view of client connections. */
-export async function connz(monitorUrl: string): Promise<Array<{ cid: number; name?: string; in_msgs: number; out_msgs: number; subscriptions: number }>> {
-  const res = await fetch(`${monitorUrl}/connz`);
-  const body = (await res.json()) as { connections?: Array<{ cid: number; name?: string; in_msgs: number; out_msgs: number; subscriptions: number }> };
+/** One client connection as nats-server's /connz reports it (the fields tests use). */
+export interface ConnzEntry {
+  cid: number;
+  name?: string;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  /** With `?subs=1`. */
+  subscriptions_list?: string[];
+  /** With `?auth=1`: the user a connection authenticated as. */
+  authorized_user?: string;
+}
+
+/** The monitoring endpoint's view of client connections; `query` e.g. `subs=1&auth=1`. */
+export async function connz(monitorUrl: string, query = ''): Promise<ConnzEntry[]> {
+  const res = await fetch(`${monitorUrl}/connz${query ? `?${query}` : ''}`);
+  const body = (await res.json()) as { connections?: ConnzEntry[] };
   return body.connections ?? [];
 }
