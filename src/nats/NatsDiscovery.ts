@@ -10,6 +10,13 @@
  * hosts: nothing is forgotten while disconnected, and every host gets a
  * fresh forgetAfterMs from the reconnection (a nats-server restart keeps
  * the instances, and their viewers resume with SOURCE_RESTORED).
+ *
+ * A vehicle this gateway's NATS user may not watch (docs/distributed.md
+ * "Permissions") still answers discovery pings, but the server refuses a
+ * subscription to its subjects: the gateway tries one before adding the
+ * service, and hides the service if refused (a request for it gets
+ * SERVICE_NOT_FOUND, as for a vehicle that is not there), trying again
+ * after `recheckDeniedMs` in case the server's permissions were reloaded.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type ServiceIdentity, type ServiceInfo } from '@nats-io/services';
@@ -18,7 +25,7 @@ import type { Logger } from '../log/logger.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { CODEC_NAMES, type CodecName } from '../wire/frame.js';
 import { RemoteServiceEndpoint, type RemoteServiceInfo } from './RemoteServiceEndpoint.js';
-import { PROTOCOL } from './subjects.js';
+import { PROTOCOL, subjects } from './subjects.js';
 
 export interface NatsDiscoveryOptions {
   nc: NatsConnection;
@@ -27,6 +34,8 @@ export interface NatsDiscoveryOptions {
   log: Logger;
   pollMs?: number;
   forgetAfterMs?: number;
+  /** How long a service this gateway may not watch stays hidden before it is tried again. */
+  recheckDeniedMs?: number;
   /** Services to leave out (this process's own, which the hub already has as local instances). */
   skip?: (vehicle: string, instance: string) => boolean;
 }
@@ -46,6 +55,8 @@ export class NatsDiscovery {
   #polling = false;
   #stopped = false;
   #busUp = true;
+  /** Services this gateway's NATS user may not watch, by key: hidden until then. */
+  #denied = new Map<string, number>();
 
   constructor(opts: NatsDiscoveryOptions) {
     this.#opts = opts;
@@ -124,6 +135,7 @@ export class NatsDiscovery {
       known.natsId = s.id;
       return;
     }
+    if ((this.#denied.get(key) ?? 0) > now) return;
     let info: ServiceInfo | undefined;
     try {
       for await (const i of await client.info(s.name, s.id)) info ??= i;
@@ -132,11 +144,34 @@ export class NatsDiscovery {
     }
     const remote = info && toRemoteInfo(info);
     if (!remote) return void this.#opts.log.warn({ service: key, natsId: s.id }, 'revcam service with unusable metadata ignored');
-    if (this.#stopped) return;
+    if (this.#stopped || !(await this.#mayWatch(key, remote.prefix))) return;
     const endpoint = new RemoteServiceEndpoint({ nc: this.#opts.nc, info: remote, gateway: this.#opts.gateway, log: this.#opts.log });
     this.#known.set(key, { endpoint, natsId: s.id, lastSeen: now });
     this.#opts.log.info({ service: key, version: remote.manifest.version, cameras: Object.keys(remote.cameraInfo) }, 'remote service discovered');
     this.#opts.hub.addEndpoint(endpoint);
+  }
+
+  /**
+   * Whether the server lets this gateway subscribe to the service's subjects:
+   * a refused subscription comes back as a permission error before the
+   * flush's PONG. Unknown (connection down): false, and asked again next round.
+   */
+  async #mayWatch(key: string, prefix: string): Promise<boolean> {
+    const { nc, log } = this.#opts;
+    let refused: Error | undefined;
+    const probe = nc.subscribe(subjects.state(prefix), { callback: (err) => void (refused ??= err ?? undefined) });
+    try {
+      await nc.flush();
+    } catch {
+      return false;
+    } finally {
+      if (!probe.isClosed()) probe.unsubscribe();
+    }
+    if (!refused) return true;
+    const again = !this.#denied.has(key);
+    this.#denied.set(key, Date.now() + (this.#opts.recheckDeniedMs ?? 60_000));
+    if (again) log.warn({ service: key, subject: subjects.state(prefix), reason: refused.message }, 'remote service hidden: this gateway may not subscribe to its subjects (NATS permissions)');
+    return false;
   }
 
   /** Remote services known now, by `<vehicle>/<instance>`. */

@@ -13,7 +13,7 @@
  * responders" at once); the gateway's own disconnection from the bus is
  * told at once (busLost) and a reconnection renews at once (renewNow).
  */
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { PermissionViolationError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { ServiceConfig } from '../config/types.js';
 import { ERROR_CODES, RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
@@ -56,6 +56,8 @@ interface Opened {
   opened?: OpenedCamera;
   opening?: Promise<OpenedCamera>;
   frames?: Subscription;
+  /** The server refused the frames subscription (NATS permissions). */
+  refused?: Error;
   renew?: NodeJS.Timeout;
   renewing?: boolean;
   /** Counts renewals: a late answer to an older one (sent while the bus was down) changes nothing. */
@@ -147,8 +149,11 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     entry.opening ??= (async () => {
       try {
         // Subscribe before asking, so the first frame the host publishes is not missed.
-        entry.frames ??= this.#subscribeFrames(camera, codec);
+        entry.frames ??= this.#subscribeFrames(entry);
         const opened = await this.#request('open', camera, codec, this.#opts.openTimeoutMs ?? 10_000);
+        // A refused subscription comes back before the flush's PONG: fail now rather than stream nothing.
+        await this.#opts.nc.flush().catch(() => {});
+        if (entry.refused) throw forbidden(this.id, entry.refused);
         entry.opened = opened;
         entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? RENEW_MS);
         entry.renew.unref();
@@ -163,11 +168,15 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     return entry.opening;
   }
 
-  #subscribeFrames(camera: string, codec: CodecName): Subscription {
+  #subscribeFrames(opening: Opened): Subscription {
     const { nc, info, log } = this.#opts;
+    const { camera, codec } = opening;
     return nc.subscribe(subjects.frames(info.prefix, camera, codec), {
       callback: (err, msg) => {
-        if (err) return log.warn({ err, service: this.id }, 'frame subscription error');
+        if (err) {
+          if (err instanceof PermissionViolationError) opening.refused = err;
+          return log.warn({ err, service: this.id }, 'frame subscription error');
+        }
         // Frames flowing again are the surest sign the host is back: the viewers hear so before the frame.
         const entry = this.#open.get(`${camera}/${codec}`);
         if (entry?.lost) this.#restored(entry, 'frames arrive again');
@@ -227,6 +236,9 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
       const msg = await nc.request(subject, JSON.stringify(body), { timeout: timeoutMs });
       reply = msg.json<ControlReply>();
     } catch (err) {
+      // The client rejects a request the server refused to publish at once, wrapped in a RequestError.
+      const refused = [err, (err as Error).cause].find((e) => e instanceof PermissionViolationError) as Error | undefined;
+      if (refused) throw forbidden(this.id, refused);
       throw new RevcamError('SERVICE_FAILED', `service ${this.id} did not answer ${op}: ${(err as Error).message}`, { cause: err });
     }
     if (!reply.ok) {
@@ -263,4 +275,9 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     for (const [key, entry] of this.#open) this.#forget(key, entry);
     for (const s of this.#control.splice(0)) s.unsubscribe();
   }
+}
+
+/** The NATS server refused this gateway a subject of the service (its user's permissions). */
+function forbidden(id: string, err: Error): RevcamError {
+  return new RevcamError('FORBIDDEN', `this gateway's NATS user may not watch ${id} (${err.message})`, { cause: err });
 }
