@@ -59,9 +59,9 @@ interface Opened {
   /** The server refused the frames subscription (NATS permissions). */
   refused?: Error;
   renew?: NodeJS.Timeout;
-  renewing?: boolean;
-  /** Counts renewals: a late answer to an older one (sent while the bus was down) changes nothing. */
+  /** Renewals sent, and the newest one that has been answered (or failed): an older answer changes nothing. */
   renewals?: number;
+  answered?: number;
   lost?: boolean;
 }
 
@@ -193,7 +193,7 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
 
   /** This gateway is back on the bus: renew every lease now (SOURCE_RESTORED as soon as the host answers). */
   renewNow(): void {
-    for (const entry of this.#open.values()) if (entry.opened) void this.#renew(entry, true);
+    for (const entry of this.#open.values()) if (entry.opened) void this.#renew(entry);
   }
 
   #restored(entry: Opened, why: string): void {
@@ -210,20 +210,27 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     this.emit('status', entry.camera, 'SERVICE_LOST', `service ${this.id} does not answer (${why})`);
   }
 
-  /** Renews the lease by repeating the open; tells the viewers when the host stops or starts answering. */
-  async #renew(entry: Opened, now = false): Promise<void> {
-    if (entry.renewing && !now) return;
-    entry.renewing = true;
+  /**
+   * Renews the lease by repeating the open; tells the viewers when the host
+   * stops or starts answering. One renewal per tick even while older ones
+   * wait (at most renewTimeoutMs / renewMs of them): a host killed with a
+   * renewal in flight is noticed by the next one ("no responders" at once),
+   * not at the older one's timeout. The newest answer wins.
+   */
+  async #renew(entry: Opened): Promise<void> {
     const mine = (entry.renewals = (entry.renewals ?? 0) + 1);
+    const newest = () => {
+      if (mine <= (entry.answered ?? 0)) return false;
+      entry.answered = mine;
+      return true;
+    };
     try {
       await this.#request('open', entry.camera, entry.codec, this.#opts.renewTimeoutMs ?? 2_000);
-      if (mine === entry.renewals) this.#restored(entry, 'it answers again');
+      if (newest()) this.#restored(entry, 'it answers again');
     } catch (err) {
-      if (mine !== entry.renewals) return;
+      if (!newest()) return;
       if (!entry.lost) this.#opts.log.warn({ err, service: this.id, camera: entry.camera }, 'remote service did not renew the lease');
       this.#lost(entry, (err as Error).message);
-    } finally {
-      if (mine === entry.renewals) entry.renewing = false;
     }
   }
 

@@ -159,3 +159,36 @@ describe('a SIGKILLed host and a vehicle nobody serves', { skip }, () => {
     for (const v of vs) assert.equal(v.closeCode, undefined);
   });
 });
+
+describe('a host killed while a lease renewal waits for its answer', { skip }, () => {
+  test('the viewers are told at the next renewal ("no responders"), not at the waiting one\'s 2 s timeout', async (t) => {
+    const nats = await startNatsServer();
+    const procs: RevcamProcess[] = [];
+    const v: TestViewer[] = [];
+    try {
+      const host = await startHost(nats.url, 'veh-c');
+      procs.push(host);
+      const gateway = await startGateway(nats.url);
+      procs.push(gateway);
+      await until('veh-c on the gateway', 15_000, () => hasVehicle(gateway.url!, 'veh-c'));
+      v.push(new TestViewer(gateway.url!));
+      const log = statusLog(v[0]!);
+      const reply = await v[0]!.request({ vehicle: 'veh-c' });
+      assert.equal(reply.type, 'accepted', JSON.stringify(reply));
+      await v[0]!.waitForFrames(10, 20_000);
+      // Frozen for longer than a renewal period: at least one renewal reaches it and gets no answer.
+      host.child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 600));
+      const killedAt = Date.now();
+      await host.kill('SIGKILL');
+      const lost = await until('SERVICE_LOST', 10_000, async () => log.events().find((e) => e.event === 'SERVICE_LOST'));
+      t.diagnostic(`SERVICE_LOST ${lost.at - killedAt} ms after the SIGKILL of a host frozen 600 ms`);
+      // The renewal sent while it was frozen would time out 1.4-2 s after the kill.
+      assert.ok(lost.at - killedAt < 1_300, `told ${lost.at - killedAt} ms after the kill`);
+    } finally {
+      for (const x of v) x.close();
+      await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+      await nats.stop();
+    }
+  });
+});
