@@ -25,7 +25,7 @@ import type { Logger } from '../log/logger.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { CODEC_NAMES, type CodecName } from '../wire/frame.js';
 import { RemoteServiceEndpoint, type RemoteServiceInfo } from './RemoteServiceEndpoint.js';
-import { PROTOCOL, subjects } from './subjects.js';
+import { instanceToken, PROTOCOL, subjects } from './subjects.js';
 
 export interface NatsDiscoveryOptions {
   nc: NatsConnection;
@@ -55,7 +55,7 @@ export class NatsDiscovery {
   #polling = false;
   #stopped = false;
   #busUp = true;
-  /** Services this gateway's NATS user may not watch, by key: hidden until then. */
+  /** Services this gateway's NATS user may not watch, or with unusable metadata, by key: ignored until then. */
   #denied = new Map<string, number>();
 
   constructor(opts: NatsDiscoveryOptions) {
@@ -143,7 +143,12 @@ export class NatsDiscovery {
       this.#opts.log.debug({ err, service: key }, 'service info got no answer');
     }
     const remote = info && toRemoteInfo(info);
-    if (!remote) return void this.#opts.log.warn({ service: key, natsId: s.id }, 'revcam service with unusable metadata ignored');
+    if (!remote) {
+      // Asked again (and logged) once a recheck period, not every round.
+      if (!this.#denied.has(key)) this.#opts.log.warn({ service: key, natsId: s.id }, 'revcam service with unusable metadata ignored');
+      this.#denied.set(key, now + (this.#opts.recheckDeniedMs ?? 60_000));
+      return;
+    }
     if (this.#stopped || !(await this.#mayWatch(key, remote.prefix))) return;
     const endpoint = new RemoteServiceEndpoint({ nc: this.#opts.nc, info: remote, gateway: this.#opts.gateway, log: this.#opts.log });
     this.#known.set(key, { endpoint, natsId: s.id, lastSeen: now });
@@ -203,11 +208,14 @@ function toRemoteInfo(info: ServiceInfo): RemoteServiceInfo | undefined {
     return undefined;
   }
   const cameras = Object.keys(cameraInfo).filter((c) => NAME.test(c));
-  if (!NAME.test(vehicle) || !/^revcam\.v1\.[A-Za-z0-9_.-]+$/.test(prefix) || codecs.length === 0 || !NAME.test(info.name)) return undefined;
+  // The prefix must be the one the layout gives this vehicle and instance: NATS permissions are granted
+  // on subjects, and a host allowed veh-a's subjects must not show up as another vehicle.
+  const instance = md.instance ?? info.name;
+  if (!NAME.test(vehicle) || prefix !== subjects.prefix(vehicle, instanceToken(instance)) || codecs.length === 0 || !NAME.test(info.name)) return undefined;
   const standby = (['cold', 'warm', 'hot'] as const).find((s) => s === md.standby) ?? 'cold';
   return {
     vehicle,
-    instance: md.instance ?? info.name,
+    instance,
     prefix,
     standby: standby as ServiceConfig['standby'],
     cameraInfo,

@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
+import { Svcm } from '@nats-io/services';
 import { connz, freePort, natsConfigWithPorts, startGateway, startHost, startNatsServer, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { ROOT } from '../helpers/server.js';
@@ -163,6 +164,27 @@ describe('examples/nats/permissions.conf on a real nats-server', { skip }, () =>
       nc.publish('revcam.v1.veh-a.reversing.rear.jpeg.frames', 'forged');
       await until('the publish violation', 5_000, async () => errors.some((e) => e instanceof PermissionViolationError && e.operation === 'publish' && e.subject.endsWith('.frames')));
       assert.equal(got, 0);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  test('a host cannot pass itself off as another vehicle: a service announcing veh-z on veh-a\'s subjects is ignored', async () => {
+    // host-a may announce anything in discovery metadata; its subjects are veh-a's, so any gateway allowed
+    // veh-a's subjects would otherwise list a "veh-z" that is veh-a's streams under another name.
+    const { nc } = await clientAs(nats, 'host-a');
+    try {
+      await new Svcm(nc).add({
+        name: 'reversing',
+        version: '1.0.0',
+        metadata: { protocol: 'revcam.v1', vehicle: 'veh-z', instance: 'reversing', subject: 'revcam.v1.veh-a.reversing', kind: 'reversing', cameras: 'rear', codecs: 'jpeg', standby: 'cold', camera_info: '{"rear":{"width":1280,"height":720,"fps":30}}' },
+      });
+      const ignored = (out: string) => out.split('\n').filter((l) => l.includes('unusable metadata') && l.includes('veh-z/reversing'));
+      for (const gw of [gwA, gwAll]) await until('the gateway to ignore veh-z', 15_000, async () => ignored(gw.output()).length > 0);
+      await new Promise((r) => setTimeout(r, 2_500));
+      assert.equal(await vehicles(gwA.url!), 'veh-a');
+      assert.equal(await vehicles(gwAll.url!), 'veh-a,veh-b');
+      assert.equal(ignored(gwA.output()).length, 1, 'logged once, not every discovery round');
     } finally {
       await nc.close();
     }
