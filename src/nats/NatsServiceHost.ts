@@ -4,7 +4,7 @@
  * endpoints, and publishes the frames of each camera stream a gateway has
  * leased, once, on that stream's subject however many gateways consume it.
  *
- * Interest-based: `open` is a lease the gateway renews (every second); the
+ * Interest-based: `open` is a lease the gateway renews (every 0.5 s); the
  * host holds the local stream (StreamHub.holdOn) while any gateway's lease is
  * alive, and releases it when the last one expires or is closed, so a gateway
  * that dies releases the camera by itself. A hot service keeps capturing
@@ -30,7 +30,7 @@ import type { StreamHub } from '../stream/StreamHub.js';
 import { CODEC_NAMES, Codec, type CodecName } from '../wire/frame.js';
 import { instanceToken, PROTOCOL, subjects, type ControlReply, type OpenRequest, type StateMessage } from './subjects.js';
 
-/** A gateway's lease lasts this long after its last open (it renews every second). */
+/** A gateway's lease lasts this long after its last open (it renews every 0.5 s). */
 export const LEASE_MS = 3_500;
 const SWEEP_MS = 500;
 
