@@ -5,6 +5,18 @@
  * instance on the bus, and removes one whose host has not answered for
  * `forgetAfterMs` (3 s): its viewers get SERVICE_LOST and stay connected,
  * and resume when a host announces the same vehicle/instance again.
+ *
+ * Silence while this gateway is itself off the bus says nothing about the
+ * hosts: nothing is forgotten while disconnected, and every host gets a
+ * fresh forgetAfterMs from the reconnection (a nats-server restart keeps
+ * the instances, and their viewers resume with SOURCE_RESTORED).
+ *
+ * A vehicle this gateway's NATS user may not watch (docs/distributed.md
+ * "Permissions") still answers discovery pings, but the server refuses a
+ * subscription to its subjects: the gateway tries one before adding the
+ * service, and hides the service if refused (a request for it gets
+ * SERVICE_NOT_FOUND, as for a vehicle that is not there), trying again
+ * after `recheckDeniedMs` in case the server's permissions were reloaded.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type ServiceIdentity, type ServiceInfo } from '@nats-io/services';
@@ -13,7 +25,7 @@ import type { Logger } from '../log/logger.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { CODEC_NAMES, type CodecName } from '../wire/frame.js';
 import { RemoteServiceEndpoint, type RemoteServiceInfo } from './RemoteServiceEndpoint.js';
-import { PROTOCOL } from './subjects.js';
+import { instanceToken, PROTOCOL, subjects } from './subjects.js';
 
 export interface NatsDiscoveryOptions {
   nc: NatsConnection;
@@ -22,6 +34,8 @@ export interface NatsDiscoveryOptions {
   log: Logger;
   pollMs?: number;
   forgetAfterMs?: number;
+  /** How long a service this gateway may not watch stays hidden before it is tried again. */
+  recheckDeniedMs?: number;
   /** Services to leave out (this process's own, which the hub already has as local instances). */
   skip?: (vehicle: string, instance: string) => boolean;
 }
@@ -40,6 +54,9 @@ export class NatsDiscovery {
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   #stopped = false;
+  #busUp = true;
+  /** Services this gateway's NATS user may not watch, or with unusable metadata, by key: ignored until then. */
+  #denied = new Map<string, number>();
 
   constructor(opts: NatsDiscoveryOptions) {
     this.#opts = opts;
@@ -47,9 +64,31 @@ export class NatsDiscovery {
 
   /** Polls at once (so services present at start are known by the time this resolves) and then every pollMs. */
   async start(): Promise<void> {
+    this.#watchBus();
     await this.poll();
     this.#timer = setInterval(() => void this.poll(), this.#opts.pollMs ?? 1_000);
     this.#timer.unref();
+  }
+
+  #watchBus(): void {
+    void (async () => {
+      // Ends when the connection closes.
+      for await (const s of this.#opts.nc.status()) {
+        if (this.#stopped) break;
+        if (s.type === 'disconnect') {
+          this.#busUp = false;
+          for (const k of this.#known.values()) k.endpoint.busLost();
+        } else if (s.type === 'reconnect') {
+          this.#busUp = true;
+          const now = Date.now();
+          for (const k of this.#known.values()) {
+            k.lastSeen = Math.max(k.lastSeen, now);
+            k.endpoint.renewNow();
+          }
+          void this.poll();
+        }
+      }
+    })().catch(() => {});
   }
 
   /** One round: who answers now; new ones are added, silent ones forgotten after forgetAfterMs. */
@@ -67,6 +106,8 @@ export class NatsDiscovery {
         this.#opts.log.debug({ err }, 'service ping got no answers');
       }
       for (const s of seen) await this.#seen(s, started, client);
+      // Off the bus (or back only since this round started): nobody could answer, so nobody is forgotten.
+      if (!this.#busUp) return;
       for (const [key, k] of this.#known) {
         if (started - k.lastSeen <= (this.#opts.forgetAfterMs ?? 3_000)) continue;
         this.#known.delete(key);
@@ -94,6 +135,7 @@ export class NatsDiscovery {
       known.natsId = s.id;
       return;
     }
+    if ((this.#denied.get(key) ?? 0) > now) return;
     let info: ServiceInfo | undefined;
     try {
       for await (const i of await client.info(s.name, s.id)) info ??= i;
@@ -101,12 +143,40 @@ export class NatsDiscovery {
       this.#opts.log.debug({ err, service: key }, 'service info got no answer');
     }
     const remote = info && toRemoteInfo(info);
-    if (!remote) return void this.#opts.log.warn({ service: key, natsId: s.id }, 'revcam service with unusable metadata ignored');
-    if (this.#stopped) return;
+    if (!remote) {
+      // Asked again (and logged) once a recheck period, not every round.
+      if (!this.#denied.has(key)) this.#opts.log.warn({ service: key, natsId: s.id }, 'revcam service with unusable metadata ignored');
+      this.#denied.set(key, now + (this.#opts.recheckDeniedMs ?? 60_000));
+      return;
+    }
+    if (this.#stopped || !(await this.#mayWatch(key, remote.prefix))) return;
     const endpoint = new RemoteServiceEndpoint({ nc: this.#opts.nc, info: remote, gateway: this.#opts.gateway, log: this.#opts.log });
     this.#known.set(key, { endpoint, natsId: s.id, lastSeen: now });
     this.#opts.log.info({ service: key, version: remote.manifest.version, cameras: Object.keys(remote.cameraInfo) }, 'remote service discovered');
     this.#opts.hub.addEndpoint(endpoint);
+  }
+
+  /**
+   * Whether the server lets this gateway subscribe to the service's subjects:
+   * a refused subscription comes back as a permission error before the
+   * flush's PONG. Unknown (connection down): false, and asked again next round.
+   */
+  async #mayWatch(key: string, prefix: string): Promise<boolean> {
+    const { nc, log } = this.#opts;
+    let refused: Error | undefined;
+    const probe = nc.subscribe(subjects.state(prefix), { callback: (err) => void (refused ??= err ?? undefined) });
+    try {
+      await nc.flush();
+    } catch {
+      return false;
+    } finally {
+      if (!probe.isClosed()) probe.unsubscribe();
+    }
+    if (!refused) return true;
+    const again = !this.#denied.has(key);
+    this.#denied.set(key, Date.now() + (this.#opts.recheckDeniedMs ?? 60_000));
+    if (again) log.warn({ service: key, subject: subjects.state(prefix), reason: refused.message }, 'remote service hidden: this gateway may not subscribe to its subjects (NATS permissions)');
+    return false;
   }
 
   /** Remote services known now, by `<vehicle>/<instance>`. */
@@ -138,11 +208,14 @@ function toRemoteInfo(info: ServiceInfo): RemoteServiceInfo | undefined {
     return undefined;
   }
   const cameras = Object.keys(cameraInfo).filter((c) => NAME.test(c));
-  if (!NAME.test(vehicle) || !/^revcam\.v1\.[A-Za-z0-9_.-]+$/.test(prefix) || codecs.length === 0 || !NAME.test(info.name)) return undefined;
+  // The prefix must be the one the layout gives this vehicle and instance: NATS permissions are granted
+  // on subjects, and a host allowed veh-a's subjects must not show up as another vehicle.
+  const instance = md.instance ?? info.name;
+  if (!NAME.test(vehicle) || prefix !== subjects.prefix(vehicle, instanceToken(instance)) || codecs.length === 0 || !NAME.test(info.name)) return undefined;
   const standby = (['cold', 'warm', 'hot'] as const).find((s) => s === md.standby) ?? 'cold';
   return {
     vehicle,
-    instance: md.instance ?? info.name,
+    instance,
     prefix,
     standby: standby as ServiceConfig['standby'],
     cameraInfo,

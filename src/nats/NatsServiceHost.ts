@@ -4,13 +4,19 @@
  * endpoints, and publishes the frames of each camera stream a gateway has
  * leased, once, on that stream's subject however many gateways consume it.
  *
- * Interest-based: `open` is a lease the gateway renews (every second); the
+ * Interest-based: `open` is a lease the gateway renews (every 0.5 s); the
  * host holds the local stream (StreamHub.holdOn) while any gateway's lease is
  * alive, and releases it when the last one expires or is closed, so a gateway
  * that dies releases the camera by itself. A gateway opening an H.264 stream
  * gets the cached group of pictures first, on its own subject, so its first
  * viewer does not wait for the next keyframe. A hot service keeps capturing
  * (the hub never closes hot cameras) but publishes only while leased.
+ *
+ * Off the bus (nats-server restarting, link down) the host publishes no
+ * frames (the client would only buffer stale ones) and expires no lease (no
+ * gateway can renew): on reconnection every lease gets a fresh leaseMs, the
+ * client resubscribes the micro-services' endpoints by itself, and the
+ * gateways' renewals find the stream still open.
  *
  * Frames larger than the server's max_payload are refused (logged once per
  * stream and counted), not split: a 720p JPEG is ~50–100 kB against a 1 MiB
@@ -26,7 +32,7 @@ import type { StreamHub } from '../stream/StreamHub.js';
 import { CODEC_NAMES, Codec, type CodecName } from '../wire/frame.js';
 import { GROUP_TOKEN, instanceToken, PROTOCOL, subjects, type ControlReply, type OpenRequest, type StateMessage } from './subjects.js';
 
-/** A gateway's lease lasts this long after its last open (it renews every second). */
+/** A gateway's lease lasts this long after its last open (it renews every 0.5 s). */
 export const LEASE_MS = 3_500;
 const SWEEP_MS = 500;
 
@@ -61,6 +67,8 @@ export class NatsServiceHost {
   #leases = new Map<string, Leased>();
   #sweep: NodeJS.Timeout | undefined;
   #off: Array<() => void> = [];
+  #busUp = true;
+  #stopped = false;
   /** Frames published, for the log and tests. */
   published = 0;
 
@@ -99,6 +107,22 @@ export class NatsServiceHost {
     }
     this.#sweep = setInterval(() => this.#expire(), SWEEP_MS);
     this.#sweep.unref();
+    this.#watchBus();
+  }
+
+  #watchBus(): void {
+    void (async () => {
+      // Ends when the connection closes.
+      for await (const s of this.#opts.nc.status()) {
+        if (this.#stopped) break;
+        if (s.type === 'disconnect') this.#busUp = false;
+        else if (s.type === 'reconnect') {
+          this.#busUp = true;
+          const until = Date.now() + (this.#opts.leaseMs ?? LEASE_MS);
+          for (const leased of this.#leases.values()) for (const gateway of leased.holders.keys()) leased.holders.set(gateway, until);
+        }
+      }
+    })().catch(() => {});
   }
 
   #listen(instance: ServiceInstance, prefix: string): void {
@@ -107,6 +131,7 @@ export class NatsServiceHost {
       const codec = codecById.get(wire[3] ?? 0);
       const leased = codec && this.#leases.get(leaseKey(instance.id, camera, codec));
       if (!leased || leased.holders.size === 0) return; // nobody on the bus watches: nothing is published
+      if (!this.#busUp) return; // not buffered for a bus that is down: stale by the time it is back
       const max = nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
       if (wire.length > max) {
         if (leased.oversize++ === 0) log.error({ subject: leased.subject, bytes: wire.length, maxPayload: max }, 'frame larger than the NATS server max_payload: not published (raise max_payload, or lower the camera size/quality)');
@@ -214,6 +239,7 @@ export class NatsServiceHost {
   }
 
   #expire(): void {
+    if (!this.#busUp) return;
     const now = Date.now();
     for (const [key, leased] of this.#leases) {
       for (const [gateway, until] of leased.holders) {
@@ -238,6 +264,7 @@ export class NatsServiceHost {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#sweep);
     for (const off of this.#off.splice(0)) off();
     for (const [key, leased] of this.#leases) this.#drop(key, leased);

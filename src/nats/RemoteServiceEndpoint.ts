@@ -9,10 +9,13 @@
  *
  * A renewal that fails (host gone, bus down) tells the stream's viewers
  * SERVICE_LOST at once; one that succeeds again tells them SOURCE_RESTORED,
- * and frames resume on the same subscription.
+ * and frames resume on the same subscription. The renewal period (500 ms)
+ * bounds how late a SIGKILLed host is noticed (its renewal gets "no
+ * responders" at once); the gateway's own disconnection from the bus is
+ * told at once (busLost) and a reconnection renews at once (renewNow).
  */
 import { randomBytes } from 'node:crypto';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { PermissionViolationError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { ServiceConfig } from '../config/types.js';
 import { ERROR_CODES, RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
@@ -58,8 +61,12 @@ interface Opened {
   frames?: Subscription;
   /** H.264 while the first open is in flight: live frames wait here (bounded) until the cached group is in. */
   held?: Buffer[];
+  /** The server refused the frames subscription (NATS permissions). */
+  refused?: Error;
   renew?: NodeJS.Timeout;
-  renewing?: boolean;
+  /** Renewals sent, and the newest one that has been answered (or failed): an older answer changes nothing. */
+  renewals?: number;
+  answered?: number;
   lost?: boolean;
 }
 
@@ -74,6 +81,9 @@ interface GroupCollector {
   overflow: boolean;
   sub: Subscription;
 }
+
+/** Lease renewal period: a host that vanished is noticed within this (plus a round trip). The host's lease is 3.5 s. */
+export const RENEW_MS = 500;
 
 const STATES: readonly string[] = ['stopped', 'starting', 'running', 'backoff', 'failed', 'stopping'];
 
@@ -163,9 +173,12 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
         }
         entry.frames ??= this.#subscribeFrames(entry);
         const { opened, group: sent } = await this.#request('open', camera, codec, this.#opts.openTimeoutMs ?? 10_000, group?.token);
+        // A refused subscription comes back before the flush's PONG: fail now rather than stream nothing.
+        await this.#opts.nc.flush().catch(() => {});
+        if (entry.refused) throw forbidden(this.id, entry.refused);
         if (group) this.#startLive(entry, group, sent ?? 0);
         entry.opened = opened;
-        entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? 1_000);
+        entry.renew ??= setInterval(() => void this.#renew(entry), this.#opts.renewMs ?? RENEW_MS);
         entry.renew.unref();
         return opened;
       } catch (err) {
@@ -180,16 +193,23 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     return entry.opening;
   }
 
-  #subscribeFrames(entry: Opened): Subscription {
+  #subscribeFrames(opening: Opened): Subscription {
     const { nc, info, log } = this.#opts;
-    return nc.subscribe(subjects.frames(info.prefix, entry.camera, entry.codec), {
+    const { camera, codec } = opening;
+    return nc.subscribe(subjects.frames(info.prefix, camera, codec), {
       callback: (err, msg) => {
-        if (err) return log.warn({ err, service: this.id }, 'frame subscription error');
+        if (err) {
+          if (err instanceof PermissionViolationError) opening.refused = err;
+          return log.warn({ err, service: this.id }, 'frame subscription error');
+        }
+        // Frames flowing again are the surest sign the host is back: the viewers hear so before the frame.
+        const entry = this.#open.get(`${camera}/${codec}`);
+        if (entry?.lost) this.#restored(entry, 'frames arrive again');
         // A copy the stream may rewrite in place (sequence number), detached from the client's read buffer.
         const wire = Buffer.from(msg.data);
-        if (!entry.held) return this.emit('frame', entry.camera, wire);
+        if (!opening.held) return this.emit('frame', camera, wire);
         // Oldest out: a longer wait than this is a cold start, and the stream then waits for a keyframe anyway.
-        if (entry.held.push(wire) > MAX_HELD_FRAMES) entry.held.shift();
+        if (opening.held.push(wire) > MAX_HELD_FRAMES) opening.held.shift();
       },
     });
   }
@@ -230,26 +250,51 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     for (const wire of held) if (decodeHeader(wire).captureUs > after) this.emit('frame', entry.camera, wire);
   }
 
-  /** Renews the lease by repeating the open; tells the viewers when the host stops or starts answering. */
+  /** This gateway lost its NATS connection: every open stream's viewers are told now, not at the next renewal. */
+  busLost(): void {
+    for (const entry of this.#open.values()) this.#lost(entry, 'the gateway lost its connection to the NATS bus');
+  }
+
+  /** This gateway is back on the bus: renew every lease now (SOURCE_RESTORED as soon as the host answers). */
+  renewNow(): void {
+    for (const entry of this.#open.values()) if (entry.opened) void this.#renew(entry);
+  }
+
+  #restored(entry: Opened, why: string): void {
+    if (!entry.lost || this.#open.get(`${entry.camera}/${entry.codec}`) !== entry) return;
+    entry.lost = false;
+    this.#opts.log.info({ service: this.id, camera: entry.camera }, `remote service is back: ${why}`);
+    this.emit('status', entry.camera, 'SOURCE_RESTORED', `service ${this.id} is back (${why})`);
+  }
+
+  #lost(entry: Opened, why: string): void {
+    if (entry.lost || this.#disposed || !entry.opened || this.#open.get(`${entry.camera}/${entry.codec}`) !== entry) return;
+    entry.lost = true;
+    this.lastError = why;
+    this.emit('status', entry.camera, 'SERVICE_LOST', `service ${this.id} does not answer (${why})`);
+  }
+
+  /**
+   * Renews the lease by repeating the open; tells the viewers when the host
+   * stops or starts answering. One renewal per tick even while older ones
+   * wait (at most renewTimeoutMs / renewMs of them): a host killed with a
+   * renewal in flight is noticed by the next one ("no responders" at once),
+   * not at the older one's timeout. The newest answer wins.
+   */
   async #renew(entry: Opened): Promise<void> {
-    if (entry.renewing) return;
-    entry.renewing = true;
+    const mine = (entry.renewals = (entry.renewals ?? 0) + 1);
+    const newest = () => {
+      if (mine <= (entry.answered ?? 0)) return false;
+      entry.answered = mine;
+      return true;
+    };
     try {
       await this.#request('open', entry.camera, entry.codec, this.#opts.renewTimeoutMs ?? 2_000);
-      if (entry.lost && this.#open.get(`${entry.camera}/${entry.codec}`) === entry) {
-        entry.lost = false;
-        this.#opts.log.info({ service: this.id, camera: entry.camera }, 'remote service answers again');
-        this.emit('status', entry.camera, 'SOURCE_RESTORED', `service ${this.id} answers again`);
-      }
+      if (newest()) this.#restored(entry, 'it answers again');
     } catch (err) {
-      if (!entry.lost && !this.#disposed && this.#open.get(`${entry.camera}/${entry.codec}`) === entry) {
-        entry.lost = true;
-        this.lastError = (err as Error).message;
-        this.#opts.log.warn({ err, service: this.id, camera: entry.camera }, 'remote service did not renew the lease');
-        this.emit('status', entry.camera, 'SERVICE_LOST', `service ${this.id} does not answer (${(err as Error).message})`);
-      }
-    } finally {
-      entry.renewing = false;
+      if (!newest()) return;
+      if (!entry.lost) this.#opts.log.warn({ err, service: this.id, camera: entry.camera }, 'remote service did not renew the lease');
+      this.#lost(entry, (err as Error).message);
     }
   }
 
@@ -262,6 +307,9 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
       const msg = await nc.request(subject, JSON.stringify(body), { timeout: timeoutMs });
       reply = msg.json<ControlReply>();
     } catch (err) {
+      // The client rejects a request the server refused to publish at once, wrapped in a RequestError.
+      const refused = [err, (err as Error).cause].find((e) => e instanceof PermissionViolationError) as Error | undefined;
+      if (refused) throw forbidden(this.id, refused);
       throw new RevcamError('SERVICE_FAILED', `service ${this.id} did not answer ${op}: ${(err as Error).message}`, { cause: err });
     }
     if (!reply.ok) {
@@ -298,4 +346,9 @@ export class RemoteServiceEndpoint extends TypedEmitter<ServiceEndpointEvents> i
     for (const [key, entry] of this.#open) this.#forget(key, entry);
     for (const s of this.#control.splice(0)) s.unsubscribe();
   }
+}
+
+/** The NATS server refused this gateway a subject of the service (its user's permissions). */
+function forbidden(id: string, err: Error): RevcamError {
+  return new RevcamError('FORBIDDEN', `this gateway's NATS user may not watch ${id} (${err.message})`, { cause: err });
 }

@@ -5,7 +5,10 @@
  * ports are picked here and passed in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { requireCommand } from './requireCommand.js';
 import { spawnUntilReady } from './cliServer.js';
@@ -14,6 +17,9 @@ export interface NatsServer {
   url: string;
   /** http://127.0.0.1:<monitoring port>, for /connz and /varz. */
   monitorUrl: string;
+  /** The client and monitoring ports (a restarted server reuses them). */
+  port: number;
+  monitorPort: number;
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
@@ -36,9 +42,10 @@ export function requireNatsServer(t: TestContext): boolean {
   return requireCommand(t, 'nats-server');
 }
 
-export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
-  const port = await freePort();
-  const monitor = await freePort();
+/** A nats-server on free ports, or on the given ones (a server restarted where the last one listened). */
+export async function startNatsServer(extraArgs: string[] = [], ports: { port?: number; monitorPort?: number } = {}): Promise<NatsServer> {
+  const port = ports.port ?? (await freePort());
+  const monitor = ports.monitorPort ?? (await freePort());
   const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
@@ -62,6 +69,8 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
   return {
     url: `nats://127.0.0.1:${port}`,
     monitorUrl,
+    port,
+    monitorPort: monitor,
     child,
     output: () => out,
     async stop() {
@@ -69,6 +78,23 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
       await exited;
     },
   };
+}
+
+/**
+ * A copy of a sample nats-server config (examples/nats/*.conf) in a temp
+ * directory with its ports replaced (`{4222: 41873}`): the test runs the file
+ * as shipped, on free ports. Every port to replace must occur in the file.
+ */
+export function natsConfigWithPorts(file: string, ports: Record<number, number>): string {
+  let text = readFileSync(file, 'utf8');
+  for (const [from, to] of Object.entries(ports)) {
+    const re = new RegExp(`\\b${from}\\b`, 'g');
+    if (!re.test(text)) throw new Error(`${file} has no port ${from} to replace`);
+    text = text.replace(re, String(to));
+  }
+  const out = join(mkdtempSync(join(tmpdir(), 'revcam-natsconf-')), basename(file));
+  writeFileSync(out, text);
+  return out;
 }
 
 export interface RevcamProcess {
@@ -105,9 +131,24 @@ export function startGateway(natsUrl: string, extra: string[] = []): Promise<Rev
   return startRevcamCommand(['gateway', '--nats', natsUrl, '--port', '0', ...extra], /display at (http:\/\/[^\s/]+)\//);
 }
 
-/** The monitoring endpoint's view of client connections. */
-export async function connz(monitorUrl: string): Promise<Array<{ cid: number; name?: string; in_msgs: number; out_msgs: number; subscriptions: number }>> {
-  const res = await fetch(`${monitorUrl}/connz`);
-  const body = (await res.json()) as { connections?: Array<{ cid: number; name?: string; in_msgs: number; out_msgs: number; subscriptions: number }> };
+/** One client connection as nats-server's /connz reports it (the fields tests use). */
+export interface ConnzEntry {
+  cid: number;
+  name?: string;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  /** With `?subs=1`. */
+  subscriptions_list?: string[];
+  /** With `?auth=1`: the user a connection authenticated as. */
+  authorized_user?: string;
+}
+
+/** The monitoring endpoint's view of client connections; `query` e.g. `subs=1&auth=1`. */
+export async function connz(monitorUrl: string, query = ''): Promise<ConnzEntry[]> {
+  const res = await fetch(`${monitorUrl}/connz${query ? `?${query}` : ''}`);
+  const body = (await res.json()) as { connections?: ConnzEntry[] };
   return body.connections ?? [];
 }
