@@ -10,6 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runBoundary } from './cases/boundary.js';
 import { runFirstFrame } from './cases/firstFrame.js';
+import { runNatsBus } from './cases/natsBus.js';
+import { runNatsFleet } from './cases/natsFleet.js';
 import { peerLateViewer } from './cases/peerLate.js';
 import { runStalled } from './cases/stalled.js';
 import { runSweep } from './cases/sweep.js';
@@ -35,6 +37,8 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
   const hop = want(6) ? await part('peer publisher hop', async () => ({ stampToFlvOutMs: await measurePublisherHop(opts.seconds) })) : undefined;
   const stalled: Part[] = want(4) ? await runStalled(opts) : [];
   const boundary: Part[] = want(7) ? await runBoundary(opts) : [];
+  const natsBus: Part[] = want(8) ? await runNatsBus(opts) : [];
+  const natsFleet: Part[] = want(9) ? await runNatsFleet(opts) : [];
 
   const cases: CaseResult[] = [];
   const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
@@ -55,6 +59,18 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
       ]),
     );
   if (want(7)) cases.push(makeCase(7, boundary));
+  if (want(8))
+    cases.push(
+      makeCase(8, natsBus, [
+        'bus: viewer on gateway 1 ← nats-server ← revcam host; local: viewer on revcam serve with the same config; warm standby both, the 1-viewer windows alternated and pooled; all processes on this machine (one clock)',
+      ]),
+    );
+  if (want(9))
+    cases.push(
+      makeCase(9, natsFleet, [
+        'recorded vehicles: NatsServiceHost replaying the synthetic camera\'s JPEG wire frames at 30 fps (no encode), all in one process with a NATS connection each; per vehicle = (CPU at the step − CPU of the idle fleet) / vehicles watched',
+      ]),
+    );
 
   const finished = new Date();
   const results: BenchResults = {
@@ -66,7 +82,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
     options: opts,
     machine,
     cases,
-    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate }),
+    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet }),
   };
   return { results, rows };
 }

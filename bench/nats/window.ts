@@ -1,0 +1,114 @@
+/**
+ * One measuring window of the NATS cases: viewers spread over several
+ * targets (gateways, vehicles), several processes metered from /proc at once
+ * (host, nats-server, gateways...), and the bytes through nats-server from
+ * its /varz counters.
+ */
+import { runProbe } from '../../src/cli/probe.js';
+import type { CodecName } from '../../src/wire/frame.js';
+import { Fleet, type RevcamTarget } from '../fleet.js';
+import type { BenchOptions } from '../options.js';
+import { ProcMeter, type ProcUsage } from '../proc.js';
+import type { Stat } from '../stat.js';
+import { sleep } from '../util.js';
+import type { Collected } from '../viewers.js';
+import { busRates, varz } from './natsServer.js';
+
+export interface ViewerGroup {
+  target: RevcamTarget;
+  count: number;
+  /** Label of the group in the results (a gateway, a vehicle). */
+  label: string;
+}
+
+export interface NatsWindow {
+  seconds: number;
+  latencyMs: Stat | null;
+  fps: Stat | null;
+  /** Minimum fps per group. */
+  groupFpsMin: Record<string, number>;
+  gaps: number;
+  viewerErrors: string[];
+  /** Each metered process alone, and what it spawned (the host's service process). */
+  cpu: Record<string, ProcUsage>;
+  children: Record<string, ProcUsage>;
+  viewersProcess: ProcUsage;
+  /** Through nats-server in the window. */
+  bus: ReturnType<typeof busRates> | null;
+  mbPerSecondToViewers: number;
+  /** Every latency sample, when asked for. */
+  latencySamples?: number[];
+}
+
+/** Waits until `url` serves the stream (a gateway has discovered the host and the host has opened the camera). */
+export async function waitForStream(url: string, codec: CodecName, vehicle: string | undefined, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await runProbe({ url, codec, frames: 2, timeoutMs: 5_000, ...(vehicle !== undefined && { vehicle }) });
+    if (!r.error) return;
+    last = `${r.error.code}: ${r.error.message}`;
+    await sleep(300);
+  }
+  throw new Error(`no ${codec} stream at ${url}${vehicle ? ` for ${vehicle}` : ''} within ${timeoutMs / 1000} s: ${last}`);
+}
+
+export async function measureWindow(opts: Pick<BenchOptions, 'warmupSeconds' | 'seconds'>, groups: ViewerGroup[], pids: Record<string, number>, monitorUrl?: string, samples = false, hooks: { atStart?: () => Promise<void>; atEnd?: () => Promise<void> } = {}): Promise<NatsWindow> {
+  const fleet = new Fleet();
+  try {
+    const labels: string[] = [];
+    for (const g of groups) {
+      await fleet.connect(g.target, g.count);
+      for (let i = 0; i < g.count; i++) labels.push(g.label);
+    }
+    await sleep(opts.warmupSeconds * 1000);
+    const meters = Object.entries(pids).map(([name, pid]) => [name, new ProcMeter(pid)] as const);
+    const viewers = new ProcMeter(fleet.pid);
+    for (const [, m] of meters) m.start();
+    viewers.start();
+    const v0 = monitorUrl ? await varz(monitorUrl) : undefined;
+    await hooks.atStart?.();
+    await fleet.mark();
+    await sleep(opts.seconds * 1000);
+    const c: Collected = await fleet.collect(undefined, samples);
+    await hooks.atEnd?.();
+    const v1 = monitorUrl ? await varz(monitorUrl) : undefined;
+    const cpu: Record<string, ProcUsage> = {};
+    const children: Record<string, ProcUsage> = {};
+    for (const [name, m] of meters) {
+      const r = m.stop();
+      cpu[name] = r.main;
+      if (r.children.pids.length > 0) children[name] = r.children;
+    }
+    const groupFpsMin: Record<string, number> = {};
+    for (const v of c.viewers) {
+      const label = labels[v.index] ?? '?';
+      groupFpsMin[label] = Math.min(groupFpsMin[label] ?? Infinity, v.fps);
+    }
+    return {
+      seconds: c.seconds,
+      latencyMs: c.latencyMs,
+      fps: c.fps,
+      groupFpsMin,
+      gaps: c.viewers.reduce((s, v) => s + v.gaps, 0),
+      viewerErrors: [...new Set(c.viewers.flatMap((v) => v.errors))].slice(0, 5),
+      cpu,
+      children,
+      viewersProcess: viewers.stop().main,
+      bus: v0 && v1 ? busRates(v0, v1, c.seconds) : null,
+      mbPerSecondToViewers: Math.round(c.bytesPerSecond / 1e4) / 100,
+      ...(c.latencySamples && { latencySamples: c.latencySamples }),
+    };
+  } finally {
+    await fleet.close();
+  }
+}
+
+/** Mean CPU % of one core of every metered process in a window, flat (for the table). */
+export function cpuPercents(w: NatsWindow): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, u] of Object.entries(w.cpu)) out[k] = u.cpuPercent;
+  for (const [k, u] of Object.entries(w.children)) out[`${k} children`] = u.cpuPercent;
+  out.viewers = w.viewersProcess.cpuPercent;
+  return out;
+}
