@@ -167,6 +167,8 @@ function natsBusCase(c: CaseResult): string[] {
     lines.push(`  ${pad(p.name, 30)}${' '.repeat(10)}${statCells(lat)}  ${lpad(num(fps, 2), 8)}   ${cpu}`);
     const bus = d.bus as { inMBPerS: number; outMBPerS: number } | null | undefined;
     const byGw = d.fpsMinByGateway as Record<string, number> | undefined;
+    const m = d.machine as { cpuPercent: number; othersPercent: number; capacityPercent: number } | undefined;
+    if (m) lines.push(`  ${pad('', 30)}machine CPU ${num(m.cpuPercent)} of ${m.capacityPercent} %, of which ${num(m.othersPercent)} % other work`);
     if (bus || byGw) {
       const extra = [byGw && `fps min by gateway: ${Object.entries(byGw).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`, bus && `nats-server in ${num(bus.inMBPerS, 2)} MB/s, out ${num(bus.outMBPerS, 2)} MB/s`, typeof d.mbPerSecondToViewers === 'number' && `to viewers ${num(d.mbPerSecondToViewers)} MB/s`];
       lines.push(`  ${pad('', 30)}${extra.filter(Boolean).join('; ')}`);
@@ -178,7 +180,7 @@ function natsBusCase(c: CaseResult): string[] {
 /** Case 9: one line per ramp step (and the idle fleet), the per-vehicle cost, the knee. */
 function natsFleetCase(c: CaseResult): string[] {
   const lines = [
-    `  ${pad('', 28)}${lpad('viewers', 8)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('lat p50', 9)}${lpad('p99', 7)}   ${'CPU %: nats-server  gateway  vehicles  viewers'}${lpad('bus in', 9)}${lpad('out MB/s', 9)}   per vehicle: nats-server %  gateway %  MB/s in`,
+    `  ${pad('', 28)}${lpad('viewers', 8)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('lat p50', 9)}${lpad('p99', 7)}   ${'CPU %: nats-server  gateway  vehicles  viewers'}${lpad('bus in', 9)}${lpad('out MB/s', 9)}${lpad('machine', 9)}${lpad('others', 8)}   per vehicle: nats-server %  gateway %  MB/s in`,
   ];
   for (const p of c.parts) {
     const s = statusLine(p);
@@ -196,8 +198,9 @@ function natsFleetCase(c: CaseResult): string[] {
     const fps = isStat(d.fps) ? d.fps : null;
     const lat = isStat(d.latencyMs) ? d.latencyMs : null;
     const per = d.perVehicle as Record<string, number | null> | undefined;
+    const m = d.machine as { cpuPercent: number; othersPercent: number } | undefined;
     lines.push(
-      `  ${pad(p.name, 28)}${lpad(String(d.viewers ?? 0), 8)}${lpad(num(fps?.min, 2), 9)}${lpad(num(fps?.median, 2), 8)}${lpad(num(lat?.median), 9)}${lpad(num(lat?.p99), 7)}   ${lpad(num(cpu['nats-server']), 18)}${lpad(num(cpu.gateway), 9)}${lpad(num(cpu.vehicles), 10)}${lpad(num(cpu.viewers), 9)}${lpad(num(bus?.inMBPerS, 2), 9)}${lpad(num(bus?.outMBPerS, 2), 9)}   ${per ? `${lpad(num(per.natsServerCpuPercent, 2), 26)}${lpad(num(per.gatewayCpuPercent, 2), 11)}${lpad(num(per.busInMBPerS, 2), 9)}` : ''}`,
+      `  ${pad(p.name, 28)}${lpad(String(d.viewers ?? 0), 8)}${lpad(num(fps?.min, 2), 9)}${lpad(num(fps?.median, 2), 8)}${lpad(num(lat?.median), 9)}${lpad(num(lat?.p99), 7)}   ${lpad(num(cpu['nats-server']), 18)}${lpad(num(cpu.gateway), 9)}${lpad(num(cpu.vehicles), 10)}${lpad(num(cpu.viewers), 9)}${lpad(num(bus?.inMBPerS, 2), 9)}${lpad(num(bus?.outMBPerS, 2), 9)}${lpad(num(m?.cpuPercent), 9)}${lpad(num(m?.othersPercent), 8)}   ${per ? `${lpad(num(per.natsServerCpuPercent, 2), 26)}${lpad(num(per.gatewayCpuPercent, 2), 11)}${lpad(num(per.busInMBPerS, 2), 9)}` : ''}`,
     );
   }
   return lines;

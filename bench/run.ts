@@ -102,7 +102,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const command = argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
-  progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s`);
+  const nats = [parsed.cases.includes(8) && `, NATS bus viewers ${parsed.busViewers}`, parsed.cases.includes(9) && `, fleet ramp ${parsed.vehicles.join(',')} × ${parsed.viewersPerVehicle}`].filter(Boolean).join('');
+  progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s${nats}`);
   const { results, rows } = await runBench(parsed, command);
   mkdirSync(dirname(parsed.out), { recursive: true });
   writeFileSync(parsed.out, JSON.stringify(results, null, 2) + '\n');

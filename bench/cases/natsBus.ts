@@ -27,6 +27,12 @@ function pooled(windows: NatsWindow[]): Stat | null {
   return summarize(windows.flatMap((w) => w.latencySamples ?? []), 'ms');
 }
 
+/** The machine's CPU over the rounds (mean), and what no metered process used (other work on the cores). */
+function machineOf(windows: NatsWindow[]): { cpuPercent: number; othersPercent: number; capacityPercent: number } {
+  const mean = (k: 'cpuPercent' | 'othersPercent') => r2(windows.reduce((s, w) => s + w.machine[k], 0) / Math.max(1, windows.length));
+  return { cpuPercent: mean('cpuPercent'), othersPercent: mean('othersPercent'), capacityPercent: windows[0]?.machine.capacityPercent ?? 0 };
+}
+
 function fpsOf(windows: NatsWindow[]): Stat | null {
   return summarize(windows.flatMap((w) => (w.fps ? [w.fps.min] : [])), 'fps');
 }
@@ -50,7 +56,7 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
     await waitForStream(gw1.url, codec, BUS_VEHICLE);
     await waitForStream(gw2.url, codec, BUS_VEHICLE);
     await waitForStream(serve.url, codec, undefined);
-    const rounds = opts.quick ? 1 : 2;
+    const rounds = opts.quick ? 1 : 3;
     const bus: NatsWindow[] = [];
     const local: NatsWindow[] = [];
     const busPids = { host: host.pid, 'nats-server': nats.pid, gateway: gw1.pid };
@@ -62,8 +68,8 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
     }
     const b = pooled(bus);
     const l = pooled(local);
-    parts.push({ name: `bus ${codec} × 1`, status: 'ok', data: { codec, latencyMs: b, fpsMin: fpsOf(bus), cpuPercent: cpuPercents(bus.at(-1)!), busMBPerS: bus.at(-1)!.bus?.inMBPerS ?? null, gaps: bus.reduce((s, w) => s + w.gaps, 0) } });
-    parts.push({ name: `local ${codec} × 1`, status: 'ok', data: { codec, latencyMs: l, fpsMin: fpsOf(local), cpuPercent: cpuPercents(local.at(-1)!), gaps: local.reduce((s, w) => s + w.gaps, 0) } });
+    parts.push({ name: `bus ${codec} × 1`, status: 'ok', data: { codec, latencyMs: b, fpsMin: fpsOf(bus), cpuPercent: cpuPercents(bus.at(-1)!), busMBPerS: bus.at(-1)!.bus?.inMBPerS ?? null, machine: machineOf(bus), gaps: bus.reduce((s, w) => s + w.gaps, 0) } });
+    parts.push({ name: `local ${codec} × 1`, status: 'ok', data: { codec, latencyMs: l, fpsMin: fpsOf(local), cpuPercent: cpuPercents(local.at(-1)!), machine: machineOf(local), gaps: local.reduce((s, w) => s + w.gaps, 0) } });
     parts.push({
       name: `bus − local ${codec} × 1`,
       status: 'ok',
@@ -95,6 +101,7 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
           cpuPercent: cpuPercents(w),
           bus: w.bus,
           mbPerSecondToViewers: w.mbPerSecondToViewers,
+          machine: w.machine,
           gaps: w.gaps,
         };
       }),

@@ -94,23 +94,30 @@ function stepData(s: Step, idle: NatsWindow | undefined, viewersPerVehicle: numb
       busOutMBPerS: w.bus ? r2(w.bus.outMBPerS / Math.max(1, s.vehicles)) : null,
     },
     bus: w.bus,
+    machine: w.machine,
     publishedFps: r2(s.published / w.seconds / Math.max(1, s.vehicles)),
     replaySkippedTicks: s.skipped,
     gaps: w.gaps,
   };
 }
 
-/** The first step where a viewer fell below the floor or a process was pegged, as text. */
+/** A step past the knee: a viewer below the floor, a process pegged, or the whole machine busy. */
+function saturated(w: NatsWindow): string | undefined {
+  const fpsMin = w.fps?.min ?? 0;
+  const pegged = Object.entries(w.cpu).filter(([, u]) => u.cpuPercent >= PEGGED_PERCENT).map(([k]) => k);
+  // The cores taken by the system under test (its processes and the viewers), not by other work on a shared machine.
+  const ours = w.machine.cpuPercent - w.machine.othersPercent;
+  const busy = ours >= (PEGGED_PERCENT / 100) * w.machine.capacityPercent;
+  const why = [fpsMin < FPS_FLOOR && `min fps ${r2(fpsMin)}`, pegged.length > 0 && `${pegged.join(', ')} ≥ ${PEGGED_PERCENT} % of a core`, busy && `the bench's processes ≥ ${PEGGED_PERCENT} % of the machine`].filter(Boolean);
+  if (why.length === 0) return undefined;
+  return `${why.join(', ')} (machine ${r2(w.machine.cpuPercent)} of ${w.machine.capacityPercent} %, of which ${r2(w.machine.othersPercent)} % other work)`;
+}
+
+/** The first step past the knee, as text. */
 function knee(steps: Step[]): string {
   for (let i = 0; i < steps.length; i++) {
-    const s = steps[i]!;
-    const fpsMin = s.window.fps?.min ?? 0;
-    const pegged = Object.entries(s.window.cpu).filter(([, u]) => u.cpuPercent >= PEGGED_PERCENT).map(([k]) => k);
-    if (fpsMin < FPS_FLOOR || pegged.length > 0) {
-      const prev = i > 0 ? `${steps[i - 1]!.vehicles} vehicles held; ` : '';
-      const why = [fpsMin < FPS_FLOOR && `min fps ${r2(fpsMin)}`, pegged.length > 0 && `${pegged.join(', ')} ≥ ${PEGGED_PERCENT} % of a core`].filter(Boolean).join(', ');
-      return `${prev}${s.vehicles} vehicles: ${why}`;
-    }
+    const why = saturated(steps[i]!.window);
+    if (why) return `${i > 0 ? `${steps[i - 1]!.vehicles} vehicles held; ` : ''}${steps[i]!.vehicles} vehicles: ${why}`;
   }
   return `not reached: ${steps.at(-1)?.vehicles ?? 0} vehicles held ≥ ${FPS_FLOOR} fps`;
 }
@@ -143,7 +150,7 @@ export async function runNatsFleet(opts: BenchOptions): Promise<Part[]> {
     progress(`nats fleet: ${fleetSize} vehicles announced, nobody watching`);
     const idlePart = await part(`fleet of ${fleetSize}, none watched`, async () => {
       const w = await measureWindow(opts, [], pids, nats.monitorUrl);
-      return { fleet: fleetSize, cpuPercent: cpuPercents(w), bus: w.bus, window: w };
+      return { fleet: fleetSize, cpuPercent: cpuPercents(w), bus: w.bus, machine: w.machine, window: w };
     });
     const idle = (idlePart.data?.window as NatsWindow | undefined) ?? undefined;
     if (idlePart.data) delete idlePart.data.window;
@@ -167,7 +174,7 @@ export async function runNatsFleet(opts: BenchOptions): Promise<Part[]> {
       parts.push(p);
       if (p.status !== 'ok') break;
       const last = steps.at(-1)!;
-      if (count >= MIN_FLEET && ((last.window.fps?.min ?? 0) < FPS_FLOOR || Object.values(last.window.cpu).some((u) => u.cpuPercent >= PEGGED_PERCENT))) break;
+      if (count >= MIN_FLEET && saturated(last.window)) break;
       // Let the leases of the last step expire or close before the next one is measured.
       await sleep(1000);
     }

@@ -8,7 +8,8 @@ import { runProbe } from '../../src/cli/probe.js';
 import type { CodecName } from '../../src/wire/frame.js';
 import { Fleet, type RevcamTarget } from '../fleet.js';
 import type { BenchOptions } from '../options.js';
-import { ProcMeter, type ProcUsage } from '../proc.js';
+import { cpus } from 'node:os';
+import { machineBusyPercent, machineTicks, ProcMeter, type ProcUsage } from '../proc.js';
 import type { Stat } from '../stat.js';
 import { sleep } from '../util.js';
 import type { Collected } from '../viewers.js';
@@ -36,6 +37,12 @@ export interface NatsWindow {
   /** Through nats-server in the window. */
   bus: ReturnType<typeof busRates> | null;
   mbPerSecondToViewers: number;
+  /**
+   * The whole machine's CPU in the window (% of one core; 100 × cores is all
+   * of it) and the part of it no metered process used: other work sharing the
+   * cores (on a shared machine, other jobs).
+   */
+  machine: { cpuPercent: number; capacityPercent: number; othersPercent: number };
   /** Every latency sample, when asked for. */
   latencySamples?: number[];
 }
@@ -67,11 +74,13 @@ export async function measureWindow(opts: Pick<BenchOptions, 'warmupSeconds' | '
     for (const [, m] of meters) m.start();
     viewers.start();
     const v0 = monitorUrl ? await varz(monitorUrl) : undefined;
+    const m0 = machineTicks();
     await hooks.atStart?.();
     await fleet.mark();
     await sleep(opts.seconds * 1000);
     const c: Collected = await fleet.collect(undefined, samples);
     await hooks.atEnd?.();
+    const m1 = machineTicks();
     const v1 = monitorUrl ? await varz(monitorUrl) : undefined;
     const cpu: Record<string, ProcUsage> = {};
     const children: Record<string, ProcUsage> = {};
@@ -80,6 +89,10 @@ export async function measureWindow(opts: Pick<BenchOptions, 'warmupSeconds' | '
       cpu[name] = r.main;
       if (r.children.pids.length > 0) children[name] = r.children;
     }
+    const viewersUsage = viewers.stop().main;
+    const cores = cpus().length;
+    const machineCpu = machineBusyPercent(m0, m1, cores);
+    const ours = Object.values(cpu).reduce((sum, u) => sum + u.cpuPercent, 0) + Object.values(children).reduce((sum, u) => sum + u.cpuPercent, 0) + viewersUsage.cpuPercent;
     const groupFpsMin: Record<string, number> = {};
     for (const v of c.viewers) {
       const label = labels[v.index] ?? '?';
@@ -94,7 +107,8 @@ export async function measureWindow(opts: Pick<BenchOptions, 'warmupSeconds' | '
       viewerErrors: [...new Set(c.viewers.flatMap((v) => v.errors))].slice(0, 5),
       cpu,
       children,
-      viewersProcess: viewers.stop().main,
+      viewersProcess: viewersUsage,
+      machine: { cpuPercent: machineCpu, capacityPercent: 100 * cores, othersPercent: Math.max(0, Math.round((machineCpu - ours) * 100) / 100) },
       bus: v0 && v1 ? busRates(v0, v1, c.seconds) : null,
       mbPerSecondToViewers: Math.round(c.bytesPerSecond / 1e4) / 100,
       ...(c.latencySamples && { latencySamples: c.latencySamples }),
