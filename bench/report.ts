@@ -161,6 +161,14 @@ function natsBusCase(c: CaseResult): string[] {
       lines.push(`  ${pad(p.name, 30)}added by the bus: p50 ${plus(x.addedP50Ms)} ms, p95 ${plus(x.addedP95Ms)} ms, p99 ${plus(x.addedP99Ms)} ms`);
       continue;
     }
+    if (isStat(d.addedMs)) {
+      lines.push(`  ${pad(p.name, 30)}${pad('added, per frame', 10)}${statCells(d.addedMs)}`);
+      if (isStat(d.busLatencyMs)) lines.push(`  ${pad('', 30)}${pad('bus', 10)}${statCells(d.busLatencyMs)}`);
+      if (isStat(d.localLatencyMs)) lines.push(`  ${pad('', 30)}${pad('local', 10)}${statCells(d.localLatencyMs)}`);
+      const pm = d.machine as { cpuPercent: number; othersPercent: number; capacityPercent: number } | undefined;
+      if (pm) lines.push(`  ${pad('', 30)}machine CPU ${num(pm.cpuPercent)} of ${pm.capacityPercent} %, of which ${num(pm.othersPercent)} % other work`);
+      continue;
+    }
     const lat = isStat(d.latencyMs) ? d.latencyMs : null;
     const fps = isStat(d.fps) ? d.fps.min : isStat(d.fpsMin) ? d.fpsMin.min : null;
     const cpu = Object.entries((d.cpuPercent ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${num(v)}`).join(', ');

@@ -63,6 +63,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
     cases.push(
       makeCase(8, natsBus, [
         'bus: viewer on gateway 1 ← nats-server ← revcam host; local: viewer on revcam serve with the same config; warm standby both, the 1-viewer windows alternated and pooled; all processes on this machine (one clock)',
+        'paired: one viewer on a revcam serve --nats (local path) and one on gateway 1 watching that vehicle (bus), same window: each frame\'s bus latency − its local latency (T14 is judged on this; the separate runs above differ by the machine\'s jitter)',
       ]),
     );
   if (want(9))

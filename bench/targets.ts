@@ -27,8 +27,17 @@ function natsTargets(bus: Part[], fleet: Part[]): Target[] {
     const d = diff?.status === 'ok' ? (diff.data as { addedP99Ms: number | null; addedP50Ms: number | null }) : undefined;
     const b = stat(find(bus, `bus ${codec} × 1`), 'latencyMs');
     const l = stat(find(bus, `local ${codec} × 1`), 'latencyMs');
+    // Judged on the same frames seen both ways (per-frame difference): the separate runs' p99s differ by the machine's jitter more than by the bus.
+    const added = stat(find(bus, `bus − local ${codec}, paired`), 'addedMs');
     out.push(
-      target(`T14-${codec}`, `${codec}: latency the NATS bus adds at 1 viewer, p99 (bus − local)`, `≤ ${BUS_ADDED_P99_MS} ms`, d?.addedP99Ms ?? null, (x) => x <= BUS_ADDED_P99_MS, (x) => `${f1(x)} ms (p99 ${f1(b?.p99 ?? NaN)} vs ${f1(l?.p99 ?? NaN)} ms; p50 +${f1(d?.addedP50Ms ?? NaN)} ms)`),
+      target(
+        `T14-${codec}`,
+        `${codec}: latency the NATS bus adds at 1 viewer, p99 (same frames, bus − local)`,
+        `≤ ${BUS_ADDED_P99_MS} ms`,
+        added?.p99 ?? null,
+        (x) => x <= BUS_ADDED_P99_MS,
+        (x) => `${f1(x)} ms (p50 ${f1(added?.median ?? NaN)}; separate runs: p99 ${f1(b?.p99 ?? NaN)} vs ${f1(l?.p99 ?? NaN)} ms, ${f1(d?.addedP99Ms ?? NaN)})`,
+      ),
     );
     const many = bus.find((p) => p.status === 'ok' && p.name.startsWith(`bus ${codec} × `) && p.name.endsWith('(2 gateways)'));
     const fps = (many?.data?.fps as Stat | null | undefined) ?? null;

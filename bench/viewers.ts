@@ -46,6 +46,8 @@ export interface Collected {
   bytesPerSecond: number;
   /** Every latency sample of the included viewers, when asked for (to pool several windows). */
   latencySamples?: number[];
+  /** The capture time (µs) of each of latencySamples, in the same order. */
+  captureSamples?: number[];
 }
 
 export interface LateResult {
@@ -143,6 +145,7 @@ function collect(exclude: number[] = [], samples = false): Collected {
   const lat: number[] = [];
   const fps: number[] = [];
   let bytes = 0;
+  const caps: number[] = [];
   for (const v of viewers) {
     const t = v.tally;
     t.stopMeasuring();
@@ -159,10 +162,11 @@ function collect(exclude: number[] = [], samples = false): Collected {
     });
     if (exclude.includes(t.index)) continue;
     for (const x of t.latencies) lat.push(x);
+    if (samples) for (const x of t.captures) caps.push(x);
     fps.push(t.frames / seconds);
     bytes += t.bytes;
   }
-  return { seconds: Math.round(seconds * 1000) / 1000, viewers: reports, latencyMs: summarize(lat, 'ms'), fps: summarize(fps, 'fps'), bytesPerSecond: Math.round(bytes / seconds), ...(samples && { latencySamples: lat }) };
+  return { seconds: Math.round(seconds * 1000) / 1000, viewers: reports, latencyMs: summarize(lat, 'ms'), fps: summarize(fps, 'fps'), bytesPerSecond: Math.round(bytes / seconds), ...(samples && { latencySamples: lat, captureSamples: caps }) };
 }
 
 /** A late HTTP-FLV viewer: what the peer shows first, and how old it is. */

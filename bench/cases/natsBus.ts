@@ -16,10 +16,12 @@ import { summarize, type Stat } from '../stat.js';
 import { revcamServerOptions } from '../systems.js';
 import { progress } from '../util.js';
 import { startBenchNatsServer, type BenchNatsServer } from '../nats/natsServer.js';
-import { startGateway, startHost, startServe, type RoleProcess } from '../nats/roles.js';
-import { cpuPercents, measureWindow, waitForStream, type NatsWindow } from '../nats/window.js';
+import { startGateway, startHost, startServe, startServeNats, type RoleProcess } from '../nats/roles.js';
+import { cpuPercents, measurePaired, measureWindow, waitForStream, type NatsWindow, type PairedWindow } from '../nats/window.js';
 
 export const BUS_VEHICLE = 'veh-a';
+/** The vehicle of the `serve --nats` process whose frames are watched both locally and through the bus. */
+export const PAIRED_VEHICLE = 'veh-p';
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -49,10 +51,11 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
   let gw1: RoleProcess | undefined;
   let gw2: RoleProcess | undefined;
   let serve: RoleProcess | undefined;
+  let both: RoleProcess | undefined;
   const parts: Part[] = [];
   try {
-    progress(`nats ${codec}: starting host ${BUS_VEHICLE}, two gateways and a plain serve`);
-    [host, gw1, gw2, serve] = await Promise.all([startHost(nats.url, BUS_VEHICLE, config), startGateway(nats.url), startGateway(nats.url), startServe(config)]);
+    progress(`nats ${codec}: starting host ${BUS_VEHICLE}, two gateways, a plain serve and a serve --nats (${PAIRED_VEHICLE})`);
+    [host, gw1, gw2, serve, both] = await Promise.all([startHost(nats.url, BUS_VEHICLE, config), startGateway(nats.url), startGateway(nats.url), startServe(config), startServeNats(nats.url, PAIRED_VEHICLE, config)]);
     await waitForStream(gw1.url, codec, BUS_VEHICLE);
     await waitForStream(gw2.url, codec, BUS_VEHICLE);
     await waitForStream(serve.url, codec, undefined);
@@ -70,6 +73,25 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
     const l = pooled(local);
     parts.push({ name: `bus ${codec} × 1`, status: 'ok', data: { codec, latencyMs: b, fpsMin: fpsOf(bus), cpuPercent: cpuPercents(bus.at(-1)!), busMBPerS: bus.at(-1)!.bus?.inMBPerS ?? null, machine: machineOf(bus), gaps: bus.reduce((s, w) => s + w.gaps, 0) } });
     parts.push({ name: `local ${codec} × 1`, status: 'ok', data: { codec, latencyMs: l, fpsMin: fpsOf(local), cpuPercent: cpuPercents(local.at(-1)!), machine: machineOf(local), gaps: local.reduce((s, w) => s + w.gaps, 0) } });
+    // The same frames both ways: serve --nats's own viewer (local path) and a viewer of its vehicle on gateway 1 (bus).
+    await waitForStream(gw1.url, codec, PAIRED_VEHICLE);
+    const paired: PairedWindow[] = [];
+    for (let i = 0; i < rounds; i++) {
+      progress(`nats ${codec} × 1: the same frames, local and through the bus (round ${i + 1}/${rounds})`);
+      paired.push(await measurePaired(win, { kind: 'revcam', url: both.url, codec }, { kind: 'revcam', url: gw1.url, codec, vehicle: PAIRED_VEHICLE }, { 'serve --nats': both.pid, 'nats-server': nats.pid, gateway: gw1.pid }));
+    }
+    parts.push({
+      name: `bus − local ${codec}, paired`,
+      status: 'ok',
+      data: {
+        codec,
+        frames: paired.reduce((s, w) => s + w.frames, 0),
+        addedMs: summarize(paired.flatMap((w) => w.addedMs), 'ms'),
+        busLatencyMs: summarize(paired.flatMap((w) => w.busLatencyMs), 'ms'),
+        localLatencyMs: summarize(paired.flatMap((w) => w.localLatencyMs), 'ms'),
+        machine: { cpuPercent: r2(paired.reduce((s, w) => s + w.machine.cpuPercent, 0) / rounds), othersPercent: r2(paired.reduce((s, w) => s + w.machine.othersPercent, 0) / rounds), capacityPercent: paired[0]!.machine.capacityPercent },
+      },
+    });
     parts.push({
       name: `bus − local ${codec} × 1`,
       status: 'ok',
@@ -108,7 +130,7 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
     );
     return parts;
   } finally {
-    await stopAll([serve, gw2, gw1, host]);
+    await stopAll([both, serve, gw2, gw1, host]);
   }
 }
 

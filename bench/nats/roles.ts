@@ -74,3 +74,8 @@ export function startGateway(natsUrl: string): Promise<RoleProcess> {
 export function startServe(config: Record<string, unknown>): Promise<RoleProcess> {
   return startRole(['serve', '--port', '0'], config, /display at (http:\/\/[^\s/]+)\//);
 }
+
+/** `revcam serve --nats URL --vehicle V`: a host and a gateway in one process; its own viewers take the local path. */
+export function startServeNats(natsUrl: string, vehicle: string, config: Record<string, unknown>): Promise<RoleProcess> {
+  return startRole(['serve', '--nats', natsUrl, '--vehicle', vehicle, '--port', '0'], config, /display at (http:\/\/[^\s/]+)\//);
+}

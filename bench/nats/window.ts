@@ -126,3 +126,61 @@ export function cpuPercents(w: NatsWindow): Record<string, number> {
   out.viewers = w.viewersProcess.cpuPercent;
   return out;
 }
+
+export interface PairedWindow {
+  /** Frames both viewers got (matched by capture time). */
+  frames: number;
+  /** Per frame: the bus viewer's latency − the local viewer's, ms. */
+  addedMs: number[];
+  busLatencyMs: number[];
+  localLatencyMs: number[];
+  machine: NatsWindow['machine'];
+}
+
+/**
+ * One viewer on the local path and one through the bus, of the same camera
+ * (a `revcam serve --nats` is host and local server at once), in one window:
+ * each frame's two latencies are paired by its capture time, so the camera's
+ * render/encode and most of the machine's jitter are common to both and
+ * cancel, and what remains is what the bus adds to that frame.
+ */
+export async function measurePaired(opts: Pick<BenchOptions, 'warmupSeconds' | 'seconds'>, local: RevcamTarget, bus: RevcamTarget, pids: Record<string, number>): Promise<PairedWindow> {
+  const fleet = new Fleet();
+  try {
+    await fleet.connect(local, 1);
+    await fleet.connect(bus, 1);
+    await sleep(opts.warmupSeconds * 1000);
+    const cores = cpus().length;
+    const meters = Object.values(pids).map((pid) => new ProcMeter(pid));
+    const viewers = new ProcMeter(fleet.pid);
+    for (const m of meters) m.start();
+    viewers.start();
+    const m0 = machineTicks();
+    await fleet.mark();
+    await sleep(opts.seconds * 1000);
+    const l = await fleet.collect([1], true);
+    const b = await fleet.collect([0], true);
+    const m1 = machineTicks();
+    const ours = meters.reduce((s, m) => {
+      const r = m.stop();
+      return s + r.main.cpuPercent + r.children.cpuPercent;
+    }, 0) + viewers.stop().main.cpuPercent;
+    const localAt = new Map<number, number>();
+    (l.captureSamples ?? []).forEach((c, i) => localAt.set(c, l.latencySamples![i]!));
+    const addedMs: number[] = [];
+    const busLatencyMs: number[] = [];
+    const localLatencyMs: number[] = [];
+    (b.captureSamples ?? []).forEach((c, i) => {
+      const lo = localAt.get(c);
+      if (lo === undefined) return;
+      const bu = b.latencySamples![i]!;
+      addedMs.push(bu - lo);
+      busLatencyMs.push(bu);
+      localLatencyMs.push(lo);
+    });
+    const machineCpu = machineBusyPercent(m0, m1, cores);
+    return { frames: addedMs.length, addedMs, busLatencyMs, localLatencyMs, machine: { cpuPercent: machineCpu, capacityPercent: 100 * cores, othersPercent: Math.max(0, Math.round((machineCpu - ours) * 100) / 100) } };
+  } finally {
+    await fleet.close();
+  }
+}
