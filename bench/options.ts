@@ -51,7 +51,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
 
 examples:
   revcam bench --quick --cases 1,3 --viewers 1,50
-  npm run bench -- --cases 8,9          # the NATS cases alone
+  npm run bench -- --cases 8,9 --out bench/results/nats-latest.json   # the NATS cases alone
 `;
 
 export class UsageError extends Error {}
