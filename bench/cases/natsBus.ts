@@ -55,7 +55,14 @@ async function runCodec(opts: BenchOptions, nats: BenchNatsServer, codec: CodecN
   const parts: Part[] = [];
   try {
     progress(`nats ${codec}: starting host ${BUS_VEHICLE}, two gateways, a plain serve and a serve --nats (${PAIRED_VEHICLE})`);
-    [host, gw1, gw2, serve, both] = await Promise.all([startHost(nats.url, BUS_VEHICLE, config), startGateway(nats.url), startGateway(nats.url), startServe(config), startServeNats(nats.url, PAIRED_VEHICLE, config)]);
+    const started = await Promise.allSettled([startHost(nats.url, BUS_VEHICLE, config), startGateway(nats.url), startGateway(nats.url), startServe(config), startServeNats(nats.url, PAIRED_VEHICLE, config)]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // Those that did start are stopped here: nothing is left running.
+      await stopAll(started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)));
+      throw failed.reason;
+    }
+    [host, gw1, gw2, serve, both] = started.map((r) => (r as PromiseFulfilledResult<RoleProcess>).value) as [RoleProcess, RoleProcess, RoleProcess, RoleProcess, RoleProcess];
     await waitForStream(gw1.url, codec, BUS_VEHICLE);
     await waitForStream(gw2.url, codec, BUS_VEHICLE);
     await waitForStream(serve.url, codec, undefined);

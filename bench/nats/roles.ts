@@ -18,7 +18,7 @@ export interface RoleProcess {
 }
 
 /** Runs `node dist/src/cli/main.js <args> --config <config>` until its output matches `ready` (group 1: the URL, if any). */
-export async function startRole(args: string[], config: Record<string, unknown>, ready: RegExp, timeoutMs = 30_000): Promise<RoleProcess> {
+export async function startRole(args: string[], config: Record<string, unknown>, ready: RegExp, timeoutMs = 60_000): Promise<RoleProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'revcam-bench-nats-'));
   const configFile = join(dir, 'revcam.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
