@@ -27,11 +27,9 @@ async function handle(cmd: VehiclesCommand): Promise<unknown> {
     case 'start': {
       const frames = unpackFrames(readFileSync(cmd.framesFile));
       if (frames.length === 0) throw new Error('no recorded frames');
-      for (const name of cmd.vehicles) {
-        const v = new RecordedVehicle(name, frames, cmd.fps);
-        await v.start(cmd.natsUrl);
-        fleet.push(v);
-      }
+      const started = cmd.vehicles.map((name) => new RecordedVehicle(name, frames, cmd.fps));
+      fleet.push(...started);
+      await Promise.all(started.map((v) => v.start(cmd.natsUrl)));
       return { vehicles: fleet.length };
     }
     case 'stats':
