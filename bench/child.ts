@@ -46,8 +46,14 @@ export class RpcChild<Cmd> {
   call<T>(cmd: Cmd): Promise<T> {
     const id = ++this.#next;
     return new Promise<T>((resolve, reject) => {
+      // A child that is gone fails the call instead of crashing the bench (an unhandled IPC error would leave its servers running).
+      if (!this.proc.connected) return reject(new Error(`bench helper ${this.proc.spawnfile} is gone (exit ${this.proc.exitCode ?? this.proc.signalCode})`));
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.proc.send({ id, cmd });
+      this.proc.send({ id, cmd }, (err) => {
+        if (!err || !this.#pending.has(id)) return;
+        this.#pending.delete(id);
+        reject(err);
+      });
     });
   }
 

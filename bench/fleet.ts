@@ -12,6 +12,8 @@ export interface RevcamTarget {
   codec: CodecName;
   service?: string;
   camera?: string;
+  /** On a NATS gateway: the vehicle whose service to watch. */
+  vehicle?: string;
 }
 
 export interface FlvTarget {
@@ -35,6 +37,7 @@ export class Fleet {
       codec: target.codec,
       service: target.service ?? 'reversing',
       camera: target.camera ?? 'rear',
+      ...(target.vehicle !== undefined && { vehicle: target.vehicle }),
       count,
     });
   }
@@ -43,8 +46,8 @@ export class Fleet {
     return this.#child.call({ op: 'mark' });
   }
 
-  collect(exclude?: number[]): Promise<Collected> {
-    return this.#child.call({ op: 'collect', ...(exclude && { exclude }) });
+  collect(exclude?: number[], samples?: boolean): Promise<Collected> {
+    return this.#child.call({ op: 'collect', ...(exclude && { exclude }), ...(samples && { samples }) });
   }
 
   pause(index: number): Promise<void> {

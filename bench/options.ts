@@ -13,13 +13,19 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Repetitions of each first-frame measurement (case 1). */
   iterations: number;
+  /** Case 8: viewers spread over the two gateways. */
+  busViewers: number;
+  /** Case 9: the vehicle counts watched, in order (the ramp); the fleet announced is at least 20. */
+  vehicles: number[];
+  /** Case 9: viewers on each watched vehicle. */
+  viewersPerVehicle: number;
   /** Profile the revcam server (--cpu-prof) into this directory. */
   cpuProfDir: string | null;
   /** Where the JSON results go. */
   out: string;
 }
 
-export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7] as const;
+export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
@@ -29,16 +35,23 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
                           2 latency capture → received      3 fan-out cost (CPU, RSS, fps)
                           4 stalled viewer                   5 the floor (bare ws broadcast)
                           6 peer (node-media-server, HTTP-FLV) 7 service process boundary
+                          8 NATS bus: host → nats-server → gateway vs local; N viewers on two gateways
+                          9 NATS fleet: recorded vehicles on one nats-server, a gateway watching a ramp of them
   --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
   --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
   --seconds N           measuring window per run (default 10; --quick 2)
   --iterations N        repetitions per first-frame measurement (default 20; --quick 3)
+  --bus-viewers N       case 8: viewers over the two gateways (default 50; --quick 4)
+  --vehicles 5,10,20,40 case 9: vehicles watched at each step (default 5,10,20,40; --quick 2);
+                        the ramp stops after the first step below 29 fps (never before 20)
+  --per-vehicle N       case 9: viewers on each watched vehicle (default 5; --quick 2)
   --cpu-prof DIR        run the revcam server under --cpu-prof, profiles into DIR
   --out FILE            JSON results (default bench/results/latest.json)
   -h, --help            this help
 
-example:
+examples:
   revcam bench --quick --cases 1,3 --viewers 1,50
+  npm run bench -- --cases 8,9 --out bench/results/nats-latest.json   # the NATS cases alone
 `;
 
 export class UsageError extends Error {}
@@ -69,6 +82,9 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
         'stall-seconds': { type: 'string' },
         seconds: { type: 'string' },
         iterations: { type: 'string' },
+        'bus-viewers': { type: 'string' },
+        vehicles: { type: 'string' },
+        'per-vehicle': { type: 'string' },
         'cpu-prof': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -90,6 +106,9 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
     seconds: positive('seconds', v.seconds, quick ? 2 : 10),
     warmupSeconds: quick ? 0.5 : 2,
     iterations: Math.round(positive('iterations', v.iterations, quick ? 3 : 20)),
+    busViewers: Math.round(positive('bus-viewers', v['bus-viewers'], quick ? 4 : 50)),
+    vehicles: v.vehicles === undefined ? (quick ? [2] : [5, 10, 20, 40]) : list('vehicles', v.vehicles),
+    viewersPerVehicle: Math.round(positive('per-vehicle', v['per-vehicle'], quick ? 2 : 5)),
     cpuProfDir: v['cpu-prof'] ?? null,
     out: v.out ?? defaultOut,
   };

@@ -195,3 +195,16 @@ export class ProcMeter {
     return { seconds: Math.round(seconds * 1000) / 1000, main: usage(this.#main), children: { ...usage(this.#kids), pids: [...this.#kidPids] } };
   }
 }
+
+/** The whole machine's CPU ticks so far (/proc/stat): busy (all but idle and iowait) and total, summed over cores. */
+export function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((s, x) => s + x, 0);
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+}
+
+/** Machine CPU busy between two readings, in % of one core (2 busy cores = 200), like every other CPU figure of the bench. */
+export function machineBusyPercent(a: { busy: number; total: number }, b: { busy: number; total: number }, cores: number): number {
+  const dt = b.total - a.total;
+  return dt > 0 ? Math.round((10000 * cores * (b.busy - a.busy)) / dt) / 100 : 0;
+}

@@ -11,6 +11,8 @@ export const CASE_TITLES: Record<number, [name: string, title: string]> = {
   5: ['floor', 'The floor: revcam CPU vs a bare ws broadcast of the same bytes'],
   6: ['peer', 'Peer: node-media-server 4.x (RTMP in, HTTP-FLV out), same H.264 input'],
   7: ['boundary', 'Service process boundary: service child → server, per frame'],
+  8: ['nats-bus', 'NATS bus: host → nats-server → gateway vs local; viewers over two gateways'],
+  9: ['nats-fleet', 'NATS fleet: recorded vehicles on one nats-server, a gateway watching a ramp of them'],
 };
 
 export function rowPart(r: RunRow): Part {
@@ -143,6 +145,75 @@ function compareCase(parts: Part[], other: string): string[] {
   return lines;
 }
 
+/** Case 8: latency bus vs local at 1 viewer, the difference, and N viewers over two gateways with each process's CPU. */
+function natsBusCase(c: CaseResult): string[] {
+  const lines = [`  ${pad('', 30)}latency ms${STAT_HEAD}  ${lpad('fps min', 8)}   CPU % of one core`];
+  for (const p of c.parts) {
+    const s = statusLine(p);
+    if (s) {
+      lines.push(s);
+      continue;
+    }
+    const d = p.data ?? {};
+    if ('addedP99Ms' in d) {
+      const x = d as Record<string, number | null>;
+      const plus = (v: number | null | undefined) => (v == null ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(1)}`);
+      lines.push(`  ${pad(p.name, 30)}added by the bus: p50 ${plus(x.addedP50Ms)} ms, p95 ${plus(x.addedP95Ms)} ms, p99 ${plus(x.addedP99Ms)} ms`);
+      continue;
+    }
+    if (isStat(d.addedMs)) {
+      lines.push(`  ${pad(p.name, 30)}${pad('added, per frame', 10)}${statCells(d.addedMs)}`);
+      if (isStat(d.busLatencyMs)) lines.push(`  ${pad('', 30)}${pad('bus', 10)}${statCells(d.busLatencyMs)}`);
+      if (isStat(d.localLatencyMs)) lines.push(`  ${pad('', 30)}${pad('local', 10)}${statCells(d.localLatencyMs)}`);
+      const pm = d.machine as { cpuPercent: number; othersPercent: number; capacityPercent: number } | undefined;
+      if (pm) lines.push(`  ${pad('', 30)}machine CPU ${num(pm.cpuPercent)} of ${pm.capacityPercent} %, of which ${num(pm.othersPercent)} % other work`);
+      continue;
+    }
+    const lat = isStat(d.latencyMs) ? d.latencyMs : null;
+    const fps = isStat(d.fps) ? d.fps.min : isStat(d.fpsMin) ? d.fpsMin.min : null;
+    const cpu = Object.entries((d.cpuPercent ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${num(v)}`).join(', ');
+    lines.push(`  ${pad(p.name, 30)}${' '.repeat(10)}${statCells(lat)}  ${lpad(num(fps, 2), 8)}   ${cpu}`);
+    const bus = d.bus as { inMBPerS: number; outMBPerS: number } | null | undefined;
+    const byGw = d.fpsMinByGateway as Record<string, number> | undefined;
+    const m = d.machine as { cpuPercent: number; othersPercent: number; capacityPercent: number } | undefined;
+    if (m) lines.push(`  ${pad('', 30)}machine CPU ${num(m.cpuPercent)} of ${m.capacityPercent} %, of which ${num(m.othersPercent)} % other work`);
+    if (bus || byGw) {
+      const extra = [byGw && `fps min by gateway: ${Object.entries(byGw).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`, bus && `nats-server in ${num(bus.inMBPerS, 2)} MB/s, out ${num(bus.outMBPerS, 2)} MB/s`, typeof d.mbPerSecondToViewers === 'number' && `to viewers ${num(d.mbPerSecondToViewers)} MB/s`];
+      lines.push(`  ${pad('', 30)}${extra.filter(Boolean).join('; ')}`);
+    }
+  }
+  return lines;
+}
+
+/** Case 9: one line per ramp step (and the idle fleet), the per-vehicle cost, the knee. */
+function natsFleetCase(c: CaseResult): string[] {
+  const lines = [
+    `  ${pad('', 28)}${lpad('viewers', 8)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('lat p50', 9)}${lpad('p99', 7)}   ${'CPU %: nats-server  gateway  vehicles  viewers'}${lpad('bus in', 9)}${lpad('out MB/s', 9)}${lpad('machine', 9)}${lpad('others', 8)}   per vehicle: nats-server %  gateway %  MB/s in`,
+  ];
+  for (const p of c.parts) {
+    const s = statusLine(p);
+    if (s) {
+      lines.push(s);
+      continue;
+    }
+    const d = p.data ?? {};
+    if (typeof d.knee === 'string') {
+      lines.push(`  knee on this machine: ${d.knee}`);
+      continue;
+    }
+    const cpu = (d.cpuPercent ?? {}) as Record<string, number>;
+    const bus = d.bus as { inMBPerS: number; outMBPerS: number } | null | undefined;
+    const fps = isStat(d.fps) ? d.fps : null;
+    const lat = isStat(d.latencyMs) ? d.latencyMs : null;
+    const per = d.perVehicle as Record<string, number | null> | undefined;
+    const m = d.machine as { cpuPercent: number; othersPercent: number } | undefined;
+    lines.push(
+      `  ${pad(p.name, 28)}${lpad(String(d.viewers ?? 0), 8)}${lpad(num(fps?.min, 2), 9)}${lpad(num(fps?.median, 2), 8)}${lpad(num(lat?.median), 9)}${lpad(num(lat?.p99), 7)}   ${lpad(num(cpu['nats-server']), 18)}${lpad(num(cpu.gateway), 9)}${lpad(num(cpu.vehicles), 10)}${lpad(num(cpu.viewers), 9)}${lpad(num(bus?.inMBPerS, 2), 9)}${lpad(num(bus?.outMBPerS, 2), 9)}${lpad(num(m?.cpuPercent), 9)}${lpad(num(m?.othersPercent), 8)}   ${per ? `${lpad(num(per.natsServerCpuPercent, 2), 26)}${lpad(num(per.gatewayCpuPercent, 2), 11)}${lpad(num(per.busInMBPerS, 2), 9)}` : ''}`,
+    );
+  }
+  return lines;
+}
+
 export function formatTable(res: BenchResults, rows: RunRow[]): string {
   const m = res.machine;
   const out: string[] = [
@@ -163,11 +234,13 @@ export function formatTable(res: BenchResults, rows: RunRow[]): string {
     else if (c.id === 6) {
       out.push(...compareCase(c.parts.filter((p) => p.name.startsWith('revcam/peer')), 'peer'));
       out.push(...genericCase({ ...c, parts: c.parts.filter((p) => p.name.startsWith('late viewer') || p.name.startsWith('peer publisher')) }));
-    } else out.push(...genericCase(c));
+    } else if (c.id === 8) out.push(...natsBusCase(c));
+    else if (c.id === 9) out.push(...natsFleetCase(c));
+    else out.push(...genericCase(c));
     for (const n of c.notes) out.push(`  note: ${n}`);
     out.push('');
   }
-  out.push('Targets (issue 5)');
+  out.push('Targets (issues 5, 9)');
   for (const t of res.targets) {
     const verdict = t.met === null ? 'not measured' : t.met ? 'MET' : 'NOT MET';
     out.push(`  ${pad(t.id, 9)}${pad(verdict, 14)}${pad(t.text, 70)}${pad(t.limit, 22)}${t.measured ?? '-'}`);

@@ -10,6 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runBoundary } from './cases/boundary.js';
 import { runFirstFrame } from './cases/firstFrame.js';
+import { runNatsBus } from './cases/natsBus.js';
+import { runNatsFleet } from './cases/natsFleet.js';
 import { peerLateViewer } from './cases/peerLate.js';
 import { runStalled } from './cases/stalled.js';
 import { runSweep } from './cases/sweep.js';
@@ -35,6 +37,8 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
   const hop = want(6) ? await part('peer publisher hop', async () => ({ stampToFlvOutMs: await measurePublisherHop(opts.seconds) })) : undefined;
   const stalled: Part[] = want(4) ? await runStalled(opts) : [];
   const boundary: Part[] = want(7) ? await runBoundary(opts) : [];
+  const natsBus: Part[] = want(8) ? await runNatsBus(opts) : [];
+  const natsFleet: Part[] = want(9) ? await runNatsFleet(opts) : [];
 
   const cases: CaseResult[] = [];
   const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
@@ -55,6 +59,19 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
       ]),
     );
   if (want(7)) cases.push(makeCase(7, boundary));
+  if (want(8))
+    cases.push(
+      makeCase(8, natsBus, [
+        'bus: viewer on gateway 1 ← nats-server ← revcam host; local: viewer on revcam serve with the same config; warm standby both, the 1-viewer windows alternated and pooled; all processes on this machine (one clock)',
+        'paired: one viewer on a revcam serve --nats (local path) and one on gateway 1 watching that vehicle (bus), same window: each frame\'s bus latency − its local latency (T14 is judged on this; the separate runs above differ by the machine\'s jitter)',
+      ]),
+    );
+  if (want(9))
+    cases.push(
+      makeCase(9, natsFleet, [
+        'recorded vehicles: NatsServiceHost replaying the synthetic camera\'s JPEG wire frames at 30 fps (no encode), all in one process with a NATS connection each; per vehicle = (CPU at the step − CPU of the idle fleet) / vehicles watched',
+      ]),
+    );
 
   const finished = new Date();
   const results: BenchResults = {
@@ -66,7 +83,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
     options: opts,
     machine,
     cases,
-    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate }),
+    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet }),
   };
   return { results, rows };
 }
@@ -86,7 +103,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const command = argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
-  progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s`);
+  const nats = [parsed.cases.includes(8) && `, NATS bus viewers ${parsed.busViewers}`, parsed.cases.includes(9) && `, fleet ramp ${parsed.vehicles.join(',')} × ${parsed.viewersPerVehicle}`].filter(Boolean).join('');
+  progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s${nats}`);
   const { results, rows } = await runBench(parsed, command);
   mkdirSync(dirname(parsed.out), { recursive: true });
   writeFileSync(parsed.out, JSON.stringify(results, null, 2) + '\n');

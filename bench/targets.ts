@@ -10,6 +10,43 @@ export interface TargetInputs {
   rows: RunRow[];
   stalled: Part[];
   peerLate: Part | undefined;
+  /** Case 8 (issue 9). */
+  natsBus?: Part[];
+  /** Case 9 (issue 9). */
+  natsFleet?: Part[];
+}
+
+/** Issue 9's targets: the bus adds ≤ 3 ms p99 at 1 viewer; every viewer ≥ 29 fps (50 over two gateways; a fleet of 20 vehicles watched). */
+export const BUS_ADDED_P99_MS = 3;
+export const FLEET_TARGET_VEHICLES = 20;
+
+function natsTargets(bus: Part[], fleet: Part[]): Target[] {
+  const out: Target[] = [];
+  for (const codec of ['jpeg', 'h264']) {
+    const diff = find(bus, `bus − local ${codec} × 1`);
+    const d = diff?.status === 'ok' ? (diff.data as { addedP99Ms: number | null; addedP50Ms: number | null }) : undefined;
+    const b = stat(find(bus, `bus ${codec} × 1`), 'latencyMs');
+    const l = stat(find(bus, `local ${codec} × 1`), 'latencyMs');
+    // Judged on the same frames seen both ways (per-frame difference): the separate runs' p99s differ by the machine's jitter more than by the bus.
+    const added = stat(find(bus, `bus − local ${codec}, paired`), 'addedMs');
+    out.push(
+      target(
+        `T14-${codec}`,
+        `${codec}: latency the NATS bus adds at 1 viewer, p99 (same frames, bus − local)`,
+        `≤ ${BUS_ADDED_P99_MS} ms`,
+        added?.p99 ?? null,
+        (x) => x <= BUS_ADDED_P99_MS,
+        (x) => `${f1(x)} ms (p50 ${f1(added?.median ?? NaN)}; separate runs: p99 ${f1(b?.p99 ?? NaN)} vs ${f1(l?.p99 ?? NaN)} ms, ${f1(d?.addedP99Ms ?? NaN)})`,
+      ),
+    );
+    const many = bus.find((p) => p.status === 'ok' && p.name.startsWith(`bus ${codec} × `) && p.name.endsWith('(2 gateways)'));
+    const fps = (many?.data?.fps as Stat | null | undefined) ?? null;
+    out.push(target(`T15-${codec}`, `${codec}: every viewer's fps, ${String(many?.data?.viewers ?? 'N')} viewers over two NATS gateways (min)`, '≥ 29 fps', fps?.min ?? null, (x) => x >= 29, (x) => `${f1(x)} fps`));
+  }
+  const step = fleet.find((p) => p.status === 'ok' && (p.data?.vehiclesWatched as number | undefined) === FLEET_TARGET_VEHICLES);
+  const fleetFps = (step?.data?.fps as Stat | null | undefined) ?? null;
+  out.push(target('T16', `fleet: every viewer's fps, ${FLEET_TARGET_VEHICLES} recorded vehicles watched on one gateway (min)`, '≥ 29 fps', fleetFps?.min ?? null, (x) => x >= 29, (x) => `${f1(x)} fps (${String(step?.data?.viewers ?? '?')} viewers)`));
+  return out;
 }
 
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
@@ -80,5 +117,6 @@ export function evaluateTargets(t: TargetInputs): Target[] {
     // Frames older than display.maxFrameAgeMs are skipped by the display and the probe (issue 10): what a resumed viewer shows first.
     target('T13', 'stalled viewer resumes live: age of the first frame it shows after resuming (older ones skipped)', `≤ ${DEFAULT_MAX_FRAME_AGE_MS} ms (display.maxFrameAgeMs)`, (d?.resumeFirstShownFrameAgeMs as number | null) ?? null, (x) => x <= DEFAULT_MAX_FRAME_AGE_MS, (x) => `${f1(x)} ms (first received ${f1((d?.resumeFirstFrameAgeMs as number | null) ?? NaN)} ms, ${String(d?.resumeSkippedOldFrames ?? '?')} skipped)`),
   );
+  out.push(...natsTargets(t.natsBus ?? [], t.natsFleet ?? []));
   return out;
 }

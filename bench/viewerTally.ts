@@ -43,6 +43,8 @@ export class Tally {
   bytes = 0;
   gaps = 0;
   latencies: number[] = [];
+  /** The capture time of each latency sample, µs (to pair the same frame seen by two viewers). */
+  captures: number[] = [];
   errors: string[] = [];
   #measuring = false;
   #lastSeq: number | undefined;
@@ -58,6 +60,7 @@ export class Tally {
     this.bytes = 0;
     this.gaps = 0;
     this.latencies = [];
+    this.captures = [];
     this.#measuring = true;
   }
 
@@ -102,6 +105,9 @@ export class Tally {
     if (!this.#measuring) return;
     this.frames++;
     this.bytes += bytes;
-    if (age !== undefined) this.latencies.push(age);
+    if (age !== undefined) {
+      this.latencies.push(age);
+      this.captures.push(captureUs!);
+    }
   }
 }

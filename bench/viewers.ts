@@ -21,10 +21,10 @@ import { Tally, type ResumeReport, type ViewerReport } from './viewerTally.js';
 export const CATCH_UP_FLAG: number = (FrameFlag as Record<string, number>).catchUp ?? 0;
 
 export type ViewerCommand =
-  | { op: 'connect'; kind: 'revcam'; url: string; codec: CodecName; service: string; camera: string; count: number }
+  | { op: 'connect'; kind: 'revcam'; url: string; codec: CodecName; service: string; camera: string; vehicle?: string; count: number }
   | { op: 'connect'; kind: 'flv'; url: string; count: number }
   | { op: 'mark' }
-  | { op: 'collect'; exclude?: number[] }
+  | { op: 'collect'; exclude?: number[]; samples?: boolean }
   | { op: 'pause'; index: number }
   | { op: 'resume'; index: number; liveThresholdMs: number }
   | { op: 'resumeReport'; index: number }
@@ -44,6 +44,10 @@ export interface Collected {
   /** Received frames per second, one sample per included viewer. */
   fps: Stat | null;
   bytesPerSecond: number;
+  /** Every latency sample of the included viewers, when asked for (to pool several windows). */
+  latencySamples?: number[];
+  /** The capture time (µs) of each of latencySamples, in the same order. */
+  captureSamples?: number[];
 }
 
 export interface LateResult {
@@ -71,13 +75,13 @@ const viewers: Viewer[] = [];
 let windowStartMs = 0;
 let display: DisplayClient | undefined;
 
-function connectRevcam(url: string, codec: CodecName, service: string, camera: string, index: number): Promise<Viewer> {
+function connectRevcam(url: string, codec: CodecName, service: string, camera: string, index: number, vehicle?: string): Promise<Viewer> {
   const tally = new Tally(index);
   const ws = new WebSocket(streamUrl(url), { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 256 * 1024 * 1024 });
   const v: Viewer = { tally, pause: () => ws.pause(), resume: () => ws.resume(), close: () => ws.terminate() };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`viewer ${index}: no answer within 15 s`)), 15_000);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'request', service, camera, codec })));
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'request', service, camera, codec, ...(vehicle !== undefined && { vehicle }) })));
     ws.on('message', (data: Buffer, isBinary) => {
       if (!isBinary) {
         const m = JSON.parse(data.toString()) as { type: string; code?: string; message?: string; event?: string };
@@ -135,12 +139,13 @@ function connectFlv(url: string, index: number): Promise<Viewer> {
   });
 }
 
-function collect(exclude: number[] = []): Collected {
+function collect(exclude: number[] = [], samples = false): Collected {
   const seconds = (performance.now() - windowStartMs) / 1000;
   const reports: ViewerReport[] = [];
   const lat: number[] = [];
   const fps: number[] = [];
   let bytes = 0;
+  const caps: number[] = [];
   for (const v of viewers) {
     const t = v.tally;
     t.stopMeasuring();
@@ -157,10 +162,11 @@ function collect(exclude: number[] = []): Collected {
     });
     if (exclude.includes(t.index)) continue;
     for (const x of t.latencies) lat.push(x);
+    if (samples) for (const x of t.captures) caps.push(x);
     fps.push(t.frames / seconds);
     bytes += t.bytes;
   }
-  return { seconds: Math.round(seconds * 1000) / 1000, viewers: reports, latencyMs: summarize(lat, 'ms'), fps: summarize(fps, 'fps'), bytesPerSecond: Math.round(bytes / seconds) };
+  return { seconds: Math.round(seconds * 1000) / 1000, viewers: reports, latencyMs: summarize(lat, 'ms'), fps: summarize(fps, 'fps'), bytesPerSecond: Math.round(bytes / seconds), ...(samples && { latencySamples: lat, captureSamples: caps }) };
 }
 
 /** A late HTTP-FLV viewer: what the peer shows first, and how old it is. */
@@ -235,7 +241,7 @@ async function handle(cmd: ViewerCommand): Promise<unknown> {
       const base = viewers.length;
       const made = await Promise.allSettled(
         Array.from({ length: cmd.count }, (_, i) =>
-          cmd.kind === 'revcam' ? connectRevcam(cmd.url, cmd.codec, cmd.service, cmd.camera, base + i) : connectFlv(cmd.url, base + i),
+          cmd.kind === 'revcam' ? connectRevcam(cmd.url, cmd.codec, cmd.service, cmd.camera, base + i, cmd.vehicle) : connectFlv(cmd.url, base + i),
         ),
       );
       const failed = made.filter((m): m is PromiseRejectedResult => m.status === 'rejected');
@@ -251,7 +257,7 @@ async function handle(cmd: ViewerCommand): Promise<unknown> {
       for (const v of viewers) v.tally.mark();
       return {};
     case 'collect':
-      return collect(cmd.exclude);
+      return collect(cmd.exclude, cmd.samples);
     case 'pause':
       viewers[cmd.index]?.pause();
       return {};

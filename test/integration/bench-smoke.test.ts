@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../helpers/server.js';
+import { requireNatsServer } from '../helpers/natsServer.js';
 
 interface RunOutput {
   code: number | null;
@@ -50,7 +51,8 @@ function checkStats(x: unknown, path: string): number {
 
 test('npm run bench -- --quick produces well-formed results', { timeout: 170_000 }, async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'revcam-bench-smoke-')), 'results.json');
-  const r = await runBench(['--quick', '--viewers', '1', '--seconds', '1', '--stall-seconds', '1', '--iterations', '1', '--out', out]);
+  // The NATS cases (8, 9) have their own, smaller smoke below.
+  const r = await runBench(['--quick', '--cases', '1,2,3,4,5,6,7', '--viewers', '1', '--seconds', '1', '--stall-seconds', '1', '--iterations', '1', '--out', out]);
   assert.equal(r.code, 0, `bench exited ${r.code}\n${r.stderr.slice(-3000)}`);
 
   const res = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
@@ -93,11 +95,31 @@ test('npm run bench -- --quick produces well-formed results', { timeout: 170_000
     assert.equal(t.met === null, t.measured === null, `target ${t.id}: measured iff judged`);
   }
   assert.match(r.stdout, /^revcam bench — /);
-  assert.match(r.stdout, /Targets \(issue 5\)/);
+  assert.match(r.stdout, /Targets \(issues 5, 9\)/);
 });
 
 test('the bench refuses an unknown case with a usage error', async () => {
-  const r = await runBench(['--cases', '9']);
+  const r = await runBench(['--cases', '99']);
   assert.equal(r.code, 64);
-  assert.match(r.stderr, /no case 9/);
+  assert.match(r.stderr, /no case 99/);
+});
+
+test('the NATS fleet case, tiny: recorded vehicles announced on a real nats-server reach viewers through a gateway', { timeout: 120_000 }, async (t) => {
+  if (!requireNatsServer(t)) return;
+  const out = join(mkdtempSync(join(tmpdir(), 'revcam-bench-smoke-')), 'results.json');
+  const r = await runBench(['--quick', '--cases', '9', '--vehicles', '1', '--per-vehicle', '1', '--seconds', '1', '--out', out]);
+  assert.equal(r.code, 0, `bench exited ${r.code}\n${r.stderr.slice(-3000)}`);
+  const res = JSON.parse(readFileSync(out, 'utf8')) as { cases: { id: number; status: string; parts: { name: string; status: string; error?: string; data?: Record<string, unknown> }[] }[]; targets: { id: string }[] };
+  assert.deepEqual(res.cases.map((c) => c.id), [9]);
+  const c = res.cases[0]!;
+  assert.equal(c.status, 'ok', JSON.stringify(c.parts.find((p) => p.status !== 'ok')));
+  const step = c.parts.find((p) => p.name === 'fleet 1 watched × 1');
+  assert.ok(step?.data, 'the one-vehicle step ran');
+  // Frames crossed the bus: the viewer counted some, and nats-server saw them come in.
+  assert.ok((step.data.fps as { min: number }).min > 0, 'the viewer got frames from the recorded vehicle');
+  assert.ok((step.data.bus as { inMsgsPerS: number }).inMsgsPerS > 0);
+  assert.ok(c.parts.some((p) => p.name === 'fleet knee'));
+  assert.ok(checkStats(res.cases, 'cases') >= 2);
+  assert.ok(res.targets.some((t) => t.id === 'T16'));
+  assert.match(r.stdout, /knee on this machine/);
 });
