@@ -36,7 +36,8 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export const RTCP_SILENCE_MS = 5_000;
 /** At most one re-sent group per this interval, however many PLI/FIR arrive. */
 const PICTURE_LOSS_MIN_INTERVAL_MS = 500;
-/** RTCP payload-specific feedback FMT 4 (RFC 5104 §4.3.1). */
+/** RTCP payload-specific feedback types: PLI (RFC 4585 §6.3.1), FIR (RFC 5104 §4.3.1). */
+const PLI_FMT = 1;
 const FIR_FMT = 4;
 
 export interface WhepSessionDeps {
@@ -117,11 +118,16 @@ export class WhepSession {
     video.codecs = video.codecs.filter((c) => c.payloadType === payloadType || (c.name.toLowerCase() === 'rtx' && Number(codecParametersFromString(c.parameters ?? '').apt) === payloadType));
     video.sender.prepareSend({ codecs: video.codecs, headerExtensions: video.headerExtensions, muxId: video.mid ?? undefined, rtcp: { cname: pc.cname, ssrc: video.sender.ssrc, mux: true } } as Parameters<typeof video.sender.prepareSend>[0]);
     this.#extId = absCaptureTimeId !== undefined && video.headerExtensions.some((e) => e.id === absCaptureTimeId) ? absCaptureTimeId : undefined;
-    video.sender.onPictureLossIndication.subscribe(() => this.#pictureLost('PLI'));
-    video.sender.onRtcp.subscribe((p: RtcpPacket) => {
+    // werift routes a PLI/FIR by the feedback's sender SSRC first, so one may reach the receiver
+    // side of this (send-only) transceiver instead of the sender: both are listened to.
+    const onRtcp = (p: RtcpPacket) => {
       this.#lastRtcp = performance.now();
-      if (p instanceof this.#deps.werift.RtcpPayloadSpecificFeedback && p.feedback.count === FIR_FMT) this.#pictureLost('FIR');
-    });
+      if (!(p instanceof this.#deps.werift.RtcpPayloadSpecificFeedback)) return;
+      if (p.feedback.count === PLI_FMT) this.#pictureLost('PLI');
+      else if (p.feedback.count === FIR_FMT) this.#pictureLost('FIR');
+    };
+    video.sender.onRtcp.subscribe(onRtcp);
+    video.receiver.onRtcp.subscribe(onRtcp);
     await pc.setLocalDescription(await pc.createAnswer());
     await waitForGathering(pc, gatherTimeoutMs);
     const sdp = pc.localDescription?.sdp;

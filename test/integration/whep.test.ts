@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RevcamApp } from '../../src/app/startRevcam.js';
+import type { RtpPacket } from 'werift';
 import { hashToken } from '../../src/device/tokenHash.js';
 import { captureUsOf } from '../../src/whep/absCaptureTime.js';
 import { MAX_OFFER_BYTES } from '../../src/whep/WhepEndpoint.js';
@@ -119,15 +120,38 @@ test('bad offers get coded 4xx and no session', { skip: SKIP }, async () => {
   assert.equal((await health()).status, 'ok');
 });
 
+const absId = (offer: string) => Number(/a=extmap:(\d+) http:\/\/www\.webrtc\.org\/experiments\/rtp-hdrext\/abs-capture-time/.exec(offer)?.[1]);
 const health = async () => (await (await fetch(`${app.url}/api/health`)).json()) as { status: string };
 
-test('a werift viewer receives the rear camera as RFC 6184 RTP: a keyframe with SPS/PPS first, FU-A fragments, abs-capture-time', { skip: SKIP }, async () => {
+test('a werift viewer receives the rear camera as RFC 6184 RTP: a keyframe with SPS/PPS first, FU-A fragments, abs-capture-time; PLI answered with the cached group; a late viewer starts from the cached group', { skip: SKIP }, async () => {
   const v = await weriftViewer();
   viewers.push(v);
   const posted = await v.post(`${app.url}/whep/reversing/rear`, bearer(T.hu));
   assert.equal(posted.status, 201, posted.body);
   try {
     await receivedRtp(v, posted.body);
+    // PLI: the decoder lost its reference; the cached group (its keyframe captured before the PLI) comes again.
+    const seen = v.packets.length;
+    const lostAt = nowUs();
+    await v.pc.getTransceivers()[0]!.receiver.sendRtcpPLI(v.packets[0]!.header.ssrc);
+    const capturedAt = (p: RtpPacket) => captureUsOf(p.header.extensions.find((e) => e.id === absId(v.offer))!.payload);
+    await until('the cached keyframe re-sent after the PLI', () => v.packets.slice(seen).some((p) => (p.payload[0]! & 0x1f) === 7 && capturedAt(p) < lostAt));
+    // A second viewer joins the running stream: it starts at once from the cached group (the last
+    // keyframe, captured before it asked), not at the next keyframe.
+    const asked = nowUs();
+    const late = await weriftViewer();
+    viewers.push(late);
+    const second = await late.post(`${app.url}/whep/reversing/rear`, bearer(T.phone));
+    assert.equal(second.status, 201);
+    try {
+      await until('RTP for the late viewer', () => late.packets.length > 0);
+      const id = Number(/a=extmap:(\d+) http:\/\/www\.webrtc\.org\/experiments\/rtp-hdrext\/abs-capture-time/.exec(late.offer)?.[1]);
+      const ext = late.packets[0]!.header.extensions.find((e) => e.id === id)!;
+      assert.equal(late.packets[0]!.payload[0]! & 0x1f, 7, 'it starts with the keyframe\'s SPS');
+      assert.ok(captureUsOf(ext.payload) < asked, 'its first frame is the cached keyframe, captured before it asked');
+    } finally {
+      await fetch(`${app.url}${second.location!}`, { method: 'DELETE', headers: bearer(T.phone) });
+    }
   } finally {
     const del = await fetch(`${app.url}${posted.location!}`, { method: 'DELETE', headers: bearer(T.hu) });
     assert.equal(del.status, 200);
