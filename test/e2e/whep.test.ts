@@ -97,3 +97,20 @@ test('Chromium plays the rear camera over WHEP: H.264 decoded, nothing lost, cap
     await page.close();
   }
 });
+
+test('the display plays the camera over WHEP with ?transport=whep, and its HUD says so', { skip: SKIP }, async () => {
+  const page = await browser!.context.newPage();
+  try {
+    await page.goto(`${app!.url}/?transport=whep&hud=1&panel=0`);
+    const s = await until('the display to be live over WHEP', () => page.evaluate('window.revcamWhep ?? null') as Promise<{ state: string; framesDecoded: number; packetsLost: number; width: number } | null>, (v) => v !== null && v.state === 'live' && v.framesDecoded >= 10);
+    assert.equal(s!.packetsLost, 0);
+    assert.equal(s!.width, 640);
+    assert.equal(await page.getAttribute('body', 'data-state'), 'live');
+    const hud = await page.textContent('#hud');
+    assert.match(hud ?? '', /transport\s+whep/);
+    await page.screenshot({ path: join(ARTIFACTS, 'whep-display.png') });
+  } finally {
+    await page.close();
+  }
+  await until('the display\'s viewer to be freed when its page closes', viewersOfRear, (n) => n === 0);
+});
