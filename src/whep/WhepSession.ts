@@ -69,6 +69,7 @@ export class WhepSession {
   #lastRtcp = 0;
   #lastPictureLoss = 0;
   #timer: NodeJS.Timeout | undefined;
+  #started = performance.now();
   /** Counters for the log and tests. */
   readonly stats = { pictureLoss: 0, groupsResent: 0, burstFrames: 0 };
 
@@ -168,8 +169,6 @@ export class WhepSession {
     }
     if (now - this.#lastRtcp > RTCP_SILENCE_MS) this.end('unresponsive', `no RTCP for ${RTCP_SILENCE_MS} ms`);
   }
-
-  #started = performance.now();
 
   #write(wire: Buffer, done: (err?: Error) => void): void {
     // Not connected yet (its cached group is sent at connection), or ended: let the frame go.
