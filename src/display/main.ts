@@ -24,6 +24,7 @@ import { SignalPoster } from './signalPoster.js';
 import { SignalsClient } from './signalsClient.js';
 import { requireElement, StatusView } from './statusView.js';
 import { StreamClient } from './streamClient.js';
+import { startWhepView, wantsWhep } from './whepView.js';
 
 declare global {
   interface Window {
@@ -40,6 +41,8 @@ function wsUrl(loc: Location, path: string): string {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function main(): void {
+  // ?transport=whep: the WebRTC path (whepView.ts, docs/whep.md) instead of the WebSocket one.
+  if (wantsWhep(location.search)) return startWhepView(document, location.search);
   const params = readParams(location.search);
   const canvas = requireElement(document, 'view') as HTMLCanvasElement;
   const renderer = new Renderer(canvas);

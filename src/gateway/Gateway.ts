@@ -22,6 +22,7 @@ import type { OverlayTaps } from '../transport/overlayTap.js';
 import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transport/signalsHttp.js';
 import type { SignalsWsTransport } from '../transport/signalsWs.js';
 import { STREAM_PATH, WsTransport } from '../transport/wsTransport.js';
+import { WHEP_PREFIX, WhepEndpoint } from '../whep/WhepEndpoint.js';
 import { OriginPolicy } from './origin.js';
 import { requestUrl } from './requestUrl.js';
 import { serveStatic } from './staticFiles.js';
@@ -83,6 +84,8 @@ function refuseUpgrade(socket: Duplex, err: RevcamError): void {
 export class Gateway {
   readonly server: Server;
   readonly ws: WsTransport;
+  /** WHEP (docs/whep.md): WebRTC viewers, werift loaded on the first offer. */
+  readonly whep: WhepEndpoint;
   #deps: GatewayDeps;
   readonly #origins: OriginPolicy;
   #started = Date.now();
@@ -94,6 +97,7 @@ export class Gateway {
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
     this.ws = new WsTransport(deps);
+    this.whep = new WhepEndpoint({ ...deps, bodyTimeoutMs: deps.signals.http.bodyTimeoutMs, listeningAddress: () => (this.server.address() as AddressInfo | null)?.address });
     const tls = deps.transport?.tls;
     this.#origins = new OriginPolicy(deps.transport?.allowedOrigins ?? [], tls !== undefined);
     const limits = deps.limits ?? DEFAULT_CONFIG.limits;
@@ -163,6 +167,7 @@ export class Gateway {
     // A page on another origin may not POST (the gear is a POST).
     if (req.method !== 'GET' && req.method !== 'HEAD') this.#origins.check(req);
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#deps.signals.http);
+    if (url.pathname.startsWith(WHEP_PREFIX)) return this.whep.handle(req, res, url);
     // Nothing else takes a body: refuse it unread (Connection: close, so Node does not drain it either).
     if (hasBody(req)) {
       res.setHeader('Connection', 'close');
@@ -230,6 +235,7 @@ export class Gateway {
       else res.destroy();
     }));
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 500).unref());
+    this.whep.close();
     await Promise.all([this.ws.close(), Promise.race([Promise.all(ended), timeout])]);
     this.#deps.signals.ws.close();
     this.server.closeAllConnections();
