@@ -23,6 +23,7 @@ import { StreamHub } from '../stream/StreamHub.js';
 import { OverlayTaps } from '../transport/overlayTap.js';
 import { SignalsWsTransport } from '../transport/signalsWs.js';
 import { ReverseViewPolicy } from './ReverseViewPolicy.js';
+import { VehicleSignals } from './VehicleSignals.js';
 
 export interface RevcamApp {
   /** http://host:port of the gateway (https:// with server.tls). */
@@ -34,6 +35,8 @@ export interface RevcamApp {
   signals: SignalBus;
   signalSource: SignalSource;
   reverse: ReverseViewPolicy;
+  /** /api/signals by vehicle: the local signals, and those of vehicles on a bus (fed by src/nats). */
+  vehicleSignals: VehicleSignals;
   metrics: Metrics;
   log: Logger;
   close(): Promise<void>;
@@ -86,6 +89,11 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // ...and are re-checked while streaming: a stream ends when its role's policy stops holding.
   const policyWatch = new PolicyWatch({ auth, signals, holders: [hub, overlayTaps], log });
   hub.onViewerAdded = policyWatch.viewerAdded;
+  const localSignals = {
+    http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, ...(opts.vehicle !== undefined && { vehicle: opts.vehicle }) },
+    ws: signalsWs,
+  };
+  const vehicleSignals = new VehicleSignals({ config, auth, log, hold: (req) => hub.hold(req), local: localSignals, ownVehicle: opts.vehicle });
   const gateway = new Gateway({
     host,
     hub,
@@ -93,7 +101,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     metrics,
     log,
     overlayTaps,
-    signals: { http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs }, ws: signalsWs },
+    signals: { ...localSignals, forVehicle: (vehicle) => vehicleSignals.resolve(vehicle) },
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
     limits: config.limits,
     display: config.display,
@@ -114,11 +122,13 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     signals,
     signalSource,
     reverse,
+    vehicleSignals,
     metrics,
     log,
     close() {
       closing ??= (async () => {
         reverse.close();
+        vehicleSignals.close();
         policyWatch.close();
         unsubscribeServices();
         await signalSource.stop();

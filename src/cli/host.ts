@@ -49,7 +49,7 @@ export async function hostCommand(argv: string[]): Promise<number> {
   checkVehicle(values.vehicle, 'host');
   const vehicle = values.vehicle;
   const app = await startServices(config, { vehicle });
-  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub } }));
+  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub, signals: { bus: app.signals, source: app.signalSource } } }));
   const names = app.host.instances().map((i) => i.id).join(', ');
   process.stdout.write(`revcam: host ${vehicle} announced ${names} on ${natsUrl}\n`);
   return runUntilStopped(app, bus);

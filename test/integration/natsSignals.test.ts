@@ -1,0 +1,265 @@
+/**
+ * Vehicle signals on a real NATS bus (docs/distributed.md, "Signals"): a real
+ * nats-server, `revcam host` for veh-a and veh-b (simulator) and veh-c (CAN
+ * log replay), one `revcam gateway`, each its own process. Reverse gear set
+ * for veh-a through the gateway brings veh-a's rear view to the displays
+ * watching veh-a, and to nobody else.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { WebSocket } from 'ws';
+import { startGateway, startHost, startNatsServer, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
+import { hasCommand } from '../helpers/requireCommand.js';
+import { VSS, type SignalSample, type SignalsServerMessage } from '../../src/wire/signals.js';
+
+interface SignalsGet {
+  vehicle?: string;
+  source: string | null;
+  samples: SignalSample[];
+  stale: string[];
+}
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const query = (vehicle: string | undefined) => (vehicle === undefined ? '' : `?vehicle=${encodeURIComponent(vehicle)}`);
+
+async function getSignals(url: string, vehicle?: string): Promise<{ status: number; body: SignalsGet & Partial<ErrorBody> }> {
+  const res = await fetch(`${url}/api/signals${query(vehicle)}`);
+  return { status: res.status, body: (await res.json()) as SignalsGet & Partial<ErrorBody> };
+}
+
+async function post(url: string, vehicle: string | undefined, body: unknown): Promise<{ status: number; allow: string | null; body: { samples?: SignalSample[] } & Partial<ErrorBody> }> {
+  const res = await fetch(`${url}/api/signals${query(vehicle)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, allow: res.headers.get('allow'), body: (await res.json()) as { samples?: SignalSample[] } & Partial<ErrorBody> };
+}
+
+const valueOf = (samples: SignalSample[] | undefined, path: string) => samples?.find((s) => s.path === path)?.value;
+
+/** A display's /api/signals socket: every message it was sent. */
+class SignalsSocket {
+  readonly ws: WebSocket;
+  readonly messages: SignalsServerMessage[] = [];
+  readonly opened: Promise<void>;
+  #waiters: (() => void)[] = [];
+
+  constructor(url: string, vehicle?: string) {
+    this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/signals${query(vehicle)}`);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      this.ws.once('error', reject);
+    });
+    this.ws.on('message', (data) => {
+      this.messages.push(JSON.parse(data.toString()) as SignalsServerMessage);
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  views(): string[] {
+    return this.messages.flatMap((m) => (m.type === 'view' ? [m.view] : []));
+  }
+
+  /** The latest value of `path` this display was told. */
+  latest(path: string): unknown {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const m = this.messages[i]!;
+      if (m.type === 'signals') {
+        const v = valueOf(m.samples, path);
+        if (v !== undefined) return v;
+      }
+    }
+    return undefined;
+  }
+
+  waitFor(what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; messages: ${JSON.stringify(this.messages.slice(-5))}`)), timeoutMs);
+      const check = () => {
+        if (ok()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.#waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+async function framesIn(url: string, instance: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith('revcam_frames_in_total{') && line.includes(`stream="${instance}/`)) n += Number(line.split(' ').at(-1));
+  return n;
+}
+
+describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host, one gateway', { skip: !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false }, () => {
+  let nats: NatsServer;
+  let hostA: RevcamProcess;
+  let hostB: RevcamProcess;
+  let hostC: RevcamProcess | undefined;
+  let gateway: RevcamProcess;
+  const sockets: SignalsSocket[] = [];
+
+  before(async () => {
+    nats = await startNatsServer();
+    const dir = mkdtempSync(join(tmpdir(), 'revcam-natssignals-'));
+    // veh-c: signals from the example CAN log (the vehicle sets them: no POST); one service is enough.
+    const canConfig = join(dir, 'can.yaml');
+    writeFileSync(canConfig, 'signals:\n  source: can\nservices:\n  - { manifest: "builtin:reversing", standby: cold }\n');
+    // The simulators start parked (the built-in default is R), and leaving reverse ends the view soon.
+    const parked = join(dir, 'parked.yaml');
+    writeFileSync(parked, 'signals:\n  simulator: { initialGear: P }\nreverse:\n  holdMs: 300\n');
+    [hostA, hostB, hostC] = await Promise.all([
+      startHost(nats.url, 'veh-a', ['--config', parked]),
+      startHost(nats.url, 'veh-b', ['--config', parked]),
+      startHost(nats.url, 'veh-c', ['--config', canConfig]),
+    ]);
+    gateway = await startGateway(nats.url, ['--config', parked]);
+    // Discovery polls every second: wait until the gateway follows all three vehicles.
+    for (const v of ['veh-a', 'veh-b', 'veh-c']) await until(`the gateway to follow ${v}'s signals`, 15_000, async () => (await getSignals(gateway.url!, v)).status === 200);
+  });
+
+  after(async () => {
+    for (const s of sockets) s.close();
+    await Promise.all([hostA?.kill(), hostB?.kill(), hostC?.kill(), gateway?.kill()]);
+    await nats?.stop();
+  });
+
+  test("GET /api/signals?vehicle=veh-a: veh-a's own values, fresh, from its host", async () => {
+    const { status, body } = await until('fresh veh-a signals', 10_000, async () => {
+      const r = await getSignals(gateway.url!, 'veh-a');
+      return r.body.stale?.length === 0 && r;
+    });
+    assert.equal(status, 200);
+    assert.equal(body.vehicle, 'veh-a');
+    assert.equal(body.source, 'remote');
+    assert.equal(valueOf(body.samples, VSS.gear), 0, 'the host simulator starts parked');
+    assert.equal(valueOf(body.samples, VSS.selectedGear), 126);
+    // Samples keep flowing (the host re-publishes): still fresh a second later, by the gateway's own clock.
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.deepEqual((await getSignals(gateway.url!, 'veh-a')).body.stale, []);
+  });
+
+  test("reverse gear POSTed for veh-a through the gateway: veh-a's displays get the rear view and gear R, veh-b's do not", async () => {
+    const a = new SignalsSocket(gateway.url!, 'veh-a');
+    const b = new SignalsSocket(gateway.url!, 'veh-b');
+    const local = new SignalsSocket(gateway.url!);
+    sockets.push(a, b, local);
+    await Promise.all([a.opened, b.opened, local.opened]);
+    await a.waitFor('veh-a view none at connect', () => a.views().at(-1) === 'none');
+    await b.waitFor('veh-b view none at connect', () => b.views().at(-1) === 'none');
+    const framesBefore = await framesIn(gateway.url!, 'veh-b/reversing');
+
+    const r = await post(gateway.url!, 'veh-a', { gear: 'R' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(valueOf(r.body.samples, VSS.gear), -1, 'the answer is what the host stored');
+
+    await a.waitFor('the rear view on veh-a', () => a.views().includes('rear'));
+    await a.waitFor('gear R on veh-a', () => a.latest(VSS.gear) === -1);
+    // The gateway's reverse policy for veh-a holds veh-a's rear camera: frames arrive from veh-a's host.
+    await until("veh-a's rear frames at the gateway", 15_000, async () => (await framesIn(gateway.url!, 'veh-a/reversing')) > 0);
+
+    // Meanwhile veh-b's displays never got a rear view or reverse gear (a second more to be sure).
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.deepEqual(b.views(), ['none'], 'veh-b got no view change');
+    assert.equal(b.latest(VSS.gear), 0);
+    assert.equal(valueOf((await getSignals(gateway.url!, 'veh-b')).body.samples, VSS.gear), 0, "veh-b's signals are untouched");
+    assert.equal(await framesIn(gateway.url!, 'veh-b/reversing'), framesBefore, "veh-b's camera was not opened");
+    // And the gateway's own (local) signals, which a request without vehicle= gets, are untouched too.
+    assert.ok(!local.views().includes('rear'), 'the local displays got no rear view');
+    assert.equal(valueOf((await getSignals(gateway.url!)).body.samples, VSS.gear), 0);
+
+    // Out of reverse: the view ends on veh-a after the hold time.
+    assert.equal((await post(gateway.url!, 'veh-a', { gear: 'D' })).status, 200);
+    await a.waitFor('the view to end on veh-a', () => a.views().at(-1) === 'none', 20_000);
+  });
+
+  test("a bad sample for veh-a gets the local POST's status, code and message; nothing is applied", async () => {
+    for (const body of [{ steeringDeg: 2000 }, { gear: 'X' }, { samples: [{ path: 'Vehicle.Nope', value: 1 }] }]) {
+      const remote = await post(gateway.url!, 'veh-a', body);
+      const local = await post(gateway.url!, undefined, body);
+      assert.ok(remote.status === 422 || remote.status === 400, `${JSON.stringify(body)} → ${remote.status}`);
+      assert.deepEqual({ status: remote.status, error: remote.body.error }, { status: local.status, error: local.body.error }, JSON.stringify(body));
+    }
+    assert.notEqual(valueOf((await getSignals(gateway.url!, 'veh-a')).body.samples, VSS.steeringWheelAngle), 2000);
+
+    // The host checks again whatever reaches its input on the bus (not only what a gateway checked).
+    const nc = await natsConnect({ servers: nats.url });
+    try {
+      const ask = async (body: string) => (await nc.request('revcam.v1.veh-a.signals.set', body, { timeout: 5_000 })).json<{ ok: boolean; code?: string; status?: number }>();
+      assert.deepEqual(await ask(JSON.stringify({ steeringDeg: 2000 })), { ...(await ask(JSON.stringify({ steeringDeg: 2000 }))), ok: false, code: 'SIGNAL_INVALID', status: 422 });
+      assert.equal((await ask('not json')).code, 'BAD_REQUEST');
+      assert.equal((await ask(JSON.stringify({ gear: 'R', extra: 1 }))).code, 'BAD_REQUEST');
+    } finally {
+      await nc.close();
+    }
+  });
+
+  test('a CAN host refuses a forwarded POST as it does locally (405 BAD_REQUEST, Allow: GET, HEAD)', async () => {
+    const r = await post(gateway.url!, 'veh-c', { gear: 'R' });
+    assert.equal(r.status, 405);
+    assert.equal(r.allow, 'GET, HEAD');
+    assert.equal(r.body.error?.code, 'BAD_REQUEST');
+    assert.match(r.body.error?.message ?? '', /can source/);
+  });
+
+  test('an unknown vehicle is refused with NOT_FOUND (GET, POST, WebSocket); a malformed name with BAD_REQUEST', async () => {
+    const g = await getSignals(gateway.url!, 'veh-z');
+    assert.equal(g.status, 404);
+    assert.equal(g.body.error?.code, 'NOT_FOUND');
+    assert.match(g.body.error?.message ?? '', /veh-z.*veh-a, veh-b, veh-c/);
+    const p = await post(gateway.url!, 'veh-z', { gear: 'R' });
+    assert.equal(p.status, 404);
+    assert.equal(p.body.error?.code, 'NOT_FOUND');
+    const s = new SignalsSocket(gateway.url!, 'veh-z');
+    await assert.rejects(s.opened, (err: Error & { status?: number }) => err.status === 404);
+    s.close();
+    assert.equal((await getSignals(gateway.url!, 'Veh_A')).body.error?.code, 'BAD_REQUEST');
+  });
+
+  test('malformed messages on a vehicle signal subject are logged and dropped, never applied; the gateway keeps going', async () => {
+    const nc = await natsConnect({ servers: nats.url });
+    try {
+      nc.publish(`revcam.v1.veh-b.vss.${VSS.speed}`, 'garbage');
+      nc.publish(`revcam.v1.veh-b.vss.${VSS.speed}`, JSON.stringify({ value: 9999, timestampUs: Date.now() * 1000 }));
+      nc.publish(`revcam.v1.veh-b.vss.${VSS.speed}`, JSON.stringify({ value: '7', timestampUs: 1 }));
+      nc.publish('revcam.v1.veh-b.vss.Vehicle.Nope', JSON.stringify({ value: 1, timestampUs: 1 }));
+      nc.publish(`revcam.v1.veh-b.vss.${VSS.gear}`, JSON.stringify({ value: -1 }));
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    await until('the gateway to log the dropped message', 10_000, async () => /bad signal message on the bus dropped/.test(gateway.output()));
+    const { body } = await getSignals(gateway.url!, 'veh-b');
+    assert.equal(valueOf(body.samples, VSS.speed), 0);
+    assert.equal(valueOf(body.samples, VSS.gear), 0);
+    assert.deepEqual(body.stale, [], 'the good samples keep flowing');
+    assert.equal(gateway.child.exitCode, null);
+  });
+
+  test("a host that leaves takes its vehicle's signals with it (NOT_FOUND once discovery forgets it)", async () => {
+    await hostC!.kill('SIGKILL');
+    await until('veh-c to be forgotten', 15_000, async () => (await getSignals(gateway.url!, 'veh-c')).status === 404);
+    assert.equal((await getSignals(gateway.url!, 'veh-a')).status, 200, 'the others stay');
+  });
+});
