@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { WebSocket } from 'ws';
-import { startGateway, startHost, startNatsServer, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
+import { startGateway, startHost, startNatsServer, startRevcamCommand, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { VSS, type SignalSample, type SignalsServerMessage } from '../../src/wire/signals.js';
 
@@ -118,6 +118,7 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
   let hostB: RevcamProcess;
   let hostC: RevcamProcess | undefined;
   let gateway: RevcamProcess;
+  let parked: string;
   const sockets: SignalsSocket[] = [];
 
   before(async () => {
@@ -127,7 +128,7 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
     const canConfig = join(dir, 'can.yaml');
     writeFileSync(canConfig, 'signals:\n  source: can\nservices:\n  - { manifest: "builtin:reversing", standby: cold }\n');
     // The simulators start parked (the built-in default is R), and leaving reverse ends the view soon.
-    const parked = join(dir, 'parked.yaml');
+    parked = join(dir, 'parked.yaml');
     writeFileSync(parked, 'signals:\n  simulator: { initialGear: P }\nreverse:\n  holdMs: 300\n');
     [hostA, hostB, hostC] = await Promise.all([
       startHost(nats.url, 'veh-a', ['--config', parked]),
@@ -255,6 +256,26 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
     assert.equal(valueOf(body.samples, VSS.gear), 0);
     assert.deepEqual(body.stale, [], 'the good samples keep flowing');
     assert.equal(gateway.child.exitCode, null);
+  });
+
+  test('revcam serve --nats --vehicle veh-s: its own signals are local (with or without vehicle=), it follows the others, and publishes its own', async () => {
+    const serve = await startRevcamCommand(['serve', '--nats', nats.url, '--vehicle', 'veh-s', '--port', '0', '--config', parked], /display at (http:\/\/[^\s/]+)\//);
+    try {
+      for (const v of [undefined, 'veh-s']) {
+        const { status, body } = await getSignals(serve.url!, v);
+        assert.equal(status, 200);
+        assert.equal(body.vehicle, 'veh-s');
+        assert.equal(body.source, 'simulator', 'its own source, not a copy from the bus');
+      }
+      assert.equal((await post(serve.url!, 'veh-s', { gear: 'R' })).status, 200);
+      assert.equal(valueOf((await getSignals(serve.url!)).body.samples, VSS.gear), -1, 'vehicle=veh-s is the same local bus');
+      // It follows the other vehicles like a gateway...
+      await until('serve to follow veh-a', 15_000, async () => (await getSignals(serve.url!, 'veh-a')).body.source === 'remote');
+      // ...and a plain gateway follows veh-s from what serve publishes.
+      await until("the gateway to see veh-s's reverse gear", 15_000, async () => valueOf((await getSignals(gateway.url!, 'veh-s')).body.samples, VSS.gear) === -1);
+    } finally {
+      await serve.kill();
+    }
   });
 
   test("a host that leaves takes its vehicle's signals with it (NOT_FOUND once discovery forgets it)", async () => {
