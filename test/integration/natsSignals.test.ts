@@ -231,7 +231,12 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
     }
   });
 
-  test('a CAN host refuses a forwarded POST as it does locally (405 BAD_REQUEST, Allow: GET, HEAD)', async () => {
+  test('a CAN host publishes its decoded signals too, and refuses a forwarded POST as it does locally (405 BAD_REQUEST, Allow: GET, HEAD)', async () => {
+    const c = await until("veh-c's CAN values at the gateway", 15_000, async () => {
+      const r = await getSignals(gateway.url!, 'veh-c');
+      return valueOf(r.body.samples, VSS.gear) !== undefined && r;
+    });
+    assert.equal(c.body.source, 'remote');
     const r = await post(gateway.url!, 'veh-c', { gear: 'R' });
     assert.equal(r.status, 405);
     assert.equal(r.allow, 'GET, HEAD');
