@@ -117,6 +117,7 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
   let hostA: RevcamProcess;
   let hostB: RevcamProcess;
   let hostC: RevcamProcess | undefined;
+  let hostD: RevcamProcess | undefined;
   let gateway: RevcamProcess;
   let parked: string;
   const sockets: SignalsSocket[] = [];
@@ -130,19 +131,21 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
     // The simulators start parked (the built-in default is R), and leaving reverse ends the view soon.
     parked = join(dir, 'parked.yaml');
     writeFileSync(parked, 'signals:\n  simulator: { initialGear: P }\nreverse:\n  holdMs: 300\n');
-    [hostA, hostB, hostC] = await Promise.all([
+    [hostA, hostB, hostC, hostD] = await Promise.all([
       startHost(nats.url, 'veh-a', ['--config', parked]),
       startHost(nats.url, 'veh-b', ['--config', parked]),
       startHost(nats.url, 'veh-c', ['--config', canConfig]),
+      // veh-d: services only; its signals belong to another (absent) host of the vehicle.
+      startHost(nats.url, 'veh-d', ['--config', canConfig, '--no-signals']),
     ]);
     gateway = await startGateway(nats.url, ['--config', parked]);
     // Discovery polls every second: wait until the gateway follows all three vehicles.
-    for (const v of ['veh-a', 'veh-b', 'veh-c']) await until(`the gateway to follow ${v}'s signals`, 15_000, async () => (await getSignals(gateway.url!, v)).status === 200);
+    for (const v of ['veh-a', 'veh-b', 'veh-c', 'veh-d']) await until(`the gateway to follow ${v}'s signals`, 15_000, async () => (await getSignals(gateway.url!, v)).status === 200);
   });
 
   after(async () => {
     for (const s of sockets) s.close();
-    await Promise.all([hostA?.kill(), hostB?.kill(), hostC?.kill(), gateway?.kill()]);
+    await Promise.all([hostA?.kill(), hostB?.kill(), hostC?.kill(), hostD?.kill(), gateway?.kill()]);
     await nats?.stop();
   });
 
@@ -244,11 +247,22 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
     assert.match(r.body.error?.message ?? '', /can source/);
   });
 
+  test('a host started with --no-signals publishes none and takes no input: its vehicle is followed but silent, a POST gets SERVICE_FAILED', async () => {
+    const { status, body } = await getSignals(gateway.url!, 'veh-d');
+    assert.equal(status, 200);
+    assert.deepEqual(body.samples, []);
+    assert.ok(body.stale.includes(VSS.gear), 'every watched signal is missing');
+    const r = await post(gateway.url!, 'veh-d', { gear: 'R' });
+    assert.equal(r.status, 503);
+    assert.equal(r.body.error?.code, 'SERVICE_FAILED');
+    assert.match(r.body.error?.message ?? '', /veh-d did not answer/);
+  });
+
   test('an unknown vehicle is refused with NOT_FOUND (GET, POST, WebSocket); a malformed name with BAD_REQUEST', async () => {
     const g = await getSignals(gateway.url!, 'veh-z');
     assert.equal(g.status, 404);
     assert.equal(g.body.error?.code, 'NOT_FOUND');
-    assert.match(g.body.error?.message ?? '', /veh-z.*veh-a, veh-b, veh-c/);
+    assert.match(g.body.error?.message ?? '', /veh-z.*veh-a, veh-b, veh-c, veh-d/);
     const p = await post(gateway.url!, 'veh-z', { gear: 'R' });
     assert.equal(p.status, 404);
     assert.equal(p.body.error?.code, 'NOT_FOUND');
