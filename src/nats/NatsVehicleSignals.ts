@@ -34,9 +34,11 @@ export interface NatsVehicleSignalsOptions {
 
 interface Followed {
   sub: Subscription;
-  bus: SignalBus;
   remove(): void;
-  /** Bad messages since the last warning. */
+}
+
+/** Bad messages of one vehicle since the last warning. */
+interface BadCount {
   bad: number;
   lastWarnMs: number;
 }
@@ -57,14 +59,14 @@ export class NatsVehicleSignals {
     if (this.#vehicles.has(vehicle)) return;
     const { nc, sink, log } = this.#opts;
     const { bus, remove } = sink.addRemote(vehicle, (body) => this.#forward(vehicle, body));
-    const followed: Followed = { bus, remove, bad: 0, lastWarnMs: 0, sub: undefined as unknown as Subscription };
-    followed.sub = nc.subscribe(subjects.vssAll(vehicle), {
+    const count: BadCount = { bad: 0, lastWarnMs: 0 };
+    const sub = nc.subscribe(subjects.vssAll(vehicle), {
       callback: (err, msg) => {
         if (err) return void log.warn({ err, vehicle }, 'signal subscription error');
-        this.#onSample(vehicle, followed, msg);
+        this.#onSample(vehicle, bus, count, msg);
       },
     });
-    this.#vehicles.set(vehicle, followed);
+    this.#vehicles.set(vehicle, { sub, remove });
     log.info({ vehicle }, 'following vehicle signals');
   }
 
@@ -82,7 +84,7 @@ export class NatsVehicleSignals {
     return [...this.#vehicles.keys()];
   }
 
-  #onSample(vehicle: string, f: Followed, msg: Msg): void {
+  #onSample(vehicle: string, bus: SignalBus, f: BadCount, msg: Msg): void {
     const decoded = decodeSignal(vehicle, msg.subject, msg.data, Date.now() * 1000);
     if ('problem' in decoded) {
       this.dropped++;
@@ -95,7 +97,7 @@ export class NatsVehicleSignals {
       }
       return;
     }
-    f.bus.publish([decoded.sample]);
+    bus.publish([decoded.sample]);
     this.applied++;
   }
 
