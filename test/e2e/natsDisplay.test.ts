@@ -40,8 +40,17 @@ declare const document: { body: { dataset: Record<string, string | undefined> };
 declare const window: { revcamStats: PageStats };
 
 let nats: NatsServer | undefined;
-let hosts: RevcamProcess[] = [];
+/** Every revcam process started, killed in after() even when another failed to start. */
+const started: RevcamProcess[] = [];
 let gateway: RevcamProcess | undefined;
+
+async function startAll(starts: Promise<RevcamProcess>[]): Promise<RevcamProcess[]> {
+  const settled = await Promise.allSettled(starts);
+  for (const s of settled) if (s.status === 'fulfilled') started.push(s.value);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<RevcamProcess>).value);
+}
 let browser: Browser | undefined;
 
 before(async () => {
@@ -53,15 +62,16 @@ before(async () => {
   nats = await startNatsServer();
   // Parked at start (the built-in simulator starts in R), and a short hold after reverse.
   const config = join(mkdtempSync(join(tmpdir(), 'revcam-natsdisplay-')), 'parked.yaml');
-  writeFileSync(config, 'signals:\n  simulator: { initialGear: P }\nreverse:\n  holdMs: 300\n');
-  hosts = await Promise.all([startHost(nats.url, 'veh-a', ['--config', config]), startHost(nats.url, 'veh-b', ['--config', config])]);
-  gateway = await startGateway(nats.url, ['--config', config]);
+  // One cold service per host: nothing runs until reverse asks for the rear camera.
+  writeFileSync(config, 'signals:\n  simulator: { initialGear: P }\nreverse:\n  holdMs: 300\nservices:\n  - { manifest: "builtin:reversing", standby: cold }\n');
+  await startAll([startHost(nats.url, 'veh-a', ['--config', config]), startHost(nats.url, 'veh-b', ['--config', config])]);
+  [gateway] = await startAll([startGateway(nats.url, ['--config', config])]);
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all([...hosts.map((h) => h.kill()), gateway?.kill()]);
+  await Promise.all(started.map((p) => p.kill()));
   await nats?.stop();
 });
 
