@@ -23,6 +23,7 @@ import { StreamHub } from '../stream/StreamHub.js';
 import { OverlayTaps } from '../transport/overlayTap.js';
 import { SignalsWsTransport } from '../transport/signalsWs.js';
 import { ReverseViewPolicy } from './ReverseViewPolicy.js';
+import { VehicleSignals } from './VehicleSignals.js';
 
 export interface RevcamApp {
   /** http://host:port of the gateway (https:// with server.tls). */
@@ -34,6 +35,8 @@ export interface RevcamApp {
   signals: SignalBus;
   signalSource: SignalSource;
   reverse: ReverseViewPolicy;
+  /** /api/signals by vehicle: the local signals, and those of vehicles on a bus (fed by src/nats). */
+  vehicleSignals: VehicleSignals;
   metrics: Metrics;
   log: Logger;
   close(): Promise<void>;
@@ -45,6 +48,12 @@ export interface StartOptions {
   baseDir?: string;
   /** The vehicle this process's services belong to on a bus (`revcam serve --nats --vehicle`); also the default vehicle of requests. */
   vehicle?: string;
+  /**
+   * A gateway's default vehicle (`revcam gateway --vehicle`), not its own:
+   * requests and /api/signals naming no vehicle get that vehicle's remote
+   * services and signals.
+   */
+  defaultVehicle?: string;
 }
 
 export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOptions = {}): Promise<RevcamApp> {
@@ -59,7 +68,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir, opts.vehicle);
   const hub = new StreamHub(host, config, metrics, log);
-  hub.registry.defaultVehicle = opts.vehicle;
+  hub.registry.defaultVehicle = opts.vehicle ?? opts.defaultVehicle;
   metrics.setServiceTelemetrySource(() => host.instances().map((i) => ({ service: i.id, ...i.telemetry })));
   const signalSource = await createSignalSource(config.signals, signals, { ...(opts.baseDir && { baseDir: opts.baseDir }), log });
   const signalsWs = new SignalsWsTransport({ bus: signals, auth, log });
@@ -86,6 +95,11 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // ...and are re-checked while streaming: a stream ends when its role's policy stops holding.
   const policyWatch = new PolicyWatch({ auth, signals, holders: [hub, overlayTaps], log });
   hub.onViewerAdded = policyWatch.viewerAdded;
+  const localSignals = {
+    http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, ...(opts.vehicle !== undefined && { vehicle: opts.vehicle }) },
+    ws: signalsWs,
+  };
+  const vehicleSignals = new VehicleSignals({ config, auth, log, hold: (req) => hub.hold(req), local: localSignals, ownVehicle: opts.vehicle, defaultVehicle: opts.defaultVehicle });
   const gateway = new Gateway({
     host,
     hub,
@@ -93,7 +107,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     metrics,
     log,
     overlayTaps,
-    signals: { http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs }, ws: signalsWs },
+    signals: { ...localSignals, forVehicle: (vehicle) => vehicleSignals.resolve(vehicle) },
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
     limits: config.limits,
     display: config.display,
@@ -114,11 +128,13 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     signals,
     signalSource,
     reverse,
+    vehicleSignals,
     metrics,
     log,
     close() {
       closing ??= (async () => {
         reverse.close();
+        vehicleSignals.close();
         policyWatch.close();
         unsubscribeServices();
         await signalSource.stop();

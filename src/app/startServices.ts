@@ -9,12 +9,15 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { Metrics } from '../metrics/Metrics.js';
 import { createSignalSource } from '../signals/createSignalSource.js';
 import { SignalBus } from '../signals/SignalBus.js';
+import type { SignalSource } from '../signals/SignalSource.js';
 import { StreamHub } from '../stream/StreamHub.js';
 
 export interface ServicesApp {
   host: ServiceHost;
   hub: StreamHub;
   signals: SignalBus;
+  /** Where the signals come from; a simulator also takes client input (forwarded over the bus). */
+  signalSource: SignalSource;
   log: Logger;
   close(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function startServices(config: Readonly<RevcamConfig>, opts: { vehi
     host,
     hub,
     signals,
+    signalSource,
     log,
     close() {
       closing ??= (async () => {

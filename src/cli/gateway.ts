@@ -50,8 +50,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const natsUrl = values.nats ?? config.nats.url;
   if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to find services on)', 'gateway');
   // No local services: every instance this gateway streams is a remote one.
-  const app = await startRevcam({ ...config, services: [] }, values.vehicle !== undefined ? { vehicle: values.vehicle } : {});
-  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub } }));
+  const app = await startRevcam({ ...config, services: [] }, values.vehicle !== undefined ? { defaultVehicle: values.vehicle } : {});
+  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
   return runUntilStopped(app, bus);
 }

@@ -16,6 +16,8 @@ SIGINT or SIGTERM.
       --vehicle NAME  this vehicle's name on the bus, e.g. veh-a (required)
   -c, --config FILE   YAML or JSON config (default: built-in defaults; see examples/revcam.yaml)
       --drive NAME    start a scripted drive in the simulator: ${DRIVE_NAMES.join(' | ')}
+      --no-signals    do not publish this host's vehicle signals nor take signal input
+                      (another host of the same vehicle owns them: one source per vehicle)
   -h, --help          this help
 
 example:
@@ -32,6 +34,7 @@ export async function hostCommand(argv: string[]): Promise<number> {
       vehicle: { type: 'string' },
       config: { type: 'string', short: 'c' },
       drive: { type: 'string' },
+      'no-signals': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,7 +52,7 @@ export async function hostCommand(argv: string[]): Promise<number> {
   checkVehicle(values.vehicle, 'host');
   const vehicle = values.vehicle;
   const app = await startServices(config, { vehicle });
-  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub } }));
+  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub, ...(!values['no-signals'] && { signals: { bus: app.signals, source: app.signalSource } }) } }));
   const names = app.host.instances().map((i) => i.id).join(', ');
   process.stdout.write(`revcam: host ${vehicle} announced ${names} on ${natsUrl}\n`);
   return runUntilStopped(app, bus);

@@ -53,7 +53,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const app = await startRevcam(config, values.vehicle !== undefined ? { vehicle: values.vehicle } : {});
   const { nats, vehicle } = values;
   // Loaded only with --nats: without it nothing about NATS is.
-  const bus = nats === undefined ? undefined : await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: nats, log: app.log, config: config.nats, host: { vehicle: vehicle!, services: app.host, hub: app.hub }, gateway: { hub: app.hub } }));
+  const bus = nats === undefined ? undefined : await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: nats, log: app.log, config: config.nats, host: { vehicle: vehicle!, services: app.host, hub: app.hub, signals: { bus: app.signals, source: app.signalSource } }, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
   process.stdout.write(`revcam: display at ${app.url}/  (probe: npx revcam probe ${app.url} --frames 300 --json)\n`);
   return runUntilStopped(app, bus);
 }

@@ -50,6 +50,7 @@ export class Hud {
       `seq        ${s.seq ?? '—'}`,
       `dropped    ${s.dropped}  decode-skipped ${s.decodeSkipped}`,
       `connects   ${s.connects}`,
+      `vehicle    ${s.vehicle ?? '—'}`,
       `instance   ${s.instance ?? '—'}`,
       `view       ${s.view} (${s.viewReason})  signals ${s.signalsLink}`,
     ].join('\n');

@@ -65,6 +65,7 @@ function main(): void {
   const stats = tracker.stats;
   if (h264.fallback) stats.decoder = `${decoder.path} (fallback: ${h264.fallback})`;
   window.revcamStats = stats;
+  stats.vehicle = params.request.vehicle ?? null;
 
   const hud = new Hud(requireElement(document, 'hud'), stats, params.hudVisible);
   hud.bindKey(window);
@@ -153,6 +154,7 @@ function main(): void {
       },
       accepted(msg) {
         stats.instance = msg.instance;
+        if (msg.vehicle) stats.vehicle = msg.vehicle;
         if (typeof msg.maxFrameAgeMs === 'number' && msg.maxFrameAgeMs > 0) maxFrameAgeMs = msg.maxFrameAgeMs;
         stats.maxFrameAgeMs = maxFrameAgeMs;
         pipeline.setOverlay(overlayFromAccepted(msg.overlay));
@@ -208,13 +210,14 @@ function main(): void {
 
   const panel = new ControlPanel(
     requireElement(document, 'controls'),
-    new SignalPoster('/api/signals', (error) => panel.showResult(error)),
+    // The simulator panel moves the gear of the vehicle shown (forwarded to its host on a gateway).
+    new SignalPoster(`/api/signals${params.signalsQuery}`, (error) => panel.showResult(error)),
     params.panelVisible,
   );
   panel.bindKey(window);
 
   const signals = new SignalsClient(
-    { url: wsUrl(location, '/api/signals') },
+    { url: wsUrl(location, `/api/signals${params.signalsQuery}`) },
     {
       open() {
         stats.signalsLink = 'up';

@@ -3,7 +3,8 @@
  * ?service=&vehicle=&camera=&token=&codec= override the stream request, ?lostMs= the
  * watchdog threshold, ?hud=1 shows the HUD at start, ?follow=0 shows the
  * stream always instead of following the gear, ?panel=0 hides the signal
- * control panel at start.
+ * control panel at start. ?vehicle= names the vehicle for the stream and
+ * for /api/signals alike (its gear, its view, its simulator panel).
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
 
@@ -15,6 +16,8 @@ export interface DisplayParams {
   /** Start and stop the stream as /api/signals' view says (reverse gear). */
   followGear: boolean;
   panelVisible: boolean;
+  /** The query for /api/signals (`?vehicle=…`, or empty): the same vehicle as the stream. */
+  signalsQuery: string;
 }
 
 export const DEFAULT_LOST_AFTER_MS = 200;
@@ -43,5 +46,6 @@ export function readParams(search: string): DisplayParams {
     hudVisible: isOn(q.get('hud')),
     followGear: !isOff(q.get('follow')),
     panelVisible: !isOff(q.get('panel')),
+    signalsQuery: vehicle ? `?${new URLSearchParams({ vehicle }).toString()}` : '',
   };
 }

@@ -35,6 +35,8 @@ export interface RevcamStats {
   connects: number;
   /** Service instance serving the stream, from the accepted message. */
   instance: string | null;
+  /** The vehicle shown: the page's ?vehicle=, then the one the accepted stream names. */
+  vehicle: string | null;
   lastStatus: string | null;
   lastError: string | null;
   /** What gear following asks for: `rear`, `none`, or `rear` by fallback/`follow=0` (see viewReason). */
@@ -87,6 +89,7 @@ export class StatsTracker {
       framesPainted: 0,
       connects: 0,
       instance: null,
+      vehicle: null,
       lastStatus: null,
       lastError: null,
       view: 'none',

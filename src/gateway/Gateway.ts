@@ -35,7 +35,7 @@ export interface GatewayDeps {
   log: Logger;
   overlayTaps: OverlayTaps;
   /** Vehicle signals: POST/GET /api/signals and the WebSocket displays follow the gear on. */
-  signals: { http: SignalsHttpDeps; ws: SignalsWsTransport };
+  signals: { http: SignalsHttpDeps; ws: SignalsWsTransport; forVehicle?: (vehicle: string | null) => { http: SignalsHttpDeps; ws: SignalsWsTransport } };
   /** Transport security (docs/security.md): TLS (HTTPS/WSS only) and the origins allowed to open WebSockets and POST. */
   transport?: { tls?: HttpsOptions; allowedOrigins?: readonly string[] };
   /** Connections per address and header timeout (default: the config defaults). */
@@ -127,7 +127,15 @@ export class Gateway {
         return refuseUpgrade(socket, new RevcamError('FORBIDDEN', refused));
       }
       if (url.pathname === STREAM_PATH) this.ws.handleUpgrade(req, socket, head);
-      else if (url.pathname === SIGNALS_PATH) deps.signals.ws.handleUpgrade(req, socket, head);
+      else if (url.pathname === SIGNALS_PATH) {
+        let signals: { ws: SignalsWsTransport };
+        try {
+          signals = this.#signalsFor(url);
+        } catch (err) {
+          return refuseUpgrade(socket, RevcamError.from(err));
+        }
+        signals.ws.handleUpgrade(req, socket, head);
+      }
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
     // A client that opens a socket and never sends a request must not hold it forever.
@@ -150,6 +158,12 @@ export class Gateway {
     });
   }
 
+  /** /api/signals of the vehicle `?vehicle=` names (docs/protocol.md §6.6); throws NOT_FOUND for one not seen here. */
+  #signalsFor(url: URL): { http: SignalsHttpDeps; ws: SignalsWsTransport } {
+    const { signals } = this.#deps;
+    return signals.forVehicle ? signals.forVehicle(url.searchParams.get('vehicle')) : signals;
+  }
+
   async listen(port: number, host: string): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -166,7 +180,7 @@ export class Gateway {
     const url = requestUrl(req);
     // A page on another origin may not POST (the gear is a POST).
     if (req.method !== 'GET' && req.method !== 'HEAD') this.#origins.check(req);
-    if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#deps.signals.http);
+    if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#signalsFor(url).http);
     if (url.pathname.startsWith(WHEP_PREFIX)) return this.whep.handle(req, res, url);
     // Nothing else takes a body: refuse it unread (Connection: close, so Node does not drain it either).
     if (hasBody(req)) {

@@ -38,6 +38,8 @@ export interface NatsDiscoveryOptions {
   recheckDeniedMs?: number;
   /** Services to leave out (this process's own, which the hub already has as local instances). */
   skip?: (vehicle: string, instance: string) => boolean;
+  /** Told when the first service of a vehicle is discovered (true) and when its last one leaves (false). */
+  onVehicle?: (vehicle: string, present: boolean) => void;
 }
 
 interface Known {
@@ -114,6 +116,7 @@ export class NatsDiscovery {
         this.#opts.log.warn({ service: key }, 'remote service left the bus');
         this.#opts.hub.removeEndpoint(key, 'its host stopped answering on the bus');
         k.endpoint.dispose();
+        this.#vehicleLeft(k.endpoint.vehicle);
       }
     } finally {
       this.#polling = false;
@@ -151,7 +154,9 @@ export class NatsDiscovery {
     }
     if (this.#stopped || !(await this.#mayWatch(key, remote.prefix))) return;
     const endpoint = new RemoteServiceEndpoint({ nc: this.#opts.nc, info: remote, gateway: this.#opts.gateway, log: this.#opts.log });
+    const firstOfVehicle = !this.#hasVehicle(vehicle);
     this.#known.set(key, { endpoint, natsId: s.id, lastSeen: now });
+    if (firstOfVehicle) this.#opts.onVehicle?.(vehicle, true);
     this.#opts.log.info({ service: key, version: remote.manifest.version, cameras: Object.keys(remote.cameraInfo) }, 'remote service discovered');
     this.#opts.hub.addEndpoint(endpoint);
   }
@@ -179,6 +184,15 @@ export class NatsDiscovery {
     return false;
   }
 
+  #hasVehicle(vehicle: string): boolean {
+    for (const k of this.#known.values()) if (k.endpoint.vehicle === vehicle) return true;
+    return false;
+  }
+
+  #vehicleLeft(vehicle: string): void {
+    if (!this.#hasVehicle(vehicle)) this.#opts.onVehicle?.(vehicle, false);
+  }
+
   /** Remote services known now, by `<vehicle>/<instance>`. */
   known(): string[] {
     return [...this.#known.keys()];
@@ -191,7 +205,9 @@ export class NatsDiscovery {
       this.#opts.hub.removeEndpoint(key, 'the gateway is stopping');
       k.endpoint.dispose();
     }
+    const vehicles = new Set([...this.#known.values()].map((k) => k.endpoint.vehicle));
     this.#known.clear();
+    for (const v of vehicles) this.#opts.onVehicle?.(v, false);
   }
 }
 

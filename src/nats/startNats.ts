@@ -13,6 +13,8 @@ import type { StreamHub } from '../stream/StreamHub.js';
 import { natsAuthOptions } from './connectOptions.js';
 import { NatsDiscovery } from './NatsDiscovery.js';
 import { NatsServiceHost } from './NatsServiceHost.js';
+import { NatsSignalPublisher, type NatsSignalPublisherOptions } from './NatsSignalPublisher.js';
+import { NatsVehicleSignals, type RemoteSignalsSink } from './NatsVehicleSignals.js';
 
 export interface NatsOptions {
   /** nats://host:port (several separated by commas). */
@@ -21,9 +23,9 @@ export interface NatsOptions {
   config?: NatsConfig;
   log: Logger;
   /** Announce these local services as vehicle `vehicle`. */
-  host?: { vehicle: string; services: ServiceHost; hub: StreamHub };
-  /** Discover remote services into this hub. */
-  gateway?: { hub: StreamHub };
+  host?: { vehicle: string; services: ServiceHost; hub: StreamHub; signals?: Pick<NatsSignalPublisherOptions, 'bus' | 'source'> };
+  /** Discover remote services into this hub, and follow each discovered vehicle's signals into `signals`. */
+  gateway?: { hub: StreamHub; signals?: RemoteSignalsSink };
 }
 
 export interface NatsAttachment {
@@ -59,13 +61,22 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
   })().catch(() => {});
   let serviceHost: NatsServiceHost | undefined;
   let discovery: NatsDiscovery | undefined;
+  let publisher: NatsSignalPublisher | undefined;
+  let vehicleSignals: NatsVehicleSignals | undefined;
   try {
+    if (opts.host?.signals) {
+      publisher = new NatsSignalPublisher({ nc, vehicle: opts.host.vehicle, ...opts.host.signals, log });
+      publisher.start();
+    }
+    const sink = opts.gateway?.signals;
+    if (sink) vehicleSignals = new NatsVehicleSignals({ nc, sink, log });
     if (opts.host) {
       serviceHost = new NatsServiceHost({ nc, host: opts.host.services, hub: opts.host.hub, vehicle: opts.host.vehicle, log });
       await serviceHost.start();
     }
     if (opts.gateway) {
       const own = opts.host;
+      const followed = vehicleSignals;
       discovery = new NatsDiscovery({
         nc,
         hub: opts.gateway.hub,
@@ -73,10 +84,14 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
         log,
         // Our own services are local instances already: do not add them again as remote.
         ...(own && { skip: (vehicle: string, instance: string) => vehicle === own.vehicle && own.services.get(instance) !== undefined }),
+        // Our own vehicle's signals are the local ones.
+        ...(followed && { onVehicle: (vehicle: string, present: boolean) => (vehicle === own?.vehicle ? undefined : present ? followed.add(vehicle) : followed.remove(vehicle)) }),
       });
       await discovery.start();
     }
   } catch (err) {
+    vehicleSignals?.stop();
+    publisher?.stop();
     await nc.close().catch(() => {});
     throw err;
   }
@@ -88,6 +103,8 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
     close() {
       closing ??= (async () => {
         discovery?.stop();
+        vehicleSignals?.stop();
+        publisher?.stop();
         await serviceHost?.stop();
         await nc.drain().catch(() => nc.close());
       })();

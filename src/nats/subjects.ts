@@ -8,11 +8,18 @@
  *   revcam.v1.<vehicle>.<instance>.<camera>.<codec>.frames finished wire frames, one per message
  *   revcam.v1.<vehicle>.<instance>.<camera>.<codec>.group.<token>
  *                                                          H.264: the cached group, to one opening gateway
+ *   revcam.v1.<vehicle>.vss.<VSS path>                     one vehicle signal sample, {value, timestampUs}
+ *   revcam.v1.<vehicle>.signals.set                        request/reply: a forwarded POST /api/signals
  *
  * Vehicle, camera and codec names follow the request's name rules
  * (`^[a-z][a-z0-9-]*$`), so they are valid subject tokens as they are; an
  * instance id (`reversing#2`) is made one by `instanceToken`. The token counts
- * differ (5, 5, 6, 7, 8), so no subject of one kind matches another's.
+ * of the service subjects differ (5, 5, 6, 7, 8), so none of one kind matches
+ * another's. The fourth token `vss` and `signals` are reserved for the
+ * vehicle's signals: an instance of that name gets the token `_vss` /
+ * `_signals` (no name starts with `_`), so `revcam.v1.<vehicle>.vss.>` never
+ * matches a service subject. A VSS path (`Vehicle.Speed`) is dot-separated
+ * words, each a valid token, so it maps onto the subject as it is.
  */
 import type { CodecName } from '../wire/frame.js';
 
@@ -20,9 +27,16 @@ export const SUBJECT_ROOT = 'revcam.v1';
 /** Metadata `protocol` of every revcam micro-service: discovery ignores other services on the bus. */
 export const PROTOCOL = 'revcam.v1';
 
-/** A subject token from an instance id: anything but letters, digits, `-` and `_` becomes `_`. */
+/** Fourth-level tokens owned by the vehicle's signals, never by a service instance. */
+export const RESERVED_TOKENS: readonly string[] = ['vss', 'signals'];
+
+/**
+ * A subject token from an instance id: anything but letters, digits, `-` and
+ * `_` becomes `_`; a reserved token (`vss`, `signals`) gets a leading `_`.
+ */
 export function instanceToken(id: string): string {
-  return id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const token = id.replace(/[^A-Za-z0-9_-]/g, '_');
+  return RESERVED_TOKENS.includes(token) ? `_${token}` : token;
 }
 
 export const subjects = {
@@ -34,6 +48,12 @@ export const subjects = {
   anyStatus: (prefix: string) => `${prefix}.*.status`,
   frames: (prefix: string, camera: string, codec: CodecName) => `${prefix}.${camera}.${codec}.frames`,
   group: (prefix: string, camera: string, codec: CodecName, token: string) => `${prefix}.${camera}.${codec}.group.${token}`,
+  /** One VSS path of one vehicle (`revcam.v1.veh-a.vss.Vehicle.Speed`). */
+  vss: (vehicle: string, path: string) => `${SUBJECT_ROOT}.${vehicle}.vss.${path}`,
+  /** Every signal of one vehicle: what a gateway subscribes to, per vehicle (never a wildcard over vehicles). */
+  vssAll: (vehicle: string) => `${SUBJECT_ROOT}.${vehicle}.vss.>`,
+  /** The host's input for client-set signals (a forwarded POST /api/signals). */
+  signalsSet: (vehicle: string) => `${SUBJECT_ROOT}.${vehicle}.signals.set`,
 };
 
 /** A group token: one subject token, chosen by the gateway for one open. */

@@ -1,7 +1,7 @@
 /**
  * The vehicle-signal bus: the latest value of each known VSS path, with its
  * timestamp, validation and change subscriptions. Transport-free on purpose:
- * HTTP, WebSocket, CAN and (later) NATS sit around it, never inside it.
+ * HTTP, WebSocket, CAN and NATS (src/nats) sit around it, never inside it.
  */
 import { RevcamError } from '../errors/RevcamError.js';
 import { signalSpec, VSS, type SignalSample } from '../wire/signals.js';

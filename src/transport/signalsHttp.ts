@@ -14,6 +14,7 @@ import { DRIVE_NAMES, type DriveName } from '../signals/drives.js';
 import type { SignalBus } from '../signals/SignalBus.js';
 import type { SignalSource } from '../signals/SignalSource.js';
 import { sampleProblem, type SampleInput } from '../signals/validateSample.js';
+import type { SignalSample } from '../wire/signals.js';
 import { GEAR_LETTERS, SENSOR_ZONES, vehicleInputSamples, type VehicleInput } from '../signals/vehicleInput.js';
 
 export const SIGNALS_PATH = '/api/signals';
@@ -28,7 +29,18 @@ export interface SignalsHttpDeps {
   log?: Logger;
   /** Time allowed for a POST body, from its headers on (limits.bodyTimeoutMs); over it → REQUEST_TIMEOUT. */
   bodyTimeoutMs?: number;
+  /** The vehicle these signals belong to, when named (reported by GET). */
+  vehicle?: string;
+  /**
+   * A vehicle whose source runs on another host (docs/distributed.md): a POST
+   * is checked here and its body forwarded; the host checks it again and
+   * answers as a local POST would (its status and code are passed on).
+   */
+  forward?: (body: SignalsPostBody) => Promise<SignalsForwardReply>;
 }
+
+/** What a host answers a forwarded POST. */
+export type SignalsForwardReply = { ok: true; samples: SignalSample[]; drive: DriveName | null } | { ok: false; code: string; message: string; status: number };
 
 const DEFAULT_BODY_TIMEOUT_MS = 5_000;
 
@@ -148,15 +160,25 @@ export function parseSignalsPost(body: unknown, nowUs: number = Date.now() * 100
   return body.drive === undefined ? { samples } : { samples, drive: body.drive };
 }
 
+/** Why a source takes no POST (405), or undefined when it does: the local POST and a host's bus input say the same. */
+export function postRefusal(source: Pick<SignalSource, 'kind' | 'input'> | undefined): string | undefined {
+  return source?.input ? undefined : `signals come from the ${source?.kind ?? 'vehicle'} source; POST ${SIGNALS_PATH} is accepted only with signals.source: simulator`;
+}
+
+/** Checks a parsed POST body and applies it to the source's input (all-or-nothing); throws the coded error a POST answers. */
+export function applySignalsPost(input: NonNullable<SignalSource['input']>, body: unknown): { samples: SignalSample[]; drive: DriveName | null } {
+  const { samples, drive } = parseSignalsPost(body);
+  const applied = samples.length > 0 ? input.set(samples) : [];
+  if (drive !== undefined) input.drive(drive);
+  return { samples: applied, drive: input.currentDrive };
+}
+
 export async function handleSignalsPost(req: IncomingMessage, res: ServerResponse, deps: SignalsHttpDeps): Promise<void> {
   try {
     await authorize(req, deps, 'writeSignals');
     const input = deps.source?.input;
-    if (!input) {
-      return sendJson(res, 405, {
-        error: { code: 'BAD_REQUEST', message: `signals come from the ${deps.source?.kind ?? 'vehicle'} source; POST ${SIGNALS_PATH} is accepted only with signals.source: simulator` },
-      }, { Allow: 'GET, HEAD' });
-    }
+    const refused = deps.forward ? undefined : postRefusal(deps.source);
+    if (refused) return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: refused } }, { Allow: 'GET, HEAD' });
     // Only JSON: a cross-site form or text/plain POST (no CORS preflight) must not move the gear.
     const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new RevcamError('BAD_REQUEST', `Content-Type must be application/json, got ${JSON.stringify(type || 'none')}`);
@@ -167,10 +189,13 @@ export async function handleSignalsPost(req: IncomingMessage, res: ServerRespons
     } catch {
       throw new RevcamError('BAD_REQUEST', 'the body is not valid JSON');
     }
-    const { samples, drive } = parseSignalsPost(body);
-    const applied = samples.length > 0 ? input.set(samples) : [];
-    if (drive !== undefined) input.drive(drive);
-    sendJson(res, 200, { samples: applied, drive: input.currentDrive });
+    if (deps.forward) {
+      parseSignalsPost(body); // refused here with the local codes, before anything crosses the bus
+      const reply = await deps.forward(body as SignalsPostBody);
+      if (!reply.ok) return sendJson(res, reply.status, { error: { code: reply.code, message: reply.message } }, reply.status === 405 ? { Allow: 'GET, HEAD' } : {});
+      return sendJson(res, 200, { samples: reply.samples, drive: reply.drive });
+    }
+    sendJson(res, 200, applySignalsPost(input!, body));
   } catch (err) {
     const e = RevcamError.from(err);
     // After a refused or timed-out body the connection cannot be reused: say so (the rest is not read).
@@ -183,7 +208,9 @@ export async function handleSignalsGet(req: IncomingMessage, res: ServerResponse
     await authorize(req, deps, 'readSignals');
     const { bus, source } = deps;
     sendJson(res, 200, {
-      source: source?.kind ?? null,
+      ...(deps.vehicle !== undefined && { vehicle: deps.vehicle }),
+      // A vehicle on another host: its source is there, not reported over the bus.
+      source: deps.forward ? 'remote' : (source?.kind ?? null),
       drive: source?.input?.currentDrive ?? null,
       samples: bus.snapshot(),
       stale: bus.staleness(),

@@ -29,7 +29,11 @@ export async function spawnUntilReady(script: string, args: string[], ready: Reg
   const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
   const what = [script.split('/').at(-2), args[0]].filter(Boolean).join(' ');
   const match = await new Promise<RegExpExecArray>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${what} was not ready in ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not ready is a failed start: the process must not outlive the test that gave up on it.
+      child.kill('SIGKILL');
+      rej(new Error(`${what} was not ready in ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
     const look = () => {
       const m = ready.exec(out);
       if (m) {

@@ -1,7 +1,8 @@
 /**
  * `revcam gateway --vehicle`: with two vehicles offering the reversing
- * service, a request that names no vehicle gets the gateway's default one;
- * a gateway without a default refuses it with BAD_REQUEST naming both.
+ * service, a request that names no vehicle gets the gateway's default one
+ * (its stream and its signals); a gateway without a default refuses it with
+ * BAD_REQUEST naming both.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,6 +54,22 @@ describe('a gateway with a default vehicle', { skip }, () => {
     assert.equal((reply as AcceptedMessage).vehicle, 'veh-b');
     assert.equal((reply as AcceptedMessage).instance, 'veh-b/reversing');
     await viewers.at(-1)!.waitForFrames(5, 20_000);
+  });
+
+  test("/api/signals without vehicle= is the default vehicle's (remote) on that gateway, the gateway's own simulator on the other", async () => {
+    const deadline = Date.now() + 15_000;
+    let body: { vehicle?: string; source?: string | null } = {};
+    for (;;) {
+      const res = await fetch(`${withDefault.url}/api/signals`);
+      if (res.status === 200) body = (await res.json()) as typeof body;
+      if (body.vehicle === 'veh-b' || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(body.vehicle, 'veh-b', JSON.stringify(body));
+    assert.equal(body.source, 'remote');
+    const own = (await (await fetch(`${plain.url}/api/signals`)).json()) as typeof body;
+    assert.equal(own.vehicle, undefined);
+    assert.equal(own.source, 'simulator');
   });
 
   test('the same request on a gateway without a default: BAD_REQUEST naming both vehicles', async () => {

@@ -122,6 +122,21 @@ describe('examples/nats/permissions.conf on a real nats-server', { skip }, () =>
     assert.equal(a.closeCode, undefined, 'the veh-a viewer is untouched');
   });
 
+  test("vehicle signals under the sample's permissions: gateway-a reads and sets veh-a's (forwarded to host-a), veh-b's are not there", async () => {
+    const post = (vehicle: string) =>
+      fetch(`${gwA.url}/api/signals?vehicle=${vehicle}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ steeringDeg: 12 }) });
+    const set = await post('veh-a');
+    assert.equal(set.status, 200, await set.text());
+    const steering = 'Vehicle.Chassis.SteeringWheel.Angle';
+    await until("veh-a's new steering angle back over the bus", 10_000, async () => {
+      const body = (await (await fetch(`${gwA.url}/api/signals?vehicle=veh-a`)).json()) as { samples: { path: string; value: number }[] };
+      return body.samples.some((x) => x.path === steering && x.value === 12);
+    });
+    const other = await post('veh-b');
+    assert.equal(other.status, 404);
+    assert.equal(((await other.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+  });
+
   test("while gateway-all watches veh-b, gateway-a's connection holds no veh-b subscription and receives no veh-b frames", async (t) => {
     const all = new TestViewer(gwAll.url!);
     viewers.push(all);
