@@ -5,6 +5,7 @@
  * frames flow back Service → Stream → Consumer → Transport → Device;
  * signals flow Source → SignalBus → (services, reverse policy, displays).
  */
+import { Calibrator } from '../calibration/Calibrator.js';
 import { ConfigError } from '../config/loadConfig.js';
 import type { RevcamConfig } from '../config/types.js';
 import { DeviceAuth, type DeviceAuthOptions } from '../device/DeviceAuth.js';
@@ -36,6 +37,8 @@ export interface RevcamApp {
   reverse: ReverseViewPolicy;
   metrics: Metrics;
   log: Logger;
+  /** Installer calibration (POST /api/calibration). */
+  calibrator: Calibrator;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export interface StartOptions {
   baseDir?: string;
   /** The vehicle this process's services belong to on a bus (`revcam serve --nats --vehicle`); also the default vehicle of requests. */
   vehicle?: string;
+  /** The config file the config came from: installer calibration writes its result there (none: applied in memory only). */
+  configFile?: string;
 }
 
 export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOptions = {}): Promise<RevcamApp> {
@@ -86,6 +91,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   // ...and are re-checked while streaming: a stream ends when its role's policy stops holding.
   const policyWatch = new PolicyWatch({ auth, signals, holders: [hub, overlayTaps], log });
   hub.onViewerAdded = policyWatch.viewerAdded;
+  const calibrator = new Calibrator({ config, host, configFile: opts.configFile, log });
   const gateway = new Gateway({
     host,
     hub,
@@ -97,6 +103,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
     limits: config.limits,
     display: config.display,
+    calibration: { calibrator, auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs },
   });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.
@@ -116,6 +123,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     reverse,
     metrics,
     log,
+    calibrator,
     close() {
       closing ??= (async () => {
         reverse.close();

@@ -157,6 +157,8 @@ export function solveMount(cal: CalibrationConfig, image: ImageSpec, points: rea
   checkInput(image, points);
   const candidates: Array<SolvedMount & { problem: string | undefined }> = [];
   for (const start of starts(cal.mount)) {
+    // A believable mount that explains the marks to within a pixel is the answer; the other starts are for bad marks.
+    if (candidates.some((c) => !c.problem && c.rmsPx < 1 && c.maxPx < 2)) break;
     const r = fit(cal, image, points, start);
     if (!Number.isFinite(r.sse)) continue;
     const mount = mountOf(r.params, cal.mount.longitudinalM);

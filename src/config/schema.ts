@@ -19,7 +19,7 @@ const mount = {
   },
 } as const;
 
-const calibration = {
+export const calibrationSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['model', 'fx', 'fy', 'cx', 'cy', 'k', 'mount'],
@@ -72,7 +72,7 @@ const camera = {
     jpegQuality: int(1, 100),
     mirror: { type: 'boolean' },
     scene: { enum: ['rear', 'cabin'] },
-    calibration,
+    calibration: calibrationSchema,
     h264: {
       type: 'object',
       additionalProperties: false,

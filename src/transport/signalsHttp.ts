@@ -94,7 +94,7 @@ function sendError(res: ServerResponse, err: unknown, log: Logger | undefined, e
  * Content-Length first, then while reading), slower is REQUEST_TIMEOUT. Either way the caller
  * answers with Connection: close, so the rest is never read.
  */
-function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new RevcamError('MESSAGE_TOO_LARGE', `the body is ${declared} bytes; at most ${limit} are read`));
   return new Promise((resolve, reject) => {
