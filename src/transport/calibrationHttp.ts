@@ -10,6 +10,7 @@ import { CALIBRATION_MAT, MAT_POINTS } from '../calibration/mat.js';
 import type { Calibrator } from '../calibration/Calibrator.js';
 import type { MarkedPoint } from '../calibration/solveMount.js';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
+import { projectGround } from '../geometry/cameraModel.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import { readBody } from './signalsHttp.js';
@@ -98,7 +99,15 @@ async function handleGet(req: IncomingMessage, res: ServerResponse, deps: Calibr
   // Any known device may read the geometry (a display draws its views from it); changing it needs `calibrate`.
   await deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x'));
   const cameras = Object.fromEntries(
-    Object.entries(deps.calibrator.cameras()).map(([id, c]) => [id, { calibration: c.calibration, image: { width: c.width, height: c.height, mirror: c.mirror } }]),
+    Object.entries(deps.calibrator.cameras()).map(([id, c]) => {
+      const image = { width: c.width, height: c.height, mirror: c.mirror };
+      // Where each mat point should appear through the calibration in force: where the display puts its handles first.
+      const matPixels = MAT_POINTS.map((p) => {
+        const px = projectGround(c.calibration, image, p.lateralM, p.behindM);
+        return px && { id: p.id, u: px[0], v: px[1] };
+      });
+      return [id, { calibration: c.calibration, image, matPixels }];
+    }),
   );
   sendJson(res, 200, { cameras, mat: { ...CALIBRATION_MAT, points: MAT_POINTS }, configFile: deps.calibrator.configFile ?? null });
 }
