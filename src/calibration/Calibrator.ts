@@ -49,11 +49,15 @@ function rounded(m: MountConfig): MountConfig {
   return { heightM: r(m.heightM, 4), pitchDeg: r(m.pitchDeg, 3), yawDeg: r(m.yawDeg, 3), rollDeg: r(m.rollDeg, 3), lateralM: r(m.lateralM, 4), longitudinalM: m.longitudinalM };
 }
 
+/** Calibrations running or waiting at most; more are CAPACITY_EXCEEDED. */
+export const MAX_PENDING = 4;
+
 export class Calibrator {
   readonly #opts: CalibratorOptions;
   /** The cameras as they are now: the config's, with each camera's latest solved calibration. */
   readonly #cameras: Record<string, CameraConfig>;
   #queue: Promise<unknown> = Promise.resolve();
+  #pending = 0;
 
   constructor(opts: CalibratorOptions) {
     this.#opts = opts;
@@ -70,7 +74,10 @@ export class Calibrator {
   }
 
   calibrate(camera: string, points: readonly MarkedPoint[]): Promise<CalibrationResult> {
-    const run = this.#queue.then(() => this.#calibrate(camera, points));
+    // Calibrations queue one behind the other; a flood of them is refused, not queued without end.
+    if (this.#pending >= MAX_PENDING) return Promise.reject(new RevcamError('CAPACITY_EXCEEDED', `${this.#pending} calibrations are already waiting; try again when they are done`));
+    this.#pending++;
+    const run = this.#queue.then(() => this.#calibrate(camera, points)).finally(() => this.#pending--);
     this.#queue = run.catch(() => undefined);
     return run;
   }

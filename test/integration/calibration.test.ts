@@ -117,6 +117,19 @@ test('bad bodies get coded errors and change nothing', async () => {
   assert.equal((await fetch(`${app.url}/api/health`)).status, 200);
 });
 
+test('a flood of calibrations is bounded: beyond four running or waiting, CAPACITY_EXCEEDED; the rest are answered', async () => {
+  const points = await markedPoints();
+  // Upside-down marks: refused only after every start is tried, so the solves overlap.
+  const flipped = { camera: 'rear', points: points.map((p) => ({ ...p, pixel: { u: p.pixel.u, v: 720 - p.pixel.v } })) };
+  const answers = await Promise.all(Array.from({ length: 10 }, () => post(flipped).then(async (r) => ({ status: r.status, code: (await errorOf(r)).code }))));
+  const busy = answers.filter((a) => a.status === 503 && a.code === 'CAPACITY_EXCEEDED').length;
+  const solved = answers.filter((a) => a.status === 422 && a.code === 'CALIBRATION_REJECTED').length;
+  assert.equal(busy + solved, answers.length, JSON.stringify(answers));
+  assert.ok(busy >= 1 && solved >= 4, JSON.stringify(answers));
+  assert.equal(readFileSync(file, 'utf8'), original);
+  assert.equal((await fetch(`${app.url}/api/health`)).status, 200);
+});
+
 test('POST the marked mat: the true mount is solved, written with a backup, and the guidelines move at once', async (t) => {
   const before = overlayAt(viewer.frames.length);
   const res = await post({ camera: 'rear', points: await markedPoints() });
