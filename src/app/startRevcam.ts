@@ -5,6 +5,7 @@
  * frames flow back Service → Stream → Consumer → Transport → Device;
  * signals flow Source → SignalBus → (services, reverse policy, displays).
  */
+import { Calibrator } from '../calibration/Calibrator.js';
 import { ConfigError } from '../config/loadConfig.js';
 import type { RevcamConfig } from '../config/types.js';
 import { DeviceAuth, type DeviceAuthOptions } from '../device/DeviceAuth.js';
@@ -39,6 +40,8 @@ export interface RevcamApp {
   vehicleSignals: VehicleSignals;
   metrics: Metrics;
   log: Logger;
+  /** Installer calibration (POST /api/calibration). */
+  calibrator: Calibrator;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export interface StartOptions {
    * services and signals.
    */
   defaultVehicle?: string;
+  /** The config file the config came from: installer calibration writes its result there (none: applied in memory only). */
+  configFile?: string;
 }
 
 export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOptions = {}): Promise<RevcamApp> {
@@ -100,6 +105,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     ws: signalsWs,
   };
   const vehicleSignals = new VehicleSignals({ config, auth, log, hold: (req) => hub.hold(req), local: localSignals, ownVehicle: opts.vehicle, defaultVehicle: opts.defaultVehicle });
+  const calibrator = new Calibrator({ config, host, configFile: opts.configFile, log });
   const gateway = new Gateway({
     host,
     hub,
@@ -111,6 +117,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
     limits: config.limits,
     display: config.display,
+    calibration: { calibrator, auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs },
   });
   const address = await gateway.listen(config.server.port, config.server.host);
   // Standby services come up after listening: the server answers at once, the services beside it.
@@ -131,6 +138,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     vehicleSignals,
     metrics,
     log,
+    calibrator,
     close() {
       closing ??= (async () => {
         reverse.close();

@@ -50,7 +50,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.nats !== undefined && values.vehicle === undefined) throw new UsageError('--nats needs --vehicle NAME: the vehicle these services belong to', 'serve');
   if (values.vehicle !== undefined) checkVehicle(values.vehicle, 'serve');
   const config = commandConfig('serve', values);
-  const app = await startRevcam(config, values.vehicle !== undefined ? { vehicle: values.vehicle } : {});
+  const app = await startRevcam(config, { ...(values.vehicle !== undefined && { vehicle: values.vehicle }), ...(values.config !== undefined && { configFile: values.config }) });
   const { nats, vehicle } = values;
   // Loaded only with --nats: without it nothing about NATS is.
   const bus = nats === undefined ? undefined : await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: nats, log: app.log, config: config.nats, host: { vehicle: vehicle!, services: app.host, hub: app.hub, signals: { bus: app.signals, source: app.signalSource } }, gateway: { hub: app.hub, signals: app.vehicleSignals } }));

@@ -29,6 +29,7 @@ export const DEFAULT_CAMERA: CameraConfig = {
   rtspTransport: 'tcp',
   v4l2: { inputFormat: 'auto' },
   stallTimeoutMs: 3000,
+  synthetic: { calibrationMat: false, trueMount: null },
 };
 
 /** What every service entry starts from before its own fields are merged in. */

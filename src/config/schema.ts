@@ -5,7 +5,21 @@ const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, m
 const name = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } as const;
 const nullOr = <T extends object>(schema: T) => ({ anyOf: [{ type: 'null' }, schema] }) as const;
 
-const calibration = {
+const mount = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['heightM', 'pitchDeg', 'yawDeg', 'rollDeg', 'lateralM', 'longitudinalM'],
+  properties: {
+    heightM: num(0.05, 10),
+    pitchDeg: num(-89, 89),
+    yawDeg: num(-90, 90),
+    rollDeg: num(-90, 90),
+    lateralM: num(-5, 5),
+    longitudinalM: num(-5, 5),
+  },
+} as const;
+
+export const calibrationSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['model', 'fx', 'fy', 'cx', 'cy', 'k', 'mount'],
@@ -16,19 +30,7 @@ const calibration = {
     cx: num(0, 100000),
     cy: num(0, 100000),
     k: { type: 'array', items: num(-10, 10), minItems: 4, maxItems: 4 },
-    mount: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['heightM', 'pitchDeg', 'yawDeg', 'rollDeg', 'lateralM', 'longitudinalM'],
-      properties: {
-        heightM: num(0.05, 10),
-        pitchDeg: num(-89, 89),
-        yawDeg: num(-90, 90),
-        rollDeg: num(-90, 90),
-        lateralM: num(-5, 5),
-        longitudinalM: num(-5, 5),
-      },
-    },
+    mount,
   },
 } as const;
 
@@ -61,7 +63,7 @@ const role = {
 const camera = {
   type: 'object',
   additionalProperties: false,
-  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs'],
+  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs', 'synthetic'],
   properties: {
     source: { type: 'string', minLength: 1 },
     width: int(16, 7680),
@@ -70,7 +72,7 @@ const camera = {
     jpegQuality: int(1, 100),
     mirror: { type: 'boolean' },
     scene: { enum: ['rear', 'cabin'] },
-    calibration,
+    calibration: calibrationSchema,
     h264: {
       type: 'object',
       additionalProperties: false,
@@ -89,6 +91,12 @@ const camera = {
       properties: { inputFormat: { type: 'string', pattern: '^[a-z0-9_]{1,32}$' } },
     },
     stallTimeoutMs: int(100, 600_000),
+    synthetic: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['calibrationMat', 'trueMount'],
+      properties: { calibrationMat: { type: 'boolean' }, trueMount: nullOr(mount) },
+    },
   },
 } as const;
 

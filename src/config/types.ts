@@ -50,6 +50,15 @@ export interface CameraConfig {
   };
   /** No frame from a real source for this long means it is lost: viewers are told and the source is restarted. */
   stallTimeoutMs: number;
+  /** What the synthetic source adds for installer calibration (docs/calibration.md). */
+  synthetic: SyntheticCameraConfig;
+}
+
+export interface SyntheticCameraConfig {
+  /** Lay the calibration mat (src/calibration/mat.ts) on the ground; the moving block is left out so it never covers it. */
+  calibrationMat: boolean;
+  /** Where the synthetic camera "really" is, when the installer mounted it other than `calibration.mount` says; null: as calibrated. */
+  trueMount: MountConfig | null;
 }
 
 export interface H264EncoderConfig {

@@ -9,6 +9,7 @@
 import { ClockEstimator, DEFAULT_MAX_FRAME_AGE_MS, frameAgeMs } from '../wire/clock.js';
 import { nowUs } from '../wire/frame.js';
 import type { StatusMessage } from '../wire/messages.js';
+import { startCalibrationMode } from './calibrationMode.js';
 import { ControlPanel } from './controlPanel.js';
 import { overlayFromAccepted } from './frameMeta.js';
 import { FramePipeline } from './framePipeline.js';
@@ -242,6 +243,10 @@ function main(): void {
   liveness.start();
   follower.start();
   signals.start();
+  // ?calibrate=1: the installer's mat handles over the picture (docs/calibration.md).
+  if (new URLSearchParams(location.search).get('calibrate') === '1') {
+    startCalibrationMode({ stage: requireElement(document, 'stage'), canvas, camera: params.request.camera, token: params.request.token });
+  }
 }
 
 main();

@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, { status: number; messa
   SERVICE_FAILED: { status: 503, message: 'the service could not be started or has failed' },
   MESSAGE_TOO_LARGE: { status: 413, message: 'the message is larger than allowed' },
   SIGNAL_INVALID: { status: 422, message: 'a vehicle signal is unknown, of the wrong type or out of range' },
+  CALIBRATION_REJECTED: { status: 422, message: 'the calibration points give no plausible camera mount' },
   NOT_FOUND: { status: 404, message: 'no such resource' },
   REQUEST_TIMEOUT: { status: 408, message: 'the request did not arrive in time' },
   INTERNAL: { status: 500, message: 'internal error' },

@@ -16,6 +16,7 @@ import type { ServiceHost } from '../host/ServiceHost.js';
 import { redactUrl, type Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { StreamHub } from '../stream/StreamHub.js';
+import { CALIBRATION_PATH, handleCalibrationHttp, type CalibrationHttpDeps } from '../transport/calibrationHttp.js';
 import { H264_PATH, serveH264 } from '../transport/h264HttpTransport.js';
 import { MJPEG_PATH, serveMjpeg } from '../transport/mjpegTransport.js';
 import type { OverlayTaps } from '../transport/overlayTap.js';
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   transport?: { tls?: HttpsOptions; allowedOrigins?: readonly string[] };
   /** Connections per address and header timeout (default: the config defaults). */
   limits?: Pick<LimitsConfig, 'maxConnectionsPerAddress' | 'headersTimeoutMs'>;
+  /** Installer calibration: GET/POST /api/calibration (docs/calibration.md); 404 without it. */
+  calibration?: CalibrationHttpDeps;
   /** What displays are told in `accepted` (config `display`). */
   display?: { maxFrameAgeMs: number };
 }
@@ -182,6 +185,7 @@ export class Gateway {
     if (req.method !== 'GET' && req.method !== 'HEAD') this.#origins.check(req);
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#signalsFor(url).http);
     if (url.pathname.startsWith(WHEP_PREFIX)) return this.whep.handle(req, res, url);
+    if (url.pathname === CALIBRATION_PATH && this.#deps.calibration && (req.method === 'POST' || !hasBody(req))) return handleCalibrationHttp(req, res, this.#deps.calibration);
     // Nothing else takes a body: refuse it unread (Connection: close, so Node does not drain it either).
     if (hasBody(req)) {
       res.setHeader('Connection', 'close');

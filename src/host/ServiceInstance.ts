@@ -17,7 +17,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import type { CameraConfig, ServiceConfig, VehicleConfig } from '../config/types.js';
+import type { CalibrationConfig, CameraConfig, ServiceConfig, VehicleConfig } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
 import type { Logger } from '../log/logger.js';
@@ -104,6 +104,8 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
   #signals = new Map<string, SignalSample>();
   #signalsDirty = new Set<string>();
   #signalTimer: NodeJS.Timeout | undefined;
+  /** Calibrations solved since boot, per camera: sent after every (re)start, as the signals snapshot is. */
+  #calibrations = new Map<string, CalibrationConfig>();
   restarts = 0;
   /** Failed starts or crashes since the service last ran stably. */
   get consecutiveFailures(): number {
@@ -226,6 +228,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
         this.#startPinging();
         if (this.#signals.size > 0) this.#post({ op: 'signals', samples: [...this.#signals.values()] });
         this.#signalsDirty.clear();
+        for (const [camera, calibration] of this.#calibrations) this.#post({ op: 'calibration', camera, calibration });
         log.info({ service: this.id, pid: child.pid }, 'service running');
         resolve();
       };
@@ -266,6 +269,17 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
       this.#signalsDirty.clear();
       this.#post({ op: 'signals', samples: batch });
     }, 16);
+  }
+
+  /**
+   * Applies a new calibration of one of this service's cameras to the running
+   * child at once and to every later (re)start. False when the service has no such camera.
+   */
+  setCalibration(camera: string, calibration: CalibrationConfig): boolean {
+    if (!Object.hasOwn(this.#opts.cameras, camera)) return false;
+    this.#calibrations.set(camera, calibration);
+    if (this.#state === 'running') this.#post({ op: 'calibration', camera, calibration });
+    return true;
   }
 
   /** Sends to the child if it is still there; a child dying mid-send is not an error of the gateway. */

@@ -6,7 +6,7 @@
  *
  * Frame record: u32le recordLength | u8 cameraIdLength | cameraId (utf8) | wire frame (src/wire/frame.ts)
  */
-import type { CameraConfig, VehicleConfig } from '../config/types.js';
+import type { CalibrationConfig, CameraConfig, VehicleConfig } from '../config/types.js';
 import type { CodecName } from '../wire/frame.js';
 import type { StreamEvent } from '../wire/messages.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
@@ -20,6 +20,8 @@ export type ParentMessage =
   | { op: 'close'; id: number; camera: string; codec: CodecName }
   | { op: 'ping'; id: number }
   | { op: 'signals'; samples: SignalSample[] }
+  /** A camera's calibration changed (installer calibration): applied live, no restart. */
+  | { op: 'calibration'; camera: string; calibration: CalibrationConfig }
   | { op: 'stop' };
 
 export type ChildMessage =

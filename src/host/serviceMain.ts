@@ -100,6 +100,13 @@ async function handle(msg: ParentMessage): Promise<void> {
         send({ op: 'log', level: 'error', msg: `onSignals failed: ${(err as Error).message}` });
       }
       return;
+    case 'calibration':
+      try {
+        logic?.onCalibration?.(msg.camera, msg.calibration);
+      } catch (err) {
+        send({ op: 'log', level: 'error', msg: `onCalibration failed: ${(err as Error).message}` });
+      }
+      return;
     case 'ping':
       send({ op: 'pong', id: msg.id, framesOut, framesDropped, rssBytes: process.memoryUsage.rss() });
       return;

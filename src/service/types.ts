@@ -3,7 +3,7 @@
  * A service module's default export is a ServiceFactory; it runs inside an
  * isolated child process (see src/host) and never sees sockets or viewers.
  */
-import type { CameraConfig, VehicleConfig } from '../config/types.js';
+import type { CalibrationConfig, CameraConfig, VehicleConfig } from '../config/types.js';
 import type { SourceFrame } from '../source/Source.js';
 import type { CodecName } from '../wire/frame.js';
 import type { FrameMeta } from '../wire/overlay.js';
@@ -58,6 +58,12 @@ export interface ServiceLogic {
    * current snapshot arrives first after every (re)start.
    */
   onSignals?(samples: SignalSample[]): void;
+  /**
+   * The camera's calibration as the installer last solved it (docs/calibration.md),
+   * in place of `cameras[camera].calibration`: geometry drawn from now on uses it.
+   * Delivered again after every (re)start. The camera's source is not touched.
+   */
+  onCalibration?(camera: string, calibration: CalibrationConfig): void;
 }
 
 export type ServiceFactory = (ctx: ServiceContext) => ServiceLogic | Promise<ServiceLogic>;

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'SERVICE_FAILED'
   | 'MESSAGE_TOO_LARGE'
   | 'SIGNAL_INVALID'
+  | 'CALIBRATION_REJECTED'
   | 'NOT_FOUND'
   | 'REQUEST_TIMEOUT'
   | 'INTERNAL';

@@ -5,6 +5,7 @@
  * (guidelineOverlay.ts). A new overlay rides on the next frame whenever the
  * signals change it, or when a signal goes stale without any new sample.
  */
+import type { CalibrationConfig, CameraConfig } from '../../config/types.js';
 import type { OpenedCamera, ServiceContext, ServiceFactory, ServiceLogic } from '../../service/types.js';
 import type { CodecName } from '../../wire/frame.js';
 import type { SignalSample } from '../../wire/signals.js';
@@ -28,6 +29,8 @@ export class ReversingService implements ServiceLogic {
   readonly #timer: ReturnType<typeof setInterval>;
   #inputs: GuidelineInputs;
   #key: string;
+  /** Installer calibrations in force, by camera config: the guidelines are drawn through these. */
+  readonly #calibrated = new WeakMap<CameraConfig, CameraConfig>();
 
   constructor(ctx: ServiceContext, opts: ReversingOptions = {}) {
     this.#ctx = ctx;
@@ -35,7 +38,7 @@ export class ReversingService implements ServiceLogic {
     this.#inputs = this.#signals.inputs(this.#nowUs());
     this.#key = inputsKey(this.#inputs);
     this.#sessions = new CameraSessions(ctx, {
-      overlayFor: (camera, vehicle) => guidelineOverlay(camera, vehicle, this.#inputs),
+      overlayFor: (camera, vehicle) => guidelineOverlay(this.#geometry(camera), vehicle, this.#inputs),
       ...(opts.createSource ? { createSource: opts.createSource } : {}),
     });
     this.#timer = setInterval(() => this.#refresh(), opts.checkEveryMs ?? 100);
@@ -63,6 +66,19 @@ export class ReversingService implements ServiceLogic {
     this.#refresh();
   }
 
+  /** The guidelines move at once: a new overlay rides on the camera's next frame. */
+  onCalibration(camera: string, calibration: CalibrationConfig): void {
+    const config = Object.hasOwn(this.#ctx.cameras, camera) ? this.#ctx.cameras[camera] : undefined;
+    if (!config) return;
+    this.#calibrated.set(config, { ...config, calibration });
+    this.#sessions.setOverlay(camera, guidelineOverlay(this.#geometry(config), this.#ctx.vehicle, this.#inputs));
+  }
+
+  /** The camera as the guidelines see it: its latest installer calibration, else the configured one. */
+  #geometry(camera: CameraConfig): CameraConfig {
+    return this.#calibrated.get(camera) ?? camera;
+  }
+
   /** The inputs the overlay in force was computed from. */
   get inputs(): GuidelineInputs {
     return this.#inputs;
@@ -77,7 +93,7 @@ export class ReversingService implements ServiceLogic {
     this.#inputs = inputs;
     // setOverlay ignores cameras that are not open; an opening camera asks overlayFor.
     for (const [id, camera] of Object.entries(this.#ctx.cameras)) {
-      this.#sessions.setOverlay(id, guidelineOverlay(camera, this.#ctx.vehicle, inputs));
+      this.#sessions.setOverlay(id, guidelineOverlay(this.#geometry(camera), this.#ctx.vehicle, inputs));
     }
   }
 }

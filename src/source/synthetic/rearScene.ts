@@ -8,8 +8,16 @@
  *
  * The static part is rendered once; a frame copies it and draws only the
  * block, the parts that may cover the block, and the stamp.
+ *
+ * For installer calibration (docs/calibration.md) the scene can lay the
+ * calibration mat on the ground (`synthetic.calibrationMat`; the block is
+ * then left out so it never covers a marker) and can be seen from a "true"
+ * mount other than the configured calibration (`synthetic.trueMount`), as if
+ * the installer had mounted the camera differently.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
+import { CALIBRATION_MAT, MAT_POINTS } from '../../calibration/mat.js';
+import type { CalibrationConfig } from '../../config/types.js';
 import { projectGround, type ImageSpec } from '../../geometry/cameraModel.js';
 import { createRaster, fillPolygon, fillSpan, fillVerticalGradient, mix, strokePolyline, type RGB, type Raster, type Vec2 } from './raster.js';
 import type { Scene } from './scene.js';
@@ -36,6 +44,9 @@ export function bayHalfWidthM(vehicle: VehicleConfig): number {
 }
 
 export const PAINT: RGB = [236, 236, 228];
+/** Calibration-mat markers: a colour nothing else in the scene has, so they can be found by colour. */
+export const MAT_MARKER: RGB = [255, 0, 255];
+const MAT_RUBBER: RGB = [34, 36, 40];
 export const OBSTACLE_FRONT: RGB = [112, 104, 94];
 
 const SKY_TOP: RGB = [105, 155, 215];
@@ -49,6 +60,8 @@ export class RearScene implements Scene {
   readonly width: number;
   readonly height: number;
   private readonly image: ImageSpec;
+  /** The calibration the picture is drawn through: the configured one, at the true mount when one is given. */
+  private readonly optics: CalibrationConfig;
   private readonly background: Raster;
   private readonly frame: Raster;
   /** Rows and spans the bumper (and its rim) covers, restored over the block each frame. */
@@ -58,6 +71,8 @@ export class RearScene implements Scene {
     this.width = camera.width;
     this.height = camera.height;
     this.image = { width: camera.width, height: camera.height, mirror: camera.mirror };
+    const trueMount = camera.synthetic?.trueMount;
+    this.optics = trueMount ? { ...camera.calibration, mount: trueMount } : camera.calibration;
     this.bumper = bumperSpans(this.width, this.height);
     this.background = createRaster(this.width, this.height);
     this.frame = createRaster(this.width, this.height);
@@ -67,22 +82,28 @@ export class RearScene implements Scene {
   render(timeUs: number, frameNo: number): Buffer {
     const f = this.frame;
     this.background.data.copy(f.data);
-    const d = obstacleDistanceM(timeUs);
-    this.drawObstacle(f, d);
-    // Nearer things the block may have been painted over.
-    if (d > CONE.behindM) this.drawCone(f);
-    for (const { y, spans } of this.bumper) {
-      for (const [x0, x1] of spans) {
-        const o = y * this.width * 3;
-        this.background.data.copy(f.data, o + x0 * 3, o + x0 * 3, o + x1 * 3);
+    if (!this.withMat) {
+      const d = obstacleDistanceM(timeUs);
+      this.drawObstacle(f, d);
+      // Nearer things the block may have been painted over.
+      if (d > CONE.behindM) this.drawCone(f);
+      for (const { y, spans } of this.bumper) {
+        for (const [x0, x1] of spans) {
+          const o = y * this.width * 3;
+          this.background.data.copy(f.data, o + x0 * 3, o + x0 * 3, o + x1 * 3);
+        }
       }
     }
     drawStamp(f, 'REAR', frameNo, timeUs);
     return f.data;
   }
 
+  private get withMat(): boolean {
+    return this.camera.synthetic?.calibrationMat === true;
+  }
+
   private project(p: P3): Vec2 | null {
-    return projectGround(this.camera.calibration, this.image, p[0], p[1], p[2]);
+    return projectGround(this.optics, this.image, p[0], p[1], p[2]);
   }
 
   /** Projects a closed 3D polygon, sampling its edges every `stepM` so lens curvature shows. */
@@ -108,6 +129,7 @@ export class RearScene implements Scene {
     fillVerticalGradient(r, 0, this.height, SKY_TOP, SKY_LOW);
     this.drawGround(r);
     this.drawBayLines(r);
+    if (this.withMat) this.drawMat(r);
     this.drawCone(r);
     this.drawBumper(r);
   }
@@ -149,6 +171,20 @@ export class RearScene implements Scene {
     this.groundRect(r, -5 * hw, 5 * hw, depth, depth + LINE_W, PAINT);
     // Wheel stops at the head of each bay.
     for (const x of [-4 * hw, -2 * hw, 0, 2 * hw, 4 * hw]) this.groundRect(r, x - 0.6, x + 0.6, depth - 0.5, depth - 0.35, [200, 190, 40]);
+  }
+
+  private drawMat(r: Raster): void {
+    const { widthM, nearM, farM, markerRadiusM: rad } = CALIBRATION_MAT;
+    this.groundRect(r, -widthM / 2, widthM / 2, nearM, farM, MAT_RUBBER, 0.05);
+    for (const p of MAT_POINTS) {
+      const ring: Vec2[] = [];
+      for (let i = 0; i < 32; i++) {
+        const a = (i / 32) * 2 * Math.PI;
+        const q = this.project([p.lateralM + rad * Math.cos(a), p.behindM + rad * Math.sin(a), 0]);
+        if (q) ring.push(q);
+      }
+      fillPolygon(r, ring, MAT_MARKER);
+    }
   }
 
   private drawCone(r: Raster): void {
