@@ -24,6 +24,7 @@ import { SignalPoster } from './signalPoster.js';
 import { SignalsClient } from './signalsClient.js';
 import { requireElement, StatusView } from './statusView.js';
 import { StreamClient } from './streamClient.js';
+import { ViewSwitch } from './viewSwitch.js';
 
 declare global {
   interface Window {
@@ -42,7 +43,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 function main(): void {
   const params = readParams(location.search);
   const canvas = requireElement(document, 'view') as HTMLCanvasElement;
-  const renderer = new Renderer(canvas);
+  const renderer = new Renderer(canvas, { view: params.view, webgl: params.webgl, showGuides: params.showGuides });
   const decoder = new JpegDecoder();
   // ?codec=h264: WebCodecs where the browser has it; JPEG otherwise, and the HUD says why.
   const h264 = h264DecoderFor(params.request, {
@@ -62,10 +63,13 @@ function main(): void {
   const stats = tracker.stats;
   if (h264.fallback) stats.decoder = `${decoder.path} (fallback: ${h264.fallback})`;
   window.revcamStats = stats;
+  stats.display = renderer.info;
 
   const hud = new Hud(requireElement(document, 'hud'), stats, params.hudVisible);
   hud.bindKey(window);
   const statusView = new StatusView(document);
+  const viewSwitch = new ViewSwitch(requireElement(document, 'view-switch'), renderer, () => hud.update());
+  viewSwitch.bindKeys(window);
 
   // The server's clock (src/wire/clock.ts) and the age limit it sets in `accepted`.
   const clock = new ClockEstimator();

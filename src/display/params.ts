@@ -3,9 +3,12 @@
  * ?service=&vehicle=&camera=&token=&codec= override the stream request, ?lostMs= the
  * watchdog threshold, ?hud=1 shows the HUD at start, ?follow=0 shows the
  * stream always instead of following the gear, ?panel=0 hides the signal
- * control panel at start.
+ * control panel at start, ?view=wide|dewarp|top picks the first view,
+ * ?gl=0 turns WebGL2 off (the 2D fallback, wide only), ?guides=0 hides the
+ * guidelines (a bare picture, for installers and the view tests).
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
+import { isViewKind, type ViewKind } from './viewProjection.js';
 
 export interface DisplayParams {
   request: StreamRequestMessage;
@@ -15,6 +18,9 @@ export interface DisplayParams {
   /** Start and stop the stream as /api/signals' view says (reverse gear). */
   followGear: boolean;
   panelVisible: boolean;
+  view: ViewKind;
+  webgl: boolean;
+  showGuides: boolean;
 }
 
 export const DEFAULT_LOST_AFTER_MS = 200;
@@ -43,5 +49,8 @@ export function readParams(search: string): DisplayParams {
     hudVisible: isOn(q.get('hud')),
     followGear: !isOff(q.get('follow')),
     panelVisible: !isOff(q.get('panel')),
+    view: isViewKind(q.get('view')) ? (q.get('view') as ViewKind) : 'wide',
+    webgl: !isOff(q.get('gl')),
+    showGuides: !isOff(q.get('guides')),
   };
 }

@@ -8,6 +8,7 @@
  * itself is never withheld.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
+import { cameraModel } from '../../geometry/cameraModel.js';
 import { staticOverlay } from '../../geometry/guidelines.js';
 import { sensorArcs } from '../../geometry/sensorZones.js';
 import { trajectoryOverlay } from '../../geometry/trajectory.js';
@@ -119,5 +120,6 @@ export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, i
   if (sensors.length > 0) overlay.sensors = sensors;
   overlay.notices = [CHECK_SURROUNDINGS];
   if (inputs.stale.length > 0) overlay.staleSignals = inputs.stale;
+  overlay.ground = { camera: cameraModel(cal, image), vehicleWidthM: vehicle.widthM };
   return overlay;
 }
