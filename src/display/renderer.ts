@@ -83,7 +83,8 @@ export class Renderer {
       this.info.path = 'webgl2';
       made.canvas.id = 'view-gl';
       made.canvas.hidden = true;
-      canvas.before(made.canvas);
+      // After the page canvas in the DOM (it stays the first `canvas`), under it by z-index.
+      canvas.after(made.canvas);
     } else {
       this.info.note = `${made.error}: wide view only`;
     }
