@@ -5,6 +5,7 @@
  * a malformed part is dropped and the rest of the overlay is kept.
  */
 import type { Overlay, Point, SensorArc, Trajectory } from '../wire/overlay.js';
+import { isViewKind } from './viewProjection.js';
 
 const isPoint = (p: unknown): p is Point =>
   Array.isArray(p) && p.length === 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
@@ -57,6 +58,7 @@ function keepWellFormed(o: Overlay): Overlay {
   if (isStrings(o.notices)) out.notices = o.notices;
   if (isStrings(o.staleSignals)) out.staleSignals = o.staleSignals;
   if (isGround(o.ground)) out.ground = o.ground;
+  if (isViewKind(o.recommendedView)) out.recommendedView = o.recommendedView;
   return out;
 }
 

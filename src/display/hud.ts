@@ -67,5 +67,6 @@ function displayLines(s: RevcamStats): string[] {
     : d.shown === 'wide'
       ? `2D drawImage ${c.meanMs.toFixed(2)} ms`
       : `shader ${c.lastMs.toFixed(2)} ms (mean ${c.meanMs.toFixed(2)}, max ${c.maxMs.toFixed(2)}) upload ${c.uploadMeanMs?.toFixed(2) ?? '—'} [${d.timing}]`;
-  return [`screen     ${d.shown}${d.requested !== d.shown ? ` (asked ${d.requested})` : ''}  ${d.path}  ${cost}`, ...(d.note ? [`           ${d.note}`] : [])];
+  const why = d.driverChose ? 'driver' : d.recommended && d.recommended === d.shown ? 'recommended' : 'default';
+  return [`screen     ${d.shown} (${why})${d.requested !== d.shown && why !== 'recommended' ? ` asked ${d.requested}` : ''}  ${d.path}  ${cost}`, ...(d.note ? [`           ${d.note}`] : [])];
 }

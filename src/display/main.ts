@@ -43,7 +43,9 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 function main(): void {
   const params = readParams(location.search);
   const canvas = requireElement(document, 'view') as HTMLCanvasElement;
-  const renderer = new Renderer(canvas, { view: params.view, webgl: params.webgl, showGuides: params.showGuides });
+  // The view switch's label follows what is on screen; it is made below, once the HUD exists.
+  let viewSwitch: ViewSwitch | undefined;
+  const renderer = new Renderer(canvas, { view: params.view, webgl: params.webgl, showGuides: params.showGuides, onShown: () => viewSwitch?.refresh() });
   const decoder = new JpegDecoder();
   // ?codec=h264: WebCodecs where the browser has it; JPEG otherwise, and the HUD says why.
   const h264 = h264DecoderFor(params.request, {
@@ -68,7 +70,7 @@ function main(): void {
   const hud = new Hud(requireElement(document, 'hud'), stats, params.hudVisible);
   hud.bindKey(window);
   const statusView = new StatusView(document);
-  const viewSwitch = new ViewSwitch(requireElement(document, 'view-switch'), renderer, () => hud.update());
+  viewSwitch = new ViewSwitch(requireElement(document, 'view-switch'), renderer, () => hud.update());
   viewSwitch.bindKeys(window);
 
   // The server's clock (src/wire/clock.ts) and the age limit it sets in `accepted`.
@@ -193,6 +195,9 @@ function main(): void {
       pipeline.invalidate();
     }
     renderer.clear();
+    // The driver's view choice lasts until the rear view ends.
+    renderer.resetChoice();
+    viewSwitch?.refresh();
     liveness.setIdle(true);
   };
 

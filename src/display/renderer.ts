@@ -37,7 +37,12 @@ export interface ViewCost {
 
 /** What is on screen, for the HUD and tests (window.revcamStats.display). */
 export interface ViewInfo {
+  /** The driver's choice (key, button), or the `?view=` one until the driver picks. */
   requested: ViewKind;
+  /** The driver picked `requested` during this rear view: it wins over the service's recommendation. */
+  driverChose: boolean;
+  /** The view the service recommends now (overlay `recommendedView`), or null. */
+  recommended: ViewKind | null;
   shown: ViewKind;
   /** `webgl2`, or `2d` when WebGL2 is missing (then only `wide`). */
   path: 'webgl2' | '2d';
@@ -65,18 +70,24 @@ export class Renderer {
   /** Signals the display itself knows are stale (from /api/signals), shown with the overlay's own. */
   #stale: string[] = [];
   readonly #showGuides: boolean;
+  readonly #initialView: ViewKind;
   #shader: ViewShader | undefined;
   readonly #costs = new Map<ViewKind, CostWindow>();
   readonly info: ViewInfo;
 
-  constructor(canvas: HTMLCanvasElement, opts: { view: ViewKind; webgl: boolean; showGuides: boolean }) {
+  readonly #onShown: (view: ViewKind) => void;
+
+  /** `onShown`: the view on screen changed (a recommendation, a fallback, the driver). */
+  constructor(canvas: HTMLCanvasElement, opts: { view: ViewKind; webgl: boolean; showGuides: boolean; onShown?: (view: ViewKind) => void }) {
     // Transparent where the GL canvas underneath shows the dewarp and top views.
     const ctx = canvas.getContext('2d', { alpha: true });
     if (!ctx) throw new Error('2D canvas is not available');
     this.#canvas = canvas;
     this.#ctx = ctx;
     this.#showGuides = opts.showGuides;
-    this.info = { requested: opts.view, shown: 'wide', path: '2d', note: null, timing: 'performance.now + gl.finish', geometry: null, cost: {} };
+    this.#initialView = opts.view;
+    this.#onShown = opts.onShown ?? (() => {});
+    this.info = { requested: opts.view, driverChose: false, recommended: null, shown: 'wide', path: '2d', note: null, timing: 'performance.now + gl.finish', geometry: null, cost: {} };
     const made = opts.webgl ? ViewShader.create(() => this.#glLost()) : { error: 'WebGL2 turned off (?gl=0)' };
     if (made instanceof ViewShader) {
       this.#shader = made;
@@ -100,6 +111,7 @@ export class Renderer {
     this.#image = image;
     this.#overlay = overlay;
     if (overlay?.ground) this.#camera = overlay.ground;
+    this.info.recommended = overlay?.recommendedView ?? null;
     this.#draw();
   }
 
@@ -111,11 +123,18 @@ export class Renderer {
     this.#draw();
   }
 
-  /** Switches the view; shown at once on the last image. */
+  /** The driver picks a view: shown at once, and it wins over any recommendation until resetChoice(). */
   setView(view: ViewKind): void {
-    if (this.info.requested === view) return;
+    this.info.driverChose = true;
     this.info.requested = view;
     this.#draw();
+  }
+
+  /** The rear view ended: the next one starts from the `?view=` view and follows recommendations again. */
+  resetChoice(): void {
+    this.info.driverChose = false;
+    this.info.requested = this.#initialView;
+    this.info.recommended = null;
   }
 
   /** Stale signal paths to warn about besides those the overlay lists. */
@@ -152,10 +171,17 @@ export class Renderer {
   }
 
   #draw(): void {
+    // The service's recommendation applies until the driver picks a view.
+    const requested = !this.info.driverChose && this.info.recommended ? this.info.recommended : this.info.requested;
+    const before = this.info.shown;
+    this.#drawView(requested);
+    if (this.info.shown !== before) this.#onShown(this.info.shown);
+  }
+
+  #drawView(requested: ViewKind): void {
     const ctx = this.#ctx;
     const { width, height } = this.#canvas;
     const image = this.#image;
-    const requested = this.info.requested;
     if (image && requested !== 'wide' && this.#shader && this.#camera) {
       this.#drawProjected(image, requested, this.#camera);
       return;

@@ -2,6 +2,8 @@
  * Switches the picture's view: keys 1/2/3 (wide, dewarp, top) and `v` (next),
  * and a button for touch screens that steps through them. The button names
  * the view shown; where WebGL2 is missing it says the view is wide only.
+ * A choice made here wins over the service's recommended view until the
+ * rear view ends (renderer.ts).
  */
 import type { Renderer } from './renderer.js';
 import { VIEWS, type ViewKind } from './viewProjection.js';
@@ -27,8 +29,13 @@ export class ViewSwitch {
     this.#changed();
   }
 
+  /** Relabels the button after the renderer's choice was reset. */
+  refresh(): void {
+    this.#label();
+  }
+
   next(): void {
-    const i = VIEWS.indexOf(this.#renderer.info.requested);
+    const i = VIEWS.indexOf(this.#renderer.info.shown);
     this.set(VIEWS[(i + 1) % VIEWS.length]!);
   }
 
@@ -43,6 +50,6 @@ export class ViewSwitch {
 
   #label(): void {
     const info = this.#renderer.info;
-    this.#button.textContent = info.path === 'webgl2' ? `VIEW: ${info.requested.toUpperCase()}` : 'VIEW: WIDE (no WebGL2)';
+    this.#button.textContent = info.path === 'webgl2' ? `VIEW: ${info.shown.toUpperCase()}` : 'VIEW: WIDE (no WebGL2)';
   }
 }

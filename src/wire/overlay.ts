@@ -62,6 +62,11 @@ export interface Overlay {
    * display redraw the guidelines in a dewarped or top-down view.
    */
   ground?: OverlayGround;
+  /**
+   * The view the service recommends now (e.g. `top` while an obstacle is
+   * nearer than 0.5 m); a display follows it until the driver picks a view.
+   */
+  recommendedView?: 'wide' | 'dewarp' | 'top';
 }
 
 export interface OverlayGround {

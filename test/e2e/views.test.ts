@@ -199,17 +199,29 @@ test(
 
     // The 1 m band (yellow) against the bumper outline, in the centre columns, with the guidelines on.
     await page.goto(`${app!.url}/?view=top&panel=0&lostMs=5000`);
-    const top = await liveShot(page, 'top', 'top-guides');
-    const rowsWhere = (ok: (c: [number, number, number]) => boolean): number[] => {
-      const rows: number[] = [];
-      for (let y = 0; y < H; y++) for (let x = g.centreX - 3; x <= g.centreX + 3; x++) if (ok(rgb(top, x, y))) rows.push(y + 0.5);
-      return rows;
-    };
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const outline = rowsWhere(([r, gr, b]) => r < 150 && gr > 160 && b > 210);
-    // The yellow nearest the bumper: the block's yellow stripe can be yellow too, farther up.
-    const yellowRows = [...new Set(rowsWhere(([r, gr, b]) => r > 200 && gr > 175 && gr < 235 && b < 90))].filter((y) => y < mean(outline)).sort((a, b) => b - a);
-    const yellow = yellowRows.filter((y, i) => i === 0 || yellowRows.slice(0, i + 1).every((z, j) => j === 0 || yellowRows[j - 1]! - z <= 1.01));
+    const rowsWhere = (sh: Shot, ok: (c: [number, number, number]) => boolean): number[] => {
+      const rows = new Set<number>();
+      for (let y = 0; y < H; y++) for (let x = g.centreX - 3; x <= g.centreX + 3; x++) if (ok(rgb(sh, x, y))) rows.add(y + 0.5);
+      return [...rows];
+    };
+    const outlineOf = (sh: Shot): number[] => rowsWhere(sh, ([r, gr, b]) => r < 150 && gr > 160 && b > 210);
+    /** The yellow run nearest the bumper (contiguous rows above the outline). */
+    const bandOf = (sh: Shot): number[] => {
+      const outline = outlineOf(sh);
+      if (outline.length === 0) return [];
+      const rows = rowsWhere(sh, ([r, gr, b]) => r > 200 && gr > 175 && gr < 235 && b < 90).filter((y) => y < mean(outline)).sort((a, b) => b - a);
+      const run: number[] = [];
+      for (const y of rows) if (run.length === 0 || run[run.length - 1]! - y <= 1.01) run.push(y); else break;
+      return run;
+    };
+    // The scene's block has a yellow stripe too: wait for a frame where it does not touch the band (a band-thick run).
+    const top = await liveShot(page, 'top', 'top-guides', (sh) => {
+      const run = bandOf(sh);
+      return run.length > 0 && run.length <= 14;
+    });
+    const outline = outlineOf(top);
+    const yellow = bandOf(top);
     assert.ok(yellow.length > 0 && outline.length > 0, `band rows ${yellow.length}, outline rows ${outline.length}`);
     const bandM = (mean(outline) - mean(yellow)) / g.scalePxPerM;
     figures.push(`top: 1 m band drawn ${bandM.toFixed(3)} m from the bumper outline`);
@@ -235,3 +247,36 @@ test('without WebGL2 the page shows the wide view and says so', { skip: haveChro
     await noGl.close();
   }
 });
+
+test(
+  'the service recommends the top view while an obstacle is nearer than 0.5 m; the driver\'s choice wins',
+  { skip: haveChromium ? false : SKIP_REASON, timeout: 120_000 },
+  async () => {
+    browser ??= await launchChromium();
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: W, height: H });
+    const post = async (body: unknown): Promise<void> => {
+      const res = await fetch(`${app!.url}/api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const shown = (v: ViewKind) => page.waitForFunction((x) => window.revcamStats.display?.shown === x, v, { timeout: WAIT_MS });
+    try {
+      await post({ gear: 'R', sensors: { outerLeft: 5, innerLeft: 5, innerRight: 5, outerRight: 5 } });
+      await page.goto(`${app!.url}/?panel=0&lostMs=5000`);
+      await liveShot(page, 'wide', 'recommend-before');
+      await post({ sensors: { innerLeft: 0.3 } });
+      await shown('top');
+      await liveShot(page, 'top', 'recommend-top');
+      // The driver picks wide: it stays, though the obstacle is still near.
+      await page.keyboard.press('1');
+      await shown('wide');
+      await post({ sensors: { innerLeft: 0.25 } });
+      await new Promise((r) => setTimeout(r, 1500));
+      const d = await page.evaluate(() => window.revcamStats.display);
+      assert.equal(d?.shown, 'wide');
+    } finally {
+      await post({ sensors: { outerLeft: 5, innerLeft: 5, innerRight: 5, outerRight: 5 } });
+      await page.close();
+    }
+  },
+);
