@@ -66,7 +66,7 @@ function displayLines(s: RevcamStats): string[] {
     ? '—'
     : d.shown === 'wide'
       ? `2D drawImage ${c.meanMs.toFixed(2)} ms`
-      : `shader ${c.lastMs.toFixed(2)} ms (mean ${c.meanMs.toFixed(2)}, max ${c.maxMs.toFixed(2)}) upload ${c.uploadMeanMs?.toFixed(2) ?? '—'} [${d.timing}]`;
+      : `shader ${c.lastMs.toFixed(2)} ms (mean ${c.meanMs.toFixed(2)}, max ${c.maxMs.toFixed(2)}) upload ${c.uploadMeanMs?.toFixed(2) ?? '—'} [${d.path === 'webgl2' ? 'sampled every 10th frame' : ''}]`;
   const why = d.driverChose ? 'driver' : d.recommended && d.recommended === d.shown ? 'recommended' : 'default';
   return [`screen     ${d.shown} (${why})${d.requested !== d.shown && why !== 'recommended' ? ` asked ${d.requested}` : ''}  ${d.path}  ${cost}`, ...(d.note ? [`           ${d.note}`] : [])];
 }

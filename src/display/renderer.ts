@@ -25,9 +25,9 @@ const CAR_BODY_COLOR = '#2c2c30';
 const COST_WINDOW = 60;
 
 export interface ViewCost {
-  /** Frames drawn in this view (the figures are over the last COST_WINDOW). */
+  /** Frames drawn in this view (the figures are over the last COST_WINDOW measurements). */
   frames: number;
-  /** The shader pass (draw + gl.finish), or for `wide` the 2D drawImage, ms. */
+  /** The shader pass (draw to the last pixel, sampled: viewShader.ts), or for `wide` the 2D drawImage call, ms. */
   lastMs: number;
   meanMs: number;
   maxMs: number;
@@ -48,7 +48,7 @@ export interface ViewInfo {
   path: 'webgl2' | '2d';
   /** Why the requested view is not shown, or the WebGL2 problem; null when all is well. */
   note: string | null;
-  timing: 'performance.now + gl.finish';
+  timing: string;
   /** The view's own geometry in canvas pixels (dewarp focal length, top scale and bumper row). */
   geometry: ViewGeometry | null;
   cost: Partial<Record<ViewKind, ViewCost>>;
@@ -87,7 +87,7 @@ export class Renderer {
     this.#showGuides = opts.showGuides;
     this.#initialView = opts.view;
     this.#onShown = opts.onShown ?? (() => {});
-    this.info = { requested: opts.view, driverChose: false, recommended: null, shown: 'wide', path: '2d', note: null, timing: 'performance.now + gl.finish', geometry: null, cost: {} };
+    this.info = { requested: opts.view, driverChose: false, recommended: null, shown: 'wide', path: '2d', note: null, timing: 'performance.now: upload + gl.finish; shader pass + 1-px readPixels, every 10th frame', geometry: null, cost: {} };
     const made = opts.webgl ? ViewShader.create(() => this.#glLost()) : { error: 'WebGL2 turned off (?gl=0)' };
     if (made instanceof ViewShader) {
       this.#shader = made;
@@ -236,7 +236,7 @@ export class Renderer {
     }
   }
 
-  #record(view: ViewKind, drawMs: number, uploadMs: number | null): void {
+  #record(view: ViewKind, drawMs: number | null, uploadMs: number | null): void {
     let w = this.#costs.get(view);
     if (!w) this.#costs.set(view, (w = { frames: 0, draw: [], upload: [] }));
     w.frames++;
@@ -246,11 +246,12 @@ export class Renderer {
       if (arr.length > COST_WINDOW) arr.shift();
     };
     push(w.draw, drawMs);
+    if (w.draw.length === 0) return;
     push(w.upload, uploadMs);
     const mean = (arr: number[]): number | null => (arr.length ? round2(arr.reduce((a, b) => a + b, 0) / arr.length) : null);
     this.info.cost[view] = {
       frames: w.frames,
-      lastMs: round2(drawMs),
+      lastMs: round2(w.draw[w.draw.length - 1]!),
       meanMs: mean(w.draw) ?? 0,
       maxMs: round2(Math.max(...w.draw)),
       uploadMeanMs: mean(w.upload),

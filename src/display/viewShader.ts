@@ -6,9 +6,10 @@
  * unit tests test that TypeScript. Renders into its own canvas, which the
  * renderer stacks under the page's canvas (that one carries the guidelines).
  *
- * Cost: performance.now() around the texture upload and the draw, each
- * closed by gl.finish() (EXT_disjoint_timer_query_webgl2 is not offered by
- * Chromium's software GL; docs/display.md).
+ * Cost: performance.now() around the texture upload (closed by gl.finish())
+ * and around the draw, closed by a 1-pixel readPixels on every tenth frame
+ * (gl.finish() does not wait for SwiftShader; EXT_disjoint_timer_query_webgl2
+ * is not offered by Chromium's default software GL; docs/display.md).
  */
 import { cameraRotation, type CameraModel } from '../wire/camera.js';
 import type { ViewGeometry } from './viewProjection.js';
@@ -85,9 +86,13 @@ void main() {
 }
 `;
 
+/** The shader pass is timed on every SAMPLE_EVERY-th frame (the first included). */
+export const SAMPLE_EVERY = 10;
+
 export interface ShaderCost {
   uploadMs: number;
-  drawMs: number;
+  /** The shader pass to its last pixel (drawArrays + 1-pixel readPixels), ms; null on frames not sampled. */
+  drawMs: number | null;
 }
 
 export class ViewShader {
@@ -98,6 +103,8 @@ export class ViewShader {
   #texSize = '';
   readonly #u = new Map<string, WebGLUniformLocation | null>();
   #lost = false;
+  readonly #probe = new Uint8Array(4);
+  #frames = 0;
 
   /** Null when WebGL2 is not available (or the shader does not compile): the caller falls back to 2D. */
   static create(onLost: () => void): ViewShader | { error: string } {
@@ -170,9 +177,11 @@ export class ViewShader {
     }
     this.#set('uDim', (l) => gl.uniform1i(l, dim ? 1 : 0));
     gl.drawArrays(gl.TRIANGLES, 0, 3);
-    gl.finish();
-    const t2 = performance.now();
-    return { uploadMs: t1 - t0, drawMs: t2 - t1 };
+    // gl.finish() returns before SwiftShader has rasterised (measured 0.5-1 ms against ~70 ms): a 1-pixel
+    // read cannot return before the pixels exist. It stalls the page, so only every SAMPLE_EVERY-th frame.
+    if (this.#frames++ % SAMPLE_EVERY !== 0) return { uploadMs: t1 - t0, drawMs: null };
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.#probe);
+    return { uploadMs: t1 - t0, drawMs: performance.now() - t1 };
   }
 
   #ensureTexture(w: number, h: number): void {
