@@ -100,8 +100,11 @@ export class VehicleSignals {
     const reverse = new ReverseViewPolicy({
       config: config.reverse,
       signals: bus,
-      // This vehicle's rear camera, whatever the process's default vehicle.
-      hold: (req) => this.#deps.hold({ ...req, vehicle }),
+      // This vehicle's rear camera, whatever the process's default vehicle; and only while a
+      // display here follows it: a fleet gateway must not pull every reversing vehicle's frames
+      // over the bus (or a leaf link) for nobody. A display that connects later gets the view
+      // and asks for the stream itself.
+      hold: (req) => (ws.clientCount > 0 ? this.#deps.hold({ ...req, vehicle }) : Promise.resolve(() => {})),
       broadcast: (view) => ws.broadcastView(view),
       log: vlog,
     });

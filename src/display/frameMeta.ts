@@ -1,10 +1,11 @@
 /**
  * Frame metadata arrives as untrusted JSON: take the overlay out of it only
  * when it has the shape the painter relies on. The optional parts
- * (trajectory, sensor arcs, notices, stale signals) are checked one by one;
+ * (trajectory, sensor arcs, notices, stale signals, ground camera) are checked one by one;
  * a malformed part is dropped and the rest of the overlay is kept.
  */
 import type { Overlay, Point, SensorArc, Trajectory } from '../wire/overlay.js';
+import { isViewKind } from './viewProjection.js';
 
 const isPoint = (p: unknown): p is Point =>
   Array.isArray(p) && p.length === 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
@@ -33,6 +34,22 @@ export function isOverlay(x: unknown): x is Overlay {
   );
 }
 
+const isFiniteNumbers = (xs: unknown[]): boolean => xs.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** The camera model (wire/camera.ts) with every number finite and a usable image and focal length. */
+const isGround = (g: unknown): g is NonNullable<Overlay['ground']> => {
+  if (!isObject(g) || !isObject(g.camera) || typeof g.vehicleWidthM !== 'number' || !(g.vehicleWidthM > 0)) return false;
+  const c = g.camera;
+  const m = c.mount;
+  return (
+    (c.model === 'fisheye' || c.model === 'pinhole') &&
+    isFiniteNumbers([c.fx, c.fy, c.cx, c.cy, c.width, c.height]) && (c.fx as number) > 0 && (c.fy as number) > 0 &&
+    (c.width as number) > 0 && (c.height as number) > 0 && typeof c.mirror === 'boolean' &&
+    Array.isArray(c.k) && c.k.length === 4 && isFiniteNumbers(c.k) &&
+    isObject(m) && isFiniteNumbers([m.heightM, m.pitchDeg, m.yawDeg, m.rollDeg, m.lateralM, m.longitudinalM])
+  );
+};
+
 /** The overlay with only its well-formed optional parts. */
 function keepWellFormed(o: Overlay): Overlay {
   const out: Overlay = { width: o.width, height: o.height, rails: o.rails, bands: o.bands };
@@ -40,6 +57,8 @@ function keepWellFormed(o: Overlay): Overlay {
   if (Array.isArray(o.sensors)) out.sensors = o.sensors.filter(isSensorArc);
   if (isStrings(o.notices)) out.notices = o.notices;
   if (isStrings(o.staleSignals)) out.staleSignals = o.staleSignals;
+  if (isGround(o.ground)) out.ground = o.ground;
+  if (isViewKind(o.recommendedView)) out.recommendedView = o.recommendedView;
   return out;
 }
 

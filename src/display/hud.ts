@@ -53,6 +53,21 @@ export class Hud {
       `vehicle    ${s.vehicle ?? '—'}`,
       `instance   ${s.instance ?? '—'}`,
       `view       ${s.view} (${s.viewReason})  signals ${s.signalsLink}`,
+      ...displayLines(s),
     ].join('\n');
   }
+}
+
+/** The picture's view and what drawing it costs (renderer.ts). */
+function displayLines(s: RevcamStats): string[] {
+  const d = s.display;
+  if (!d) return [];
+  const c = d.cost[d.shown];
+  const cost = !c
+    ? '—'
+    : d.shown === 'wide'
+      ? `2D drawImage ${c.meanMs.toFixed(2)} ms`
+      : `shader ${c.lastMs.toFixed(2)} ms (mean ${c.meanMs.toFixed(2)}, max ${c.maxMs.toFixed(2)}) upload ${c.uploadMeanMs?.toFixed(2) ?? '—'} [${d.path === 'webgl2' ? 'sampled every 10th frame' : ''}]`;
+  const why = d.driverChose ? 'driver' : d.recommended && d.recommended === d.shown ? 'recommended' : 'default';
+  return [`screen     ${d.shown} (${why})${d.requested !== d.shown && why !== 'recommended' ? ` asked ${d.requested}` : ''}  ${d.path}  ${cost}`, ...(d.note ? [`           ${d.note}`] : [])];
 }

@@ -26,6 +26,7 @@ import { SignalsClient } from './signalsClient.js';
 import { requireElement, StatusView } from './statusView.js';
 import { StreamClient } from './streamClient.js';
 import { startWhepView, wantsWhep } from './whepView.js';
+import { ViewSwitch } from './viewSwitch.js';
 
 declare global {
   interface Window {
@@ -46,7 +47,9 @@ function main(): void {
   if (wantsWhep(location.search)) return startWhepView(document, location.search);
   const params = readParams(location.search);
   const canvas = requireElement(document, 'view') as HTMLCanvasElement;
-  const renderer = new Renderer(canvas);
+  // The view switch's label follows what is on screen; it is made below, once the HUD exists.
+  let viewSwitch: ViewSwitch | undefined;
+  const renderer = new Renderer(canvas, { view: params.view, webgl: params.webgl, showGuides: params.showGuides, onShown: () => viewSwitch?.refresh() });
   const decoder = new JpegDecoder();
   // ?codec=h264: WebCodecs where the browser has it; JPEG otherwise, and the HUD says why.
   const h264 = h264DecoderFor(params.request, {
@@ -67,10 +70,13 @@ function main(): void {
   if (h264.fallback) stats.decoder = `${decoder.path} (fallback: ${h264.fallback})`;
   window.revcamStats = stats;
   stats.vehicle = params.request.vehicle ?? null;
+  stats.display = renderer.info;
 
   const hud = new Hud(requireElement(document, 'hud'), stats, params.hudVisible);
   hud.bindKey(window);
   const statusView = new StatusView(document);
+  viewSwitch = new ViewSwitch(requireElement(document, 'view-switch'), renderer, () => hud.update());
+  viewSwitch.bindKeys(window);
 
   // The server's clock (src/wire/clock.ts) and the age limit it sets in `accepted`.
   const clock = new ClockEstimator();
@@ -195,6 +201,9 @@ function main(): void {
       pipeline.invalidate();
     }
     renderer.clear();
+    // The driver's view choice lasts until the rear view ends.
+    renderer.resetChoice();
+    viewSwitch?.refresh();
     liveness.setIdle(true);
   };
 

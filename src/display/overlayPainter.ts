@@ -11,10 +11,16 @@ import { drawNotices } from './noticePainter.js';
 
 const { band: BAND_COLORS, rail: RAIL_COLOR, corridor: CORRIDOR_FILL, trajectory: TRAJECTORY_COLOR, outline: OUTLINE } = OVERLAY_PALETTE;
 
-export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rect: Rect): void {
+/**
+ * `toView` places an image point in another view (viewProjection.ts: dewarp,
+ * top), in canvas pixels; null drops the point. Without it the image is
+ * letterboxed in `rect`, as the wide view shows it.
+ */
+export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rect: Rect, toView?: (p: Point) => Point | null): void {
   const sx = rect.w / overlay.width;
   const sy = rect.h / overlay.height;
-  const map = (p: Point): Point => [rect.x + p[0] * sx, rect.y + p[1] * sy];
+  const place = toView ?? ((p: Point): Point => [rect.x + p[0] * sx, rect.y + p[1] * sy]);
+  const mapLine = (line: Point[]): Point[] => line.map(place).filter((p): p is Point => p !== null);
   // Thick enough to read at a glance on any screen size.
   const lineWidth = Math.max(2, rect.h / 120);
 
@@ -28,8 +34,8 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rec
   const [left, right] = overlay.rails;
   if (left.length > 1 && right.length > 1) {
     ctx.beginPath();
-    traceLine(ctx, left.map(map));
-    for (const p of right.map(map).reverse()) ctx.lineTo(p[0], p[1]);
+    traceLine(ctx, mapLine(left));
+    for (const p of mapLine(right).reverse()) ctx.lineTo(p[0], p[1]);
     ctx.closePath();
     ctx.fillStyle = CORRIDOR_FILL;
     ctx.fill();
@@ -37,20 +43,20 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rec
   // Under the rails: with the wheel straight the two coincide, and the white rail shows inside the amber line.
   if (overlay.trajectory) {
     for (const line of [overlay.trajectory.left, overlay.trajectory.right]) {
-      strokeOutlined(ctx, line.map(map), TRAJECTORY_COLOR, lineWidth * 2.2);
+      strokeOutlined(ctx, mapLine(line), TRAJECTORY_COLOR, lineWidth * 2.2);
     }
   }
-  for (const rail of overlay.rails) strokeOutlined(ctx, rail.map(map), RAIL_COLOR, lineWidth);
+  for (const rail of overlay.rails) strokeOutlined(ctx, mapLine(rail), RAIL_COLOR, lineWidth);
 
   const bands = [...overlay.bands].sort((a, b) => b.distanceM - a.distanceM);
   for (const band of bands) {
-    strokeOutlined(ctx, band.line.map(map), BAND_COLORS[band.color] ?? RAIL_COLOR, lineWidth * 1.4);
+    strokeOutlined(ctx, mapLine(band.line), BAND_COLORS[band.color] ?? RAIL_COLOR, lineWidth * 1.4);
   }
 
   // Farthest first, so a near (red) obstacle is never hidden under a far one.
   const arcs = [...(overlay.sensors ?? [])].sort((a, b) => b.distanceM - a.distanceM);
   for (const arc of arcs) {
-    strokeOutlined(ctx, arc.polyline.map(map), BAND_COLORS[arc.color] ?? RAIL_COLOR, lineWidth * 2.6);
+    strokeOutlined(ctx, mapLine(arc.polyline), BAND_COLORS[arc.color] ?? RAIL_COLOR, lineWidth * 2.6);
   }
 
   drawNotices(ctx, overlay, rect);

@@ -5,8 +5,12 @@
  * stream always instead of following the gear, ?panel=0 hides the signal
  * control panel at start. ?vehicle= names the vehicle for the stream and
  * for /api/signals alike (its gear, its view, its simulator panel).
+ * ?view=wide|dewarp|top picks the first view,
+ * ?gl=0 turns WebGL2 off (the 2D fallback, wide only), ?guides=0 hides the
+ * guidelines (a bare picture, for installers and the view tests).
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
+import { isViewKind, type ViewKind } from './viewProjection.js';
 
 export interface DisplayParams {
   request: StreamRequestMessage;
@@ -18,6 +22,9 @@ export interface DisplayParams {
   panelVisible: boolean;
   /** The query for /api/signals (`?vehicle=…`, or empty): the same vehicle as the stream. */
   signalsQuery: string;
+  view: ViewKind;
+  webgl: boolean;
+  showGuides: boolean;
 }
 
 export const DEFAULT_LOST_AFTER_MS = 200;
@@ -47,5 +54,8 @@ export function readParams(search: string): DisplayParams {
     followGear: !isOff(q.get('follow')),
     panelVisible: !isOff(q.get('panel')),
     signalsQuery: vehicle ? `?${new URLSearchParams({ vehicle }).toString()}` : '',
+    view: isViewKind(q.get('view')) ? (q.get('view') as ViewKind) : 'wide',
+    webgl: !isOff(q.get('gl')),
+    showGuides: !isOff(q.get('guides')),
   };
 }

@@ -7,6 +7,7 @@
 import { nowUs, type FrameHeader } from '../wire/frame.js';
 import type { Overlay } from '../wire/overlay.js';
 import type { DisplayState } from './liveness.js';
+import type { ViewInfo } from './renderer.js';
 
 export interface RevcamStats {
   state: DisplayState;
@@ -60,6 +61,8 @@ export interface RevcamStats {
   clock: { offsetMs: number; boundMs: number; rttMs: number } | null;
   /** What the last painted overlay showed: trajectory steering angle, sensor zones with an arc, stale signals. */
   guidelines: { steeringDeg: number | null; sensors: string[]; stale: string[] } | null;
+  /** The picture's view (wide, dewarp, top), the render path and the per-view draw cost (renderer.ts); the renderer's own object. */
+  display: ViewInfo | null;
 }
 
 const LATENCY_WINDOW = 100;
@@ -96,6 +99,7 @@ export class StatsTracker {
       viewReason: 'deciding',
       signalsLink: 'connecting',
       guidelines: null,
+      display: null,
       maxFrameAgeMs: 0,
       frameAgeMs: null,
       staleFrames: 0,

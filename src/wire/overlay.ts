@@ -3,6 +3,7 @@
  * coordinates of the frame they ride on, so every display draws them crisply
  * at its own resolution. Pure: no Node or DOM imports.
  */
+import type { CameraModel } from './camera.js';
 import { VSS } from './signals.js';
 
 export type Point = [number, number];
@@ -55,6 +56,24 @@ export interface Overlay {
   notices?: string[];
   /** VSS paths whose values are missing or too old to trust. */
   staleSignals?: string[];
+  /**
+   * What turns the image points back into ground points (every overlay point
+   * is a ground point run through this camera, wire/camera.ts): lets a
+   * display redraw the guidelines in a dewarped or top-down view.
+   */
+  ground?: OverlayGround;
+  /**
+   * The view the service recommends now (e.g. `top` while an obstacle is
+   * nearer than 0.5 m); a display follows it until the driver picks a view.
+   */
+  recommendedView?: 'wide' | 'dewarp' | 'top';
+}
+
+export interface OverlayGround {
+  /** The camera model (calibration and image) the points were projected with. */
+  camera: CameraModel;
+  /** The vehicle's width, metres: the top view draws the rear outline with it. */
+  vehicleWidthM: number;
 }
 
 /** Frame metadata object; fields are optional so a frame carries only what changed. */

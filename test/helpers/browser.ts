@@ -15,14 +15,14 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** `ignoreHTTPSErrors`: accept the test's own CA-less certificates (HTTPS/WSS tests). */
-export async function launchChromium(opts: { ignoreHTTPSErrors?: boolean } = {}): Promise<Browser> {
+/** `ignoreHTTPSErrors`: accept the test's own CA-less certificates (HTTPS/WSS tests); `args`: more flags (e.g. --disable-3d-apis). */
+export async function launchChromium(opts: { ignoreHTTPSErrors?: boolean; args?: string[] } = {}): Promise<Browser> {
   const profileDir = mkdtempSync(join(tmpdir(), 'revcam-chromium-'));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
     ...(opts.ignoreHTTPSErrors && { ignoreHTTPSErrors: true }),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(opts.args ?? [])],
   });
   return {
     context,

@@ -14,6 +14,7 @@ import { TestViewer } from '../helpers/viewer.js';
 import { runProbe } from '../../src/cli/probe.js';
 import { connect } from '@nats-io/transport-node';
 import type { AcceptedMessage, ErrorMessage, StatusMessage } from '../../src/wire/messages.js';
+import { until } from '../helpers/until.js';
 
 interface ServiceEntry {
   id: string;
@@ -28,16 +29,6 @@ async function services(url: string): Promise<ServiceEntry[]> {
   const res = await fetch(`${url}/api/services`);
   assert.equal(res.status, 200);
   return ((await res.json()) as { services: ServiceEntry[] }).services;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

@@ -11,18 +11,12 @@ import { startGateway, startHost, startNatsServer, type NatsServer, type RevcamP
 import { hasCommand } from '../helpers/requireCommand.js';
 import { TestViewer } from '../helpers/viewer.js';
 import type { ErrorMessage, StatusMessage } from '../../src/wire/messages.js';
+import { until as untilEvery } from '../helpers/until.js';
+
+/** Polls every 50 ms: these tests time recoveries. */
+const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>) => untilEvery(what, timeoutMs, probe, 50);
 
 const skip = !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const hasVehicle = async (gatewayUrl: string, vehicle: string) => {
   const res = await fetch(`${gatewayUrl}/api/services`);

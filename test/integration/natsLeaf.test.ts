@@ -14,6 +14,7 @@ import { hasCommand } from '../helpers/requireCommand.js';
 import { ROOT } from '../helpers/server.js';
 import { TestViewer } from '../helpers/viewer.js';
 import type { AcceptedMessage } from '../../src/wire/messages.js';
+import { until } from '../helpers/until.js';
 
 const skip = !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false;
 
@@ -37,16 +38,6 @@ async function traffic(hub: NatsServer, leaf: NatsServer, ms: number): Promise<{
   await new Promise((r) => setTimeout(r, ms));
   const [l1, v1] = [(await leafLink(hub))!, await varz()];
   return { toHub: l1.in_bytes - l0.in_bytes, toHubMsgs: l1.in_msgs - l0.in_msgs, toVehicle: l1.out_bytes - l0.out_bytes, publishedOnLeaf: v1 - v0 };
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const hasVeh = async (url: string) => ((await (await fetch(`${url}/api/services`)).json()) as { services: Array<{ vehicle: string | null }> }).services.some((s) => s.vehicle === 'veh-a');

@@ -17,6 +17,7 @@ import { hasCommand } from '../helpers/requireCommand.js';
 import { ROOT } from '../helpers/server.js';
 import { TestViewer } from '../helpers/viewer.js';
 import type { AcceptedMessage, ErrorMessage } from '../../src/wire/messages.js';
+import { until } from '../helpers/until.js';
 
 const skip = !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false;
 const SAMPLE = resolve(ROOT, 'examples/nats/permissions.conf');
@@ -35,16 +36,6 @@ function configFor(user: User): string {
   const file = join(dir, `${user}.json`);
   writeFileSync(file, JSON.stringify({ nats: { user, pass: USERS[user] } }));
   return file;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function vehicles(gatewayUrl: string): Promise<string> {

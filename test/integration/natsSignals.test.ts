@@ -15,6 +15,7 @@ import { WebSocket } from 'ws';
 import { startGateway, startHost, startNatsServer, startRevcamCommand, type NatsServer, type RevcamProcess } from '../helpers/natsServer.js';
 import { hasCommand } from '../helpers/requireCommand.js';
 import { VSS, type SignalSample, type SignalsServerMessage } from '../../src/wire/signals.js';
+import { until } from '../helpers/until.js';
 
 interface SignalsGet {
   vehicle?: string;
@@ -25,16 +26,6 @@ interface SignalsGet {
 
 interface ErrorBody {
   error: { code: string; message: string };
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const query = (vehicle: string | undefined) => (vehicle === undefined ? '' : `?vehicle=${encodeURIComponent(vehicle)}`);

@@ -13,18 +13,9 @@ import { connz, startGateway, startHost, startNatsServer, type ConnzEntry, type 
 import { hasCommand } from '../helpers/requireCommand.js';
 import { TestViewer } from '../helpers/viewer.js';
 import type { AcceptedMessage } from '../../src/wire/messages.js';
+import { until } from '../helpers/until.js';
 
 const skip = !hasCommand('nats-server') && process.env.CI !== 'true' ? 'nats-server is not installed (apt-get install nats-server)' : false;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function vehicles(gatewayUrl: string): Promise<string[]> {
   const body = (await (await fetch(`${gatewayUrl}/api/services`)).json()) as { services: Array<{ vehicle: string | null; name: string; location: string }> };

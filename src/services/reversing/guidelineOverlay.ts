@@ -8,6 +8,7 @@
  * itself is never withheld.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
+import { cameraModel } from '../../geometry/cameraModel.js';
 import { staticOverlay } from '../../geometry/guidelines.js';
 import { sensorArcs } from '../../geometry/sensorZones.js';
 import { trajectoryOverlay } from '../../geometry/trajectory.js';
@@ -23,6 +24,8 @@ export const SENSOR_STEP_M = 0.05;
 const HYSTERESIS_STEPS = 0.75;
 
 export const CHECK_SURROUNDINGS = 'Check surroundings';
+/** An obstacle nearer than this: the top view, which shows the gap to the bumper, is recommended. */
+export const RECOMMEND_TOP_BELOW_M = 0.5;
 
 /** The paths the overlay depends on, in the order a stale notice lists them. */
 export const GUIDELINE_SIGNALS: readonly string[] = [
@@ -117,7 +120,9 @@ export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, i
   }
   const sensors = sensorArcs(cal, image, vehicle, inputs.sensors);
   if (sensors.length > 0) overlay.sensors = sensors;
+  if (sensors.some((s) => s.distanceM < RECOMMEND_TOP_BELOW_M)) overlay.recommendedView = 'top';
   overlay.notices = [CHECK_SURROUNDINGS];
   if (inputs.stale.length > 0) overlay.staleSignals = inputs.stale;
+  overlay.ground = { camera: cameraModel(cal, image), vehicleWidthM: vehicle.widthM };
   return overlay;
 }

@@ -26,12 +26,12 @@ function display(): SignalsSocket & { sent: SignalsServerMessage[] } {
   return { readyState: 1, OPEN: 1, bufferedAmount: 0, sent, send: (d: string) => void sent.push(JSON.parse(d) as SignalsServerMessage), on: () => undefined, terminate: () => undefined };
 }
 
-function setup(ownVehicle?: string) {
+function setup(ownVehicle?: string, defaultVehicle?: string) {
   const auth = new DeviceAuth(config.auth, { log });
   const bus = new SignalBus({ staleAfterMs: 500 });
   const local: SignalsEndpoint = { http: { bus, auth }, ws: new SignalsWsTransport({ bus, auth }) };
   const held: MatchRequest[] = [];
-  const vs = new VehicleSignals({ config, auth, log, local, ownVehicle, hold: async (req) => (held.push(req), () => undefined) });
+  const vs = new VehicleSignals({ config, auth, log, local, ownVehicle, defaultVehicle, hold: async (req) => (held.push(req), () => undefined) });
   const forward = async () => ({ ok: true as const, samples: [], drive: null });
   return { vs, local, held, forward };
 }
@@ -84,4 +84,26 @@ test("reverse on vehicle A holds A's rear stream and tells A's displays only", a
   assert.deepEqual(views(dl), [], 'the local displays got nothing from veh-a');
   vs.close();
   local.ws.close();
+});
+
+test('reverse on a remote vehicle nobody here follows holds nothing: no frames pulled over the bus for nobody', async () => {
+  const { vs, held, forward } = setup();
+  const a = vs.addRemote('veh-a', forward);
+  a.bus.publish(vehicleInputSamples({ gear: 'R' }));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(held, [], 'no display follows veh-a here');
+  // A display that connects now is told the view and asks for the stream itself.
+  const d = display();
+  vs.resolve('veh-a').ws.addClient(d);
+  assert.ok(d.sent.some((m) => m.type === 'view' && m.view === 'rear'));
+  vs.close();
+});
+
+test("a gateway's default vehicle answers a request naming none; without it the local signals do", () => {
+  const { vs, local, forward } = setup(undefined, 'veh-a');
+  assert.equal(code(() => vs.resolve(null)), 'NOT_FOUND', 'not discovered yet');
+  vs.addRemote('veh-a', forward);
+  assert.equal(vs.resolve(null), vs.resolve('veh-a'));
+  assert.notEqual(vs.resolve(null), local);
+  vs.close();
 });

@@ -121,3 +121,21 @@ test('no trajectory when the steering angle is unknown or a forward gear is enga
   g.update([...reversing(0), sample(VSS.gear, 1, 0)]);
   assert.equal(g.inputs(at(1)).forwardGear, true);
 });
+
+test('an obstacle nearer than 0.5 m recommends the top view; farther, or none, recommends nothing', () => {
+  const cam = smallCamera();
+  const at = (d: number | undefined) =>
+    guidelineOverlay(cam, vehicle, { steeringDeg: 0, forwardGear: false, sensors: d === undefined ? {} : { outerRight: d }, stale: [] }).recommendedView;
+  assert.equal(at(0.45), 'top');
+  assert.equal(at(0.5), undefined);
+  assert.equal(at(undefined), undefined);
+});
+
+test('the overlay carries the camera model and vehicle width the display reprojects with', () => {
+  const cam = smallCamera();
+  const o = guidelineOverlay(cam, vehicle, { steeringDeg: undefined, forwardGear: false, sensors: {}, stale: [] });
+  assert.deepEqual(o.ground, {
+    camera: { ...cam.calibration, width: cam.width, height: cam.height, mirror: cam.mirror },
+    vehicleWidthM: vehicle.widthM,
+  });
+});
