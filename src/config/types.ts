@@ -1,31 +1,10 @@
 /** The validated, frozen configuration. Field docs live in examples/revcam.yaml. */
 
-export interface MountConfig {
-  /** Camera height above the ground, metres. */
-  heightM: number;
-  /** Downward tilt of the optical axis from horizontal, degrees. */
-  pitchDeg: number;
-  /** Rotation about the vertical axis, degrees (positive turns the view to the vehicle's left). */
-  yawDeg: number;
-  /** Rotation about the optical axis, degrees. */
-  rollDeg: number;
-  /** Lateral offset from the vehicle centreline, metres (positive = vehicle right). */
-  lateralM: number;
-  /** Longitudinal offset from the rear bumper, metres (positive = behind the bumper). */
-  longitudinalM: number;
-}
+// The camera model's shape is the wire module's, shared with the display: one definition.
+import type { CameraCalibration, CameraMount } from '../wire/camera.js';
 
-export interface CalibrationConfig {
-  /** `fisheye` is the Kannala-Brandt / OpenCV fisheye model; `pinhole` uses no distortion. */
-  model: 'pinhole' | 'fisheye';
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-  /** Fisheye coefficients k1..k4 (ignored for pinhole). */
-  k: [number, number, number, number];
-  mount: MountConfig;
-}
+export type MountConfig = CameraMount;
+export type CalibrationConfig = CameraCalibration;
 
 export interface CameraConfig {
   /** `synthetic`, `v4l2:/dev/videoN`, `rtsp://…` or `file:PATH` (docs/sources.md). */

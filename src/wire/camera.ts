@@ -36,21 +36,29 @@ export type Pixel = [number, number];
 export type Vec3 = [number, number, number];
 
 export interface CameraMount {
+  /** Camera height above the ground, metres. */
   heightM: number;
+  /** Downward tilt of the optical axis from horizontal, degrees. */
   pitchDeg: number;
+  /** Rotation about the vertical axis, degrees (positive turns the view to the vehicle's left). */
   yawDeg: number;
+  /** Rotation about the optical axis, degrees. */
   rollDeg: number;
+  /** Lateral offset from the vehicle centreline, metres (positive = vehicle right). */
   lateralM: number;
+  /** Longitudinal offset from the rear bumper, metres (positive = behind the bumper). */
   longitudinalM: number;
 }
 
-/** Intrinsics and extrinsics: the shape of the config's `calibration` (config/types.ts). */
+/** Intrinsics and extrinsics: the config's `calibration` (config/types.ts names it CalibrationConfig). */
 export interface CameraCalibration {
+  /** `fisheye` is the Kannala-Brandt / OpenCV fisheye model; `pinhole` uses no distortion. */
   model: 'pinhole' | 'fisheye';
   fx: number;
   fy: number;
   cx: number;
   cy: number;
+  /** Fisheye coefficients k1..k4 (ignored for pinhole). */
   k: [number, number, number, number];
   mount: CameraMount;
 }
