@@ -82,10 +82,11 @@ export function computeLayout(viewport: { width: number; height: number }, camer
   }
 
   // tiles: a column at the right...
-  const sideTw = Math.min(Math.max(vw - vh * aspect - gap, vw / 4), ((vh - (k - 1) * gap) / k) * aspect);
+  // (A tile is never wider than a third of the screen beside, or half of it below: the large view stays large.)
+  const sideTw = Math.min(Math.max(vw - vh * aspect - gap, vw / 4), ((vh - (k - 1) * gap) / k) * aspect, vw / 3);
   const sideMain = fit(vw - sideTw - gap, vh, aspect);
   // ...or a row below.
-  const belowTh = Math.min(Math.max(vh - vw / aspect - gap, vh / 4), (vw - (k - 1) * gap) / k / aspect);
+  const belowTh = Math.min(Math.max(vh - vw / aspect - gap, vh / 4), (vw - (k - 1) * gap) / k / aspect, vw / 2 / aspect);
   const belowMain = fit(vw, vh - belowTh - gap, aspect);
   // The bigger large view wins; a near tie goes to the column (tiles beside, as on a wide cluster).
   if (sideMain.w * sideMain.h >= belowMain.w * belowMain.h * 0.99) {

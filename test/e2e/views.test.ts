@@ -5,7 +5,8 @@
  * bend in the wide view; in the top view they are parallel and as far apart
  * as the scene paints them, and the 1 m band lies 1 m (± 3 %) from the
  * bumper outline at the view's scale. Without WebGL2 the page shows the wide
- * view and says so. Screenshots: test-artifacts/e2e/view-*.png.
+ * view and says so. Screenshots: test-artifacts/e2e/view-*.png. The page shows the
+ * rear camera alone (`layout=single`): the geometry is measured on a full-window picture.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -169,7 +170,7 @@ test(
     const fits: Record<string, ReturnType<typeof fitLine>[]> = {};
     const shots: Partial<Record<ViewKind, Shot>> = {};
     for (const view of ['wide', 'dewarp', 'top'] as const) {
-      await page.goto(`${app!.url}/?view=${view}&guides=0&panel=0&lostMs=5000`);
+      await page.goto(`${app!.url}/?view=${view}&guides=0&panel=0&lostMs=5000&layout=single`);
       const expected = [-HW, HW].map((lateral) => expectedLine(view, lateral));
       const rowsOf = (line: Array<[Pixel, Pixel]>): number =>
         new Set(line.map(([a, b]) => Math.round((a[1] + b[1]) / 2)).filter((y) => y >= 100 && y < H - 10)).size;
@@ -198,7 +199,7 @@ test(
     assert.ok(Math.abs(apartM - 2 * HW) <= 0.03 * 2 * HW, `top: bay lines ${apartM.toFixed(3)} m apart, painted ${2 * HW} m`);
 
     // The 1 m band (yellow) against the bumper outline, in the centre columns, with the guidelines on.
-    await page.goto(`${app!.url}/?view=top&panel=0&lostMs=5000`);
+    await page.goto(`${app!.url}/?view=top&panel=0&lostMs=5000&layout=single`);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const rowsWhere = (sh: Shot, ok: (c: [number, number, number]) => boolean): number[] => {
       const rows = new Set<number>();
@@ -236,7 +237,7 @@ test('without WebGL2 the page shows the wide view and says so', { skip: haveChro
   try {
     const page = await noGl.context.newPage();
     await page.setViewportSize({ width: W, height: H });
-    await page.goto(`${app!.url}/?view=dewarp&hud=1&panel=0&lostMs=5000`);
+    await page.goto(`${app!.url}/?view=dewarp&hud=1&panel=0&lostMs=5000&layout=single`);
     const shot = await liveShot(page, 'wide', 'fallback');
     assert.equal(shot.stats.display?.path, '2d');
     assert.match(shot.stats.display?.note ?? '', /WebGL2 not available: wide view only/);
@@ -262,7 +263,7 @@ test(
     const shown = (v: ViewKind) => page.waitForFunction((x) => window.revcamStats.display?.shown === x, v, { timeout: WAIT_MS });
     try {
       await post({ gear: 'R', sensors: { outerLeft: 5, innerLeft: 5, innerRight: 5, outerRight: 5 } });
-      await page.goto(`${app!.url}/?panel=0&lostMs=5000`);
+      await page.goto(`${app!.url}/?panel=0&lostMs=5000&layout=single`);
       await liveShot(page, 'wide', 'recommend-before');
       await post({ sensors: { innerLeft: 0.3 } });
       await shown('top');
