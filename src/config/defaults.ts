@@ -24,6 +24,7 @@ export const DEFAULT_CAMERA: CameraConfig = {
   jpegQuality: 75,
   mirror: true,
   scene: 'rear',
+  guidelines: true,
   calibration: DEFAULT_CALIBRATION,
   h264: { bitrateKbps: 2500, keyframeIntervalFrames: 30, preset: 'ultrafast' },
   rtspTransport: 'tcp',
@@ -31,6 +32,37 @@ export const DEFAULT_CAMERA: CameraConfig = {
   stallTimeoutMs: 3000,
   synthetic: { calibrationMat: false, trueMount: null },
 };
+
+/**
+ * A door-mirror camera, as a surround-view car has one under each mirror:
+ * 640x360 fisheye (about 150 degrees across), 1 m up, 2.8 m ahead of the rear
+ * bumper and just outside the body, looking sideways and 40 degrees down. It
+ * shows the kerb, the neighbouring bay's line and what stands beside the car,
+ * which the rear camera cannot see. A side tile needs neither 720p nor 30 fps:
+ * 640x360 at 15 fps costs a sixth of the rear camera's pixels per second.
+ */
+export function sideCamera(side: 'left' | 'right'): CameraConfig {
+  const sign = side === 'left' ? -1 : 1;
+  return {
+    ...DEFAULT_CAMERA,
+    width: 640,
+    height: 360,
+    fps: 15,
+    // As the camera sees it: a side view is not read like a mirror.
+    mirror: false,
+    scene: 'side',
+    guidelines: false,
+    calibration: {
+      ...DEFAULT_CALIBRATION,
+      fx: 250,
+      fy: 250,
+      cx: 320,
+      cy: 180,
+      // Positive yaw turns the view to the vehicle's left (src/wire/camera.ts).
+      mount: { heightM: 1.0, pitchDeg: 40, yawDeg: -sign * 90, rollDeg: 0, lateralM: sign * 1.0, longitudinalM: -2.8 },
+    },
+  };
+}
 
 /** What every service entry starts from before its own fields are merged in. */
 export const DEFAULT_SERVICE: Omit<ServiceConfig, 'manifest'> = {
@@ -81,7 +113,7 @@ export const DEFAULT_ROLES: Record<string, RoleRights> = {
   local: { stream: ANY, readSignals: true, writeSignals: true, calibrate: true, admin: true, priority: 100, policy: null },
 };
 
-/** The embedded default: synthetic rear and cabin cameras, no broker, loopback only. */
+/** The embedded default: synthetic rear, left and right (door-mirror) and cabin cameras, no broker, loopback only. */
 export const DEFAULT_CONFIG: RevcamConfig = {
   server: { host: '127.0.0.1', port: 8080, tls: null, allowedOrigins: [], trustProxy: [] },
   auth: { anonymousLoopback: true, devices: [], roles: DEFAULT_ROLES },
@@ -97,6 +129,8 @@ export const DEFAULT_CONFIG: RevcamConfig = {
   display: { maxFrameAgeMs: 200 },
   cameras: {
     rear: DEFAULT_CAMERA,
+    left: sideCamera('left'),
+    right: sideCamera('right'),
     cabin: {
       ...DEFAULT_CAMERA,
       width: 640,
@@ -104,6 +138,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
       fps: 15,
       mirror: false,
       scene: 'cabin',
+      guidelines: false,
       calibration: { ...DEFAULT_CALIBRATION, fx: 280, fy: 280, cx: 320, cy: 180 },
     },
   },

@@ -63,7 +63,7 @@ const role = {
 const camera = {
   type: 'object',
   additionalProperties: false,
-  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs', 'synthetic'],
+  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'guidelines', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs', 'synthetic'],
   properties: {
     source: { type: 'string', minLength: 1 },
     width: int(16, 7680),
@@ -71,7 +71,8 @@ const camera = {
     fps: num(1, 240),
     jpegQuality: int(1, 100),
     mirror: { type: 'boolean' },
-    scene: { enum: ['rear', 'cabin'] },
+    scene: { enum: ['rear', 'side', 'cabin'] },
+    guidelines: { type: 'boolean' },
     calibration: calibrationSchema,
     h264: {
       type: 'object',

@@ -16,8 +16,15 @@ export interface CameraConfig {
   jpegQuality: number;
   /** Rear cameras show a mirror image, as an interior mirror does. */
   mirror: boolean;
-  /** What the synthetic source renders. */
-  scene: 'rear' | 'cabin';
+  /**
+   * What the synthetic source renders: `rear` the parking lot with the car's bumper along the
+   * bottom edge, `side` the same parking lot from a door-mirror camera (no bumper in frame),
+   * `cabin` the interior. The parking lot is seen from `calibration.mount`, so each camera's
+   * picture follows its own pose.
+   */
+  scene: 'rear' | 'side' | 'cabin';
+  /** Draw the reversing guidelines (bands, trajectory, sensor arcs) in this camera's picture: a rear camera does, a side camera does not. */
+  guidelines: boolean;
   calibration: CalibrationConfig;
   /** The H.264 encoder, used where a camera's picture has to be encoded to H.264 (docs/sources.md). */
   h264: H264EncoderConfig;

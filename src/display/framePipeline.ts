@@ -23,7 +23,8 @@ export interface FramePipelineDeps {
   decoder: JpegDecoder;
   /** Decodes H.264 frames when the page asked for them (h264Decoder.ts). */
   h264?: H264Decoder | undefined;
-  renderer: Renderer;
+  /** What paints: the large view's Renderer, or a camera tile's painter. */
+  renderer: Pick<Renderer, 'paint'>;
   stats: StatsTracker;
   /** Called after each paint of a frame younger than the limit (the liveness watchdog's heartbeat). */
   onPainted(): void;

@@ -2,11 +2,14 @@
  * The heads-up display of stream numbers, toggled with the `h` key. It only
  * formats what StatsTracker measured; it measures nothing itself.
  */
+import type { TileInfo } from './cameraTile.js';
 import type { RevcamStats } from './stats.js';
 
 export class Hud {
   readonly #el: HTMLElement;
   readonly #stats: RevcamStats;
+  /** The camera tiles, when the page shows several cameras. */
+  tiles: (() => TileInfo[]) | undefined;
 
   constructor(el: HTMLElement, stats: RevcamStats, visible: boolean) {
     this.#el = el;
@@ -51,10 +54,16 @@ export class Hud {
       `dropped    ${s.dropped}  decode-skipped ${s.decodeSkipped}`,
       `connects   ${s.connects}`,
       `vehicle    ${s.vehicle ?? '—'}`,
+      `camera     ${s.camera || '—'}${this.#tileLine()}`,
       `instance   ${s.instance ?? '—'}`,
       `view       ${s.view} (${s.viewReason})  signals ${s.signalsLink}`,
       ...displayLines(s),
     ].join('\n');
+  }
+
+  #tileLine(): string {
+    const tiles = this.tiles?.() ?? [];
+    return tiles.length === 0 ? '' : `  tiles ${tiles.map((t) => `${t.camera} ${t.state} ${t.fps} fps`).join(', ')}`;
   }
 }
 

@@ -10,6 +10,8 @@ import { ClockEstimator, DEFAULT_MAX_FRAME_AGE_MS, frameAgeMs } from '../wire/cl
 import { nowUs } from '../wire/frame.js';
 import type { StatusMessage } from '../wire/messages.js';
 import { startCalibrationMode } from './calibrationMode.js';
+import { CameraWall } from './cameraWall.js';
+import type { TileInfo } from './cameraTile.js';
 import { ControlPanel } from './controlPanel.js';
 import { overlayFromAccepted } from './frameMeta.js';
 import { FramePipeline } from './framePipeline.js';
@@ -31,6 +33,8 @@ import { ViewSwitch } from './viewSwitch.js';
 declare global {
   interface Window {
     revcamStats: RevcamStats;
+    /** The camera tiles as they are now (docs/display.md, "Several cameras"). */
+    revcamTiles(): TileInfo[];
   }
 }
 
@@ -70,6 +74,7 @@ function main(): void {
   if (h264.fallback) stats.decoder = `${decoder.path} (fallback: ${h264.fallback})`;
   window.revcamStats = stats;
   stats.vehicle = params.request.vehicle ?? null;
+  stats.camera = params.request.camera;
   stats.display = renderer.info;
 
   const hud = new Hud(requireElement(document, 'hud'), stats, params.hudVisible);
@@ -185,6 +190,36 @@ function main(): void {
     },
   );
 
+  // The other cameras, as tiles around (or over) the large view; each its own stream.
+  const wall = new CameraWall(document, {
+    stage: requireElement(document, 'stage'),
+    container: requireElement(document, 'tiles'),
+    cameras: params.cameras,
+    main: params.request.camera,
+    layout: params.layout,
+    base: params.request,
+    url: wsUrl(location, '/api/stream'),
+    lostAfterMs: params.lostAfterMs,
+    defaulted: params.camerasDefaulted,
+    onMainChange(camera) {
+      // The large view asks for its new camera afresh: CONNECTING until its first fresh frame.
+      params.request.camera = camera;
+      stats.camera = camera;
+      if (!streaming) return;
+      client.stop();
+      pipeline.invalidate();
+      renderer.clear();
+      renderer.resetChoice();
+      viewSwitch?.refresh();
+      liveness.setIdle(true);
+      tracker.resetSequence();
+      liveness.setIdle(false);
+      client.start();
+    },
+  });
+  window.revcamTiles = () => wall.tiles();
+  hud.tiles = () => wall.tiles();
+
   // The stream runs only while the rear view is wanted.
   let streaming = false;
   const startStream = (): void => {
@@ -193,12 +228,14 @@ function main(): void {
     tracker.resetSequence();
     liveness.setIdle(false);
     client.start();
+    wall.start();
   };
   const stopStream = (): void => {
     if (streaming) {
       streaming = false;
       client.stop();
       pipeline.invalidate();
+      wall.stop();
     }
     renderer.clear();
     // The driver's view choice lasts until the rear view ends.

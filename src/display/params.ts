@@ -8,8 +8,14 @@
  * ?view=wide|dewarp|top picks the first view,
  * ?gl=0 turns WebGL2 off (the 2D fallback, wide only), ?guides=0 hides the
  * guidelines (a bare picture, for installers and the view tests).
+ * ?cameras=rear,left,right names the cameras on screen (the large one is
+ * ?camera=, else the first) and ?layout=tiles|pip|single how they are laid
+ * out (docs/display.md, "Several cameras"). Without either the page shows
+ * rear large and the door-mirror cameras as tiles; ?camera= or ?service=
+ * alone, or ?calibrate=1, means that one camera alone.
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
+import { isLayoutKind, type LayoutKind } from './layout.js';
 import { isViewKind, type ViewKind } from './viewProjection.js';
 
 export interface DisplayParams {
@@ -25,7 +31,16 @@ export interface DisplayParams {
   view: ViewKind;
   webgl: boolean;
   showGuides: boolean;
+  /** Every camera on screen, in order; `request.camera` (the large one) is among them. */
+  cameras: string[];
+  layout: LayoutKind;
+  /** `cameras` is the page's default list, not the device's: cameras the service lacks are left out. */
+  camerasDefaulted: boolean;
 }
+
+/** The default screen: the rear camera large, the door-mirror cameras as tiles. */
+export const DEFAULT_CAMERAS: readonly string[] = ['rear', 'left', 'right'];
+const CAMERA_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 export const DEFAULT_LOST_AFTER_MS = 200;
 
@@ -47,6 +62,12 @@ export function readParams(search: string): DisplayParams {
   const vehicle = q.get('vehicle');
   if (vehicle) request.vehicle = vehicle;
   const lostMs = Number(q.get('lostMs'));
+  const listed = [...new Set((q.get('cameras') ?? '').split(',').map((c) => c.trim()).filter((c) => CAMERA_NAME.test(c)))];
+  const oneCamera = q.has('camera') || q.has('service') || isOn(q.get('calibrate'));
+  const camerasDefaulted = listed.length === 0 && !oneCamera;
+  const cameras = listed.length > 0 ? listed : camerasDefaulted ? [...DEFAULT_CAMERAS] : [request.camera];
+  if (!cameras.includes(request.camera)) request.camera = cameras[0]!;
+  const layoutParam = q.get('layout');
   return {
     request,
     lostAfterMs: Number.isFinite(lostMs) && lostMs > 0 ? lostMs : DEFAULT_LOST_AFTER_MS,
@@ -57,5 +78,8 @@ export function readParams(search: string): DisplayParams {
     view: isViewKind(q.get('view')) ? (q.get('view') as ViewKind) : 'wide',
     webgl: !isOff(q.get('gl')),
     showGuides: !isOff(q.get('guides')),
+    cameras,
+    layout: isLayoutKind(layoutParam) ? layoutParam : cameras.length > 1 ? 'tiles' : 'single',
+    camerasDefaulted,
   };
 }

@@ -59,6 +59,8 @@ export interface RevcamStats {
   latencyMaxMs: number | null;
   /** The server clock estimate: offset (server − display), its uncertainty and the round trip it came from; null: CLOCK ?. */
   clock: { offsetMs: number; boundMs: number; rttMs: number } | null;
+  /** The camera in the large view. */
+  camera: string;
   /** What the last painted overlay showed: trajectory steering angle, sensor zones with an arc, stale signals. */
   guidelines: { steeringDeg: number | null; sensors: string[]; stale: string[] } | null;
   /** The picture's view (wide, dewarp, top), the render path and the per-view draw cost (renderer.ts); the renderer's own object. */
@@ -107,6 +109,7 @@ export class StatsTracker {
       paintedAgeMaxMs: null,
       latencyMaxMs: null,
       clock: null,
+      camera: '',
     };
   }
 

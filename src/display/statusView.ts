@@ -27,9 +27,14 @@ export class StatusView {
   show(view: LivenessView): void {
     this.#body.dataset.state = view.state;
     this.#body.dataset.reason = view.reason;
-    this.#title.textContent = view.reason === 'clock' ? 'CLOCK ?' : TITLES[view.state];
+    this.#title.textContent = statusTitle(view);
     this.#detail.textContent = view.detail;
   }
+}
+
+/** The big status text for a liveness view (the large view's banner, a tile's label). */
+export function statusTitle(view: LivenessView): string {
+  return view.reason === 'clock' ? 'CLOCK ?' : TITLES[view.state];
 }
 
 export function requireElement(doc: Document, id: string): HTMLElement {

@@ -13,6 +13,8 @@ import { SyntheticCamera } from './synthetic/SyntheticCamera.js';
 export interface CreateSourceOptions {
   /** The codec of the first viewer: what a source that must encode anyway encodes to. */
   codec?: CodecName;
+  /** The camera's id (a synthetic camera burns it into its stamp). */
+  name?: string;
 }
 
 /** A source of one codec fed with the frames of another. */
@@ -24,7 +26,7 @@ export interface Transcoder extends Source {
 
 export function createSource(camera: CameraConfig, vehicle: VehicleConfig, opts: CreateSourceOptions = {}): Source {
   const spec = parseSourceSpec(camera.source);
-  if (spec.kind === 'synthetic') return new SyntheticCamera({ camera, vehicle });
+  if (spec.kind === 'synthetic') return new SyntheticCamera({ camera, vehicle, ...(opts.name !== undefined && { name: opts.name }) });
   return new FfmpegSource({ camera, spec, ...(opts.codec && { encodeTo: opts.codec }) });
 }
 

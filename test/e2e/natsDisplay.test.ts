@@ -137,8 +137,10 @@ test(
     for (const p of [pageA, pageB]) p.on('pageerror', (err) => errors.push(err.message));
 
     // Discovery takes a poll or two: the page's signals socket retries by itself until the vehicle is known.
-    await pageA.goto(`${gateway!.url}/?vehicle=veh-a&hud=1`);
-    await pageB.goto(`${gateway!.url}/?vehicle=veh-b&hud=1`);
+    // The rear camera alone: this test is about following a remote vehicle; door-mirror tiles
+    // (cameras.test.ts) would add four streams over the bus on a loaded machine.
+    await pageA.goto(`${gateway!.url}/?vehicle=veh-a&hud=1&layout=single`);
+    await pageB.goto(`${gateway!.url}/?vehicle=veh-b&hud=1&layout=single`);
     for (const p of [pageA, pageB]) {
       await waitForState(p, 'idle');
       assert.match((await p.textContent('#status')) ?? '', /Not in reverse/);

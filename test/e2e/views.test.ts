@@ -5,7 +5,8 @@
  * bend in the wide view; in the top view they are parallel and as far apart
  * as the scene paints them, and the 1 m band lies 1 m (± 3 %) from the
  * bumper outline at the view's scale. Without WebGL2 the page shows the wide
- * view and says so. Screenshots: test-artifacts/e2e/view-*.png.
+ * view and says so. Screenshots: test-artifacts/e2e/view-*.png. The page shows the
+ * rear camera alone (`layout=single`): the geometry is measured on a full-window picture.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -189,12 +190,14 @@ test(
     const fits: Record<string, ReturnType<typeof fitLine>[]> = {};
     const shots: Partial<Record<ViewKind, Shot>> = {};
     for (const view of ['wide', 'dewarp', 'top'] as const) {
-      await page.goto(`${app!.url}/?view=${view}&guides=0&panel=0&lostMs=5000`);
+      await page.goto(`${app!.url}/?view=${view}&guides=0&panel=0&lostMs=5000&layout=single`);
       const expected = [-HW, HW].map((lateral) => expectedLine(view, lateral));
       const rowsOf = (line: Array<[Pixel, Pixel]>): number =>
         new Set(line.map(([a, b]) => Math.round((a[1] + b[1]) / 2)).filter((y) => y >= 100 && y < H - 10)).size;
-      // Both lines seen on at least 60 % of the rows they cross (the block hides them while it is near).
-      const seen = (sh: Shot): boolean => expected.every((e) => measureLine(sh, e).length >= Math.max(40, 0.6 * rowsOf(e)));
+      // Both lines seen on at least 85 % of the rows they cross: the block hides them while it is
+      // near, and a row where it hides half the line's width pulls the fit by up to half that width
+      // (seen at 60 %: 2.4-2.9 px residuals on a loaded machine, with pixel-identical static parts).
+      const seen = (sh: Shot): boolean => expected.every((e) => measureLine(sh, e).length >= Math.max(40, 0.85 * rowsOf(e)));
       const shot = await liveShot(page, view, `${view}-bare`, seen);
       shots[view] = shot;
       if (view !== 'wide') assert.equal(shot.stats.display?.path, 'webgl2', `no WebGL2 in Chromium: ${shot.stats.display?.note}`);
@@ -218,7 +221,7 @@ test(
     assert.ok(Math.abs(apartM - 2 * HW) <= 0.03 * 2 * HW, `top: bay lines ${apartM.toFixed(3)} m apart, painted ${2 * HW} m`);
 
     // The 1 m band (yellow) against the bumper outline, in the centre columns, with the guidelines on.
-    await page.goto(`${app!.url}/?view=top&panel=0&lostMs=5000`);
+    await page.goto(`${app!.url}/?view=top&panel=0&lostMs=5000&layout=single`);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const rowsWhere = (sh: Shot, ok: (c: [number, number, number]) => boolean): number[] => {
       const rows = new Set<number>();
@@ -256,7 +259,7 @@ test('without WebGL2 the page shows the wide view and says so', { skip: haveChro
   try {
     const page = await noGl.context.newPage();
     await page.setViewportSize({ width: W, height: H });
-    await page.goto(`${app!.url}/?view=dewarp&hud=1&panel=0&lostMs=5000`);
+    await page.goto(`${app!.url}/?view=dewarp&hud=1&panel=0&lostMs=5000&layout=single`);
     const shot = await liveShot(page, 'wide', 'fallback');
     assert.equal(shot.stats.display?.path, '2d');
     assert.match(shot.stats.display?.note ?? '', /WebGL2 not available: wide view only/);
@@ -282,7 +285,7 @@ test(
     const shown = (v: ViewKind) => page.waitForFunction((x) => window.revcamStats.display?.shown === x, v, { timeout: WAIT_MS });
     try {
       await post({ gear: 'R', sensors: { outerLeft: 5, innerLeft: 5, innerRight: 5, outerRight: 5 } });
-      await page.goto(`${app!.url}/?panel=0&lostMs=5000`);
+      await page.goto(`${app!.url}/?panel=0&lostMs=5000&layout=single`);
       await liveShot(page, 'wide', 'recommend-before');
       await post({ sensors: { innerLeft: 0.3 } });
       await shown('top');

@@ -136,7 +136,7 @@ export class CameraSessions implements ServiceLogic {
 
   private attach(camera: string, config: CameraConfig, codec: CodecName): Session {
     const { ctx } = this;
-    const source = (this.options.createSource ?? createSource)(config, ctx.vehicle, { codec });
+    const source = (this.options.createSource ?? createSource)(config, ctx.vehicle, { codec, name: camera });
     const s: Session = {
       source,
       codecs: new Set(),

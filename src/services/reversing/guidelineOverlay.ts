@@ -114,6 +114,10 @@ export function inputsKey(inputs: GuidelineInputs): string {
 export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, inputs: GuidelineInputs): Overlay {
   const cal = camera.calibration;
   const image = { width: camera.width, height: camera.height, mirror: camera.mirror };
+  // A side camera: no guidelines, only its camera model (the display's dewarp view needs it).
+  if (!camera.guidelines) {
+    return { width: image.width, height: image.height, rails: [[], []], bands: [], ground: { camera: cameraModel(cal, image), vehicleWidthM: vehicle.widthM } };
+  }
   const overlay = staticOverlay(cal, image, vehicle);
   if (inputs.steeringDeg !== undefined && !inputs.forwardGear) {
     overlay.trajectory = trajectoryOverlay(cal, image, vehicle, inputs.steeringDeg);

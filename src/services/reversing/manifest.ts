@@ -5,7 +5,8 @@ export const manifest: ServiceManifest = {
   name: 'reversing',
   version: '1.0.0',
   kind: 'reversing',
-  cameras: ['rear'],
+  // The rear camera with its guidelines, and the door-mirror cameras beside it (docs/display.md, "Several cameras").
+  cameras: ['rear', 'left', 'right'],
   codecs: ['jpeg', 'h264'],
   module: './index.js',
   // Steering and the sensors draw the guidelines; a forward gear hides the reversing path.

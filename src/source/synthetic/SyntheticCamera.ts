@@ -18,6 +18,8 @@ import { SourceEmitter } from '../SourceEmitter.js';
 export interface SyntheticCameraOptions {
   camera: CameraConfig;
   vehicle: VehicleConfig;
+  /** The camera's id, burnt into the frame stamp. */
+  name?: string;
 }
 
 export class SyntheticCamera extends SourceEmitter implements Source {
@@ -48,7 +50,7 @@ export class SyntheticCamera extends SourceEmitter implements Source {
     this.intervalMs = 1000 / camera.fps;
     this.quality = camera.jpegQuality;
     // The static background is rendered here, before start(), so the first frame is not delayed by it.
-    this.scene = createScene(camera, options.vehicle);
+    this.scene = createScene(camera, options.vehicle, options.name);
   }
 
   async start(): Promise<void> {

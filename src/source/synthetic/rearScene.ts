@@ -1,10 +1,17 @@
 /**
- * The rear-camera scene: sky, paved ground and parking-bay lines in
+ * The parking-lot scene: sky, paved ground and parking-bay lines in
  * perspective, the car's own bumper along the bottom edge, a traffic cone on
  * the vehicle's right (so mirroring is visible) and a concrete block whose
  * distance oscillates. Everything is placed in the vehicle frame and projected
  * with geometry/cameraModel.ts, the same model the guideline overlay uses, so
  * lines and overlay agree (and the scene is mirrored exactly as the camera is).
+ *
+ * Every camera sees the same world from its own mount: the rear camera (scene
+ * `rear`, with the bumper along its bottom edge) and the door-mirror cameras
+ * (scene `side`): beside the car stand a pillar on the left and a bin on the
+ * right, and a dashed line runs down the aisle ahead of the bays, none of
+ * which the rear camera can see. Polygons are clipped at the camera's near
+ * plane, so a side camera draws only the part of the world in front of it.
  *
  * The static part is rendered once; a frame copies it and draws only the
  * block, the parts that may cover the block, and the stamp.
@@ -18,7 +25,8 @@
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { CALIBRATION_MAT, MAT_POINTS } from '../../calibration/mat.js';
 import type { CalibrationConfig } from '../../config/types.js';
-import { projectGround, type ImageSpec } from '../../geometry/cameraModel.js';
+import { cameraModel, type ImageSpec } from '../../geometry/cameraModel.js';
+import { cameraRotation, MIN_DEPTH_M, projectRay, vehicleToCamera, type CameraModel, type Vec3 } from '../../wire/camera.js';
 import { createRaster, fillPolygon, fillSpan, fillVerticalGradient, mix, strokePolyline, type RGB, type Raster, type Vec2 } from './raster.js';
 import type { Scene } from './scene.js';
 import { drawStamp } from './stamp.js';
@@ -43,6 +51,14 @@ export function bayHalfWidthM(vehicle: VehicleConfig): number {
   return vehicle.widthM / 2 + 0.45;
 }
 
+/** Beside the car, for the door-mirror cameras: a pillar on the left, a bin on the right (boxes, metres). */
+export const PILLAR = { lateralM: -3.2, behindM: -3.4, sizeM: 0.4, heightM: 1.2 } as const;
+export const BIN = { lateralM: 3.0, behindM: -2.0, sizeM: 0.7, heightM: 1.0 } as const;
+export const PILLAR_COLOR: RGB = [250, 200, 0];
+export const BIN_COLOR: RGB = [30, 120, 200];
+/** The aisle's dashed centre line, ahead of the bays' open end. */
+export const AISLE_LINE_BEHIND_M = -6.5;
+
 export const PAINT: RGB = [236, 236, 228];
 /** Calibration-mat markers: a colour nothing else in the scene has, so they can be found by colour. */
 export const MAT_MARKER: RGB = [255, 0, 255];
@@ -62,18 +78,28 @@ export class RearScene implements Scene {
   private readonly image: ImageSpec;
   /** The calibration the picture is drawn through: the configured one, at the true mount when one is given. */
   private readonly optics: CalibrationConfig;
+  private readonly model: CameraModel;
+  private readonly rotation: number[];
+  /** `rear`: the bumper is in frame; `side`: a door-mirror camera. */
+  private readonly kind: 'rear' | 'side';
+  private readonly label: string;
   private readonly background: Raster;
   private readonly frame: Raster;
   /** Rows and spans the bumper (and its rim) covers, restored over the block each frame. */
   private readonly bumper: Array<{ y: number; spans: Array<[number, number]> }>;
 
-  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig) {
+  /** `label`: the name burnt into the stamp (the camera's id); the scene's name when absent. */
+  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig, label?: string) {
     this.width = camera.width;
     this.height = camera.height;
     this.image = { width: camera.width, height: camera.height, mirror: camera.mirror };
     const trueMount = camera.synthetic?.trueMount;
     this.optics = trueMount ? { ...camera.calibration, mount: trueMount } : camera.calibration;
-    this.bumper = bumperSpans(this.width, this.height);
+    this.model = cameraModel(this.optics, this.image);
+    this.rotation = cameraRotation(this.optics.mount);
+    this.kind = camera.scene === 'side' ? 'side' : 'rear';
+    this.label = (label ?? this.kind).toUpperCase();
+    this.bumper = this.kind === 'rear' ? bumperSpans(this.width, this.height) : [];
     this.background = createRaster(this.width, this.height);
     this.frame = createRaster(this.width, this.height);
     this.drawStatic(this.background);
@@ -94,7 +120,7 @@ export class RearScene implements Scene {
         }
       }
     }
-    drawStamp(f, 'REAR', frameNo, timeUs);
+    drawStamp(f, this.label, frameNo, timeUs);
     return f.data;
   }
 
@@ -102,20 +128,43 @@ export class RearScene implements Scene {
     return this.camera.synthetic?.calibrationMat === true;
   }
 
-  private project(p: P3): Vec2 | null {
-    return projectGround(this.optics, this.image, p[0], p[1], p[2]);
+  private toCamera(p: P3): Vec3 {
+    return vehicleToCamera(this.optics.mount, this.rotation, p[0], p[1], p[2]);
   }
 
-  /** Projects a closed 3D polygon, sampling its edges every `stepM` so lens curvature shows. */
+  private project(p: P3): Vec2 | null {
+    const c = this.toCamera(p);
+    return c[2] > MIN_DEPTH_M ? projectRay(this.model, c) : null;
+  }
+
+  /**
+   * Projects a closed 3D polygon, sampling its edges every `stepM` so lens
+   * curvature shows, clipped at the near plane (Sutherland–Hodgman on z):
+   * a polygon partly behind the camera keeps only its visible part.
+   */
   private path(corners: readonly P3[], stepM = STEP_M): Vec2[] {
-    const out: Vec2[] = [];
+    const pts: Vec3[] = [];
     for (let i = 0; i < corners.length; i++) {
       const a = corners[i]!, b = corners[(i + 1) % corners.length]!;
       const steps = Math.max(1, Math.ceil(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / stepM));
       for (let s = 0; s < steps; s++) {
         const t = s / steps;
-        const p = this.project([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]);
-        if (p) out.push(p);
+        pts.push(this.toCamera([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]));
+      }
+    }
+    const near = MIN_DEPTH_M * 2;
+    const out: Vec2[] = [];
+    const emit = (p: Vec3): void => {
+      const q = projectRay(this.model, p);
+      if (q) out.push(q);
+    };
+    for (let i = 0; i < pts.length; i++) {
+      const a = pts[i]!, b = pts[(i + 1) % pts.length]!;
+      const aIn = a[2] > MIN_DEPTH_M, bIn = b[2] > MIN_DEPTH_M;
+      if (aIn) emit(a);
+      if (aIn !== bIn) {
+        const t = (near - a[2]) / (b[2] - a[2]);
+        emit([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, near]);
       }
     }
     return out;
@@ -131,14 +180,41 @@ export class RearScene implements Scene {
     this.drawBayLines(r);
     if (this.withMat) this.drawMat(r);
     this.drawCone(r);
-    this.drawBumper(r);
+    this.drawAisle(r);
+    this.drawBox(r, PILLAR.lateralM, PILLAR.behindM, PILLAR.sizeM, PILLAR.heightM, PILLAR_COLOR);
+    this.drawBox(r, BIN.lateralM, BIN.behindM, BIN.sizeM, BIN.heightM, BIN_COLOR);
+    if (this.kind === 'rear') this.drawBumper(r);
+  }
+
+  /** The aisle's dashed centre line, across the lot ahead of the bays. */
+  private drawAisle(r: Raster): void {
+    for (let lat = -15; lat < 15; lat += 2) this.groundRect(r, lat, lat + 1, AISLE_LINE_BEHIND_M, AISLE_LINE_BEHIND_M + LINE_W, PAINT);
+  }
+
+  /** An upright box standing on the ground: the faces turned to the camera, then the top. */
+  private drawBox(r: Raster, lat: number, behind: number, size: number, h: number, color: RGB): void {
+    const m = this.optics.mount;
+    const [l0, l1, b0, b1] = [lat - size / 2, lat + size / 2, behind - size / 2, behind + size / 2];
+    this.groundRect(r, l0 - 0.06, l1 + 0.06, b0 - 0.06, b1 + 0.06, [40, 40, 44]);
+    const faces: Array<{ quad: P3[]; facing: boolean; shade: number }> = [
+      { quad: [[l0, b0, 0], [l0, b1, 0], [l0, b1, h], [l0, b0, h]], facing: m.lateralM < l0, shade: 0.8 },
+      { quad: [[l1, b0, 0], [l1, b1, 0], [l1, b1, h], [l1, b0, h]], facing: m.lateralM > l1, shade: 0.8 },
+      { quad: [[l0, b0, 0], [l1, b0, 0], [l1, b0, h], [l0, b0, h]], facing: m.longitudinalM < b0, shade: 0.65 },
+      { quad: [[l0, b1, 0], [l1, b1, 0], [l1, b1, h], [l0, b1, h]], facing: m.longitudinalM > b1, shade: 0.65 },
+    ];
+    for (const f of faces) {
+      if (f.facing) fillPolygon(r, this.path(f.quad, 0.05), [color[0] * f.shade, color[1] * f.shade, color[2] * f.shade]);
+    }
+    if (m.heightM > h) fillPolygon(r, this.path([[l0, b0, h], [l1, b0, h], [l1, b1, h], [l0, b1, h]], 0.05), color);
   }
 
   private drawGround(r: Raster): void {
     // Everything below the horizon first (a far circle at ground level), then paved slabs near by.
     const R = 1e4;
     const horizon: Vec2[] = [];
-    for (let a = -89; a <= 89; a++) {
+    // Azimuth 0 is straight behind the car; a camera yawed to the left looks toward negative azimuths.
+    const heading = -Math.round(this.optics.mount.yawDeg);
+    for (let a = heading - 89; a <= heading + 89; a++) {
       const p = this.project([R * Math.sin((a * Math.PI) / 180), R * Math.cos((a * Math.PI) / 180), 0]);
       if (p) horizon.push(p);
     }
@@ -159,6 +235,17 @@ export class RearScene implements Scene {
         const d = shade * 2 * (1 - fade);
         // Slabs are small on screen: corners (and every 0.5 m on long ones) are enough.
         this.groundRect(r, lat, lat + 0.5, b0, b1, [c[0] + d, c[1] + d, c[2] + d], 0.5);
+      }
+    }
+    // Ahead of the bays (beside and in front of the car): only the door-mirror cameras see it.
+    if (this.kind === 'side') {
+      for (let i = 0, b = -1; b > -15; b -= 0.5, i++) {
+        for (let j = 0, lat = -15; lat < 15; lat += 0.5, j++) {
+          const fade = 1 - Math.exp(-Math.hypot(lat + 0.25, b - 0.25) / 25);
+          const d = ((((i * 11 + j * 7) % 5) - 2) * 2) * (1 - fade);
+          const c = mix(ASPHALT, HAZE, fade);
+          this.groundRect(r, lat, lat + 0.5, b - 0.5, b, [c[0] + d, c[1] + d, c[2] + d], 0.5);
+        }
       }
     }
   }

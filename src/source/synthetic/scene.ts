@@ -20,10 +20,11 @@ export interface Scene {
  */
 const scenes = new WeakMap<CameraConfig, Scene>();
 
-export function createScene(camera: CameraConfig, vehicle: VehicleConfig): Scene {
+/** `name`: the camera's id, burnt into the stamp (a scene is built once per config object, so once per camera). */
+export function createScene(camera: CameraConfig, vehicle: VehicleConfig, name?: string): Scene {
   let scene = scenes.get(camera);
   if (!scene) {
-    scene = camera.scene === 'cabin' ? new CabinScene(camera) : new RearScene(camera, vehicle);
+    scene = camera.scene === 'cabin' ? new CabinScene(camera) : new RearScene(camera, vehicle, name);
     scenes.set(camera, scene);
   }
   return scene;
@@ -31,5 +32,5 @@ export function createScene(camera: CameraConfig, vehicle: VehicleConfig): Scene
 
 /** Builds the scenes of a service's synthetic cameras ahead of the first open. */
 export function prewarmScenes(cameras: Readonly<Record<string, CameraConfig>>, vehicle: VehicleConfig): void {
-  for (const camera of Object.values(cameras)) if (camera.source === 'synthetic') createScene(camera, vehicle);
+  for (const [name, camera] of Object.entries(cameras)) if (camera.source === 'synthetic') createScene(camera, vehicle, name);
 }

@@ -19,3 +19,24 @@ test('without ?vehicle= the signals are the server\'s own, as before', () => {
 test('the vehicle is encoded, never pasted into the query as it is', () => {
   assert.equal(readParams('?vehicle=a%26token%3Dx').signalsQuery, '?vehicle=a%26token%3Dx');
 });
+
+test('no camera parameter: rear large, the door-mirror cameras as tiles, a default list', () => {
+  const p = readParams('');
+  assert.deepEqual([p.request.camera, p.cameras, p.layout, p.camerasDefaulted], ['rear', ['rear', 'left', 'right'], 'tiles', true]);
+});
+
+test('?cameras= and ?layout= are the device\'s choice; ?camera= picks the large one among them', () => {
+  const p = readParams('?cameras=rear,left,left,Bad!,trailer&camera=trailer&layout=pip');
+  assert.deepEqual([p.request.camera, p.cameras, p.layout, p.camerasDefaulted], ['trailer', ['rear', 'left', 'trailer'], 'pip', false]);
+  // The large camera must be on the list: else the first is.
+  assert.equal(readParams('?cameras=left,right&camera=rear').request.camera, 'left');
+  assert.equal(readParams('?cameras=rear,left&layout=nonsense').layout, 'tiles');
+});
+
+test('?camera=, ?service= or ?calibrate=1 alone: that one camera, as before', () => {
+  for (const q of ['?camera=cabin&service=cabin-view', '?service=reversing', '?calibrate=1']) {
+    const p = readParams(q);
+    assert.deepEqual([p.cameras.length, p.layout, p.camerasDefaulted], [1, 'single', false], q);
+  }
+  assert.equal(readParams('?layout=single').cameras.length, 3);
+});
