@@ -194,9 +194,8 @@ test(
       const expected = [-HW, HW].map((lateral) => expectedLine(view, lateral));
       const rowsOf = (line: Array<[Pixel, Pixel]>): number =>
         new Set(line.map(([a, b]) => Math.round((a[1] + b[1]) / 2)).filter((y) => y >= 100 && y < H - 10)).size;
-      // Both lines seen on at least 85 % of the rows they cross: the block hides them while it is
-      // near, and a row where it hides half the line's width pulls the fit by up to half that width
-      // (seen at 60 %: 2.4-2.9 px residuals on a loaded machine, with pixel-identical static parts).
+      // Both lines measured on at least 85 % of the rows they cross (nothing in this scene hides them;
+      // a shot with fewer is a page not yet showing the view).
       const seen = (sh: Shot): boolean => expected.every((e) => measureLine(sh, e).length >= Math.max(40, 0.85 * rowsOf(e)));
       const shot = await liveShot(page, view, `${view}-bare`, seen);
       shots[view] = shot;
