@@ -139,11 +139,31 @@ function row(system: SystemName, codec: CodecName, viewers: number, w: Window): 
 }
 
 /** Frames the floor replays: recorded from revcam when it serves the codec, else the bench clip in revcam's wire format. */
+/** The frames from the first keyframe up to (not including) the last one: whole groups; all of them if there are not two keyframes. */
+export function wholeGroups<T>(frames: T[], keyframe: boolean[]): T[] {
+  const first = keyframe.indexOf(true);
+  const last = keyframe.lastIndexOf(true);
+  return first >= 0 && last > first ? frames.slice(first, last) : frames;
+}
+
 export async function floorFrames(url: string | undefined, codec: CodecName): Promise<Uint8Array[]> {
   if (url) {
     const frames: Uint8Array[] = [];
-    const r = await runProbe({ url, codec, frames: 30, timeoutMs: 5000, onFrame: (f) => frames.push(encodeFrame(f)) });
-    if (r.ok) return frames;
+    const keys: boolean[] = [];
+    // H.264: whole groups only (keyframe to before the next keyframe), so the floor replays the
+    // stream's own mix of keyframes and P-frames, byte for byte the rate revcam sends. 30 frames
+    // from a late viewer's catch-up burst held two keyframes: 13 % more bytes than the stream.
+    const r = await runProbe({
+      url,
+      codec,
+      frames: codec === 'h264' ? 100 : 30,
+      timeoutMs: 8000,
+      onFrame: (f) => {
+        frames.push(encodeFrame({ ...f, catchUp: false } as typeof f));
+        keys.push(f.keyframe);
+      },
+    });
+    if (r.ok) return codec === 'h264' ? wholeGroups(frames, keys) : frames;
   }
   if (codec === 'jpeg') throw new SkipError('no JPEG frames to replay');
   const aus = loadClip(ensureClip()).slice(0, 60);

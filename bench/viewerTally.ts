@@ -24,6 +24,10 @@ export interface ResumeReport {
   /** Frames received after resuming that a display would skip as too old, before that one. */
   skippedOldFrames: number;
   frameAgeLimitMs: number;
+  /** Resume to that first frame a display accepts as live, ms. */
+  shownAfterMs: number | null;
+  /** The server had dropped the viewer (unresponsive): it reconnected, and its live frames came on the new connection. */
+  reconnected: boolean;
 }
 
 export interface ViewerReport {
@@ -71,7 +75,17 @@ export class Tally {
   resumed(liveThresholdMs: number): void {
     this.#resumeAtMs = performance.now();
     this.#liveMs = liveThresholdMs;
-    this.#resume = { firstAfterMs: null, firstAgeMs: null, backlogFrames: 0, liveAfterMs: null, liveThresholdMs, firstShownAgeMs: null, skippedOldFrames: 0, frameAgeLimitMs: DEFAULT_MAX_FRAME_AGE_MS };
+    this.#resume = { firstAfterMs: null, firstAgeMs: null, backlogFrames: 0, liveAfterMs: null, liveThresholdMs, firstShownAgeMs: null, skippedOldFrames: 0, frameAgeLimitMs: DEFAULT_MAX_FRAME_AGE_MS, shownAfterMs: null, reconnected: false };
+  }
+
+  /** Resumed, and no frame accepted as live yet: a dropped connection is to be replaced. */
+  get awaitingLive(): boolean {
+    return this.#resume !== undefined && this.#resume.firstShownAgeMs === null;
+  }
+
+  reconnecting(): void {
+    if (this.#resume) this.#resume.reconnected = true;
+    this.#lastSeq = undefined;
   }
 
   get resumeReport(): ResumeReport | undefined {
@@ -96,8 +110,10 @@ export class Tally {
         r.firstAgeMs = age;
       }
       if (r.firstShownAgeMs === null) {
-        if (age <= r.frameAgeLimitMs) r.firstShownAgeMs = age;
-        else r.skippedOldFrames++;
+        if (age <= r.frameAgeLimitMs) {
+          r.firstShownAgeMs = age;
+          r.shownAfterMs = nowMs - this.#resumeAtMs;
+        } else r.skippedOldFrames++;
       }
       if (age <= this.#liveMs) r.liveAfterMs = nowMs - this.#resumeAtMs;
       else r.backlogFrames++;

@@ -77,20 +77,36 @@ let display: DisplayClient | undefined;
 
 function connectRevcam(url: string, codec: CodecName, service: string, camera: string, index: number, vehicle?: string): Promise<Viewer> {
   const tally = new Tally(index);
-  const ws = new WebSocket(streamUrl(url), { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 256 * 1024 * 1024 });
-  const v: Viewer = { tally, pause: () => ws.pause(), resume: () => ws.resume(), close: () => ws.terminate() };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`viewer ${index}: no answer within 15 s`)), 15_000);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'request', service, camera, codec, ...(vehicle !== undefined && { vehicle }) })));
-    ws.on('message', (data: Buffer, isBinary) => {
+  let ws: WebSocket;
+  let closed = false;
+  const v: Viewer = {
+    tally,
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    close: () => {
+      closed = true;
+      ws.terminate();
+    },
+  };
+  /**
+   * One connection. A viewer the server dropped while it was stalled
+   * (unresponsive) reconnects as a display does (retrying every 100 ms) while
+   * its resume is being measured: its first live frame is on the new connection.
+   */
+  const open = (onAccepted: () => void, onRefused: (err: Error) => void): void => {
+    ws = new WebSocket(streamUrl(url), { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 256 * 1024 * 1024 });
+    const me = ws;
+    const timer = setTimeout(() => onRefused(new Error(`viewer ${index}: no answer within 15 s`)), 15_000);
+    me.on('open', () => me.send(JSON.stringify({ type: 'request', service, camera, codec, ...(vehicle !== undefined && { vehicle }) })));
+    me.on('message', (data: Buffer, isBinary) => {
       if (!isBinary) {
         const m = JSON.parse(data.toString()) as { type: string; code?: string; message?: string; event?: string };
         if (m.type === 'accepted') {
           clearTimeout(timer);
-          resolve(v);
+          onAccepted();
         } else if (m.type === 'error') {
           clearTimeout(timer);
-          reject(Object.assign(new Error(`${m.code}: ${m.message}`), { code: m.code }));
+          onRefused(Object.assign(new Error(`${m.code}: ${m.message}`), { code: m.code }));
         }
         return;
       }
@@ -101,13 +117,21 @@ function connectRevcam(url: string, codec: CodecName, service: string, camera: s
         tally.errors.push((err as Error).message);
       }
     });
-    ws.on('error', (err) => {
+    me.on('error', (err) => {
       clearTimeout(timer);
       tally.errors.push(err.message);
-      reject(err);
+      onRefused(err);
     });
-    ws.on('close', () => clearTimeout(timer));
-  });
+    me.on('close', () => {
+      clearTimeout(timer);
+      if (!closed && me === ws && tally.awaitingLive) {
+        tally.reconnecting();
+        const retry = () => setTimeout(() => !closed && open(() => {}, retry), 100);
+        retry();
+      }
+    });
+  };
+  return new Promise((resolve, reject) => open(() => resolve(v), reject));
 }
 
 function connectFlv(url: string, index: number): Promise<Viewer> {

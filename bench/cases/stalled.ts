@@ -61,6 +61,8 @@ async function stallRun(opts: BenchOptions, target: RevcamTarget | FlvTarget, pi
         resumeBacklogFrames: resume.backlogFrames,
         resumeLiveAfterMs: round(resume.liveAfterMs),
         resumeFirstShownFrameAgeMs: round(resume.firstShownAgeMs),
+        resumeShownAfterMs: round(resume.shownAfterMs),
+        resumeReconnected: resume.reconnected,
         resumeSkippedOldFrames: resume.skippedOldFrames,
         resumeFrameAgeLimitMs: resume.frameAgeLimitMs,
       }),

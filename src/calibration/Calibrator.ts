@@ -17,7 +17,8 @@ import type { ServiceHost } from '../host/ServiceHost.js';
 import type { Logger } from '../log/logger.js';
 import { writeMountToConfigFile } from './configFile.js';
 import { solveMountInWorker } from './solveInWorker.js';
-import { CalibrationRejected, type MarkedPoint } from './solveMount.js';
+import { CalibrationRejected } from './CalibrationRejected.js';
+import type { MarkedPoint } from './solveMount.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const validCalibration = new Ajv({ allErrors: true, strict: true }).compile<CalibrationConfig>(calibrationSchema);

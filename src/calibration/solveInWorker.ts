@@ -2,7 +2,8 @@
 import { Worker } from 'node:worker_threads';
 import type { CalibrationConfig } from '../config/types.js';
 import type { ImageSpec } from '../geometry/cameraModel.js';
-import { CalibrationRejected, type MarkedPoint, type SolvedMount } from './solveMount.js';
+import { CalibrationRejected } from './CalibrationRejected.js';
+import type { MarkedPoint, SolvedMount } from './solveMount.js';
 import type { SolveWorkerInput, SolveWorkerOutput } from './solveWorker.js';
 
 const workerUrl = new URL('./solveWorker.js', import.meta.url);

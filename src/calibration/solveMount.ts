@@ -16,6 +16,7 @@
  * index over the 2N pixel coordinates (u0, v0, u1, v1, …).
  */
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
+import { CalibrationRejected } from './CalibrationRejected.js';
 import type { CalibrationConfig, MountConfig } from '../config/types.js';
 import { projectGround, type ImageSpec, type Pixel } from '../geometry/cameraModel.js';
 import type { GroundPoint } from './mat.js';
@@ -36,13 +37,7 @@ export interface SolvedMount {
   errorsPx: number[];
 }
 
-/** A refusal: `reason` is a clear sentence for the installer. */
-export class CalibrationRejected extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'CalibrationRejected';
-  }
-}
+export { CalibrationRejected } from './CalibrationRejected.js';
 
 /** What a believable rear-camera mount looks like (a car, a van, a truck's cab). */
 export const PLAUSIBLE = {

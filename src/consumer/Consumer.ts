@@ -21,7 +21,7 @@ import { FrameFlag } from '../wire/frame.js';
 /** The narrow interface a consumer needs from its transport. */
 export interface ConsumerSink {
   /** Writes one message; `done` fires when the transport has taken it (socket flushed or failed). */
-  write(message: Buffer, done: (err?: Error) => void): void;
+  write(message: Buffer, done: (err?: Error | null) => void): void;
   /** Bytes the transport still buffers for this viewer. */
   bufferedBytes(): number;
   /**
@@ -192,7 +192,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     }
   }
 
-  #written(q: Queued, err?: Error): void {
+  #written(q: Queued, err?: Error | null): void {
     this.#inFlight--;
     if (q.burst) this.#burst--;
     if (err) {

@@ -1,7 +1,6 @@
 /** Picks the signal source the config names (`signals.source`). */
 import type { SignalsConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import { createCanSource } from './can/CanSource.js';
 import type { SignalBus } from './SignalBus.js';
 import type { SignalSource } from './SignalSource.js';
 import { SimulatorSource } from './SimulatorSource.js';
@@ -16,6 +15,7 @@ export interface SignalSourceOptions {
 
 /** Builds (does not start) the source; call start() after the bus has its subscribers. */
 export async function createSignalSource(config: Readonly<SignalsConfig>, bus: SignalBus, opts: SignalSourceOptions = {}): Promise<SignalSource> {
-  if (config.source === 'can') return createCanSource(config.can, bus, opts);
+  // The CAN stack (a DBC parser) loads only when a CAN source is configured.
+  if (config.source === 'can') return (await import('./can/CanSource.js')).createCanSource(config.can, bus, opts);
   return new SimulatorSource(bus, { republishMs: config.simulator.republishMs, initialGear: config.simulator.initialGear, drive: config.drive, ...(opts.log && { log: opts.log }) });
 }

@@ -66,6 +66,14 @@ export class Stream extends TypedEmitter<StreamEvents> {
   /** H.264: the last keyframe and the frames since, when they fit the bounds; empty otherwise. */
   #gop: Buffer[] = [];
   #gopBytes = 0;
+  /**
+   * Catch-up-flagged copies of #gop's frames (the first with the metadata),
+   * made once for the first late viewer of the group and shared by every
+   * later one (F5): no per-viewer copy of the group. Empty until needed.
+   */
+  #gopCatchUp: Buffer[] = [];
+  /** The group's first frame unflagged with the metadata, for a late viewer whose whole group is that one live frame. */
+  #gopFirstLive: Buffer | undefined;
   readonly #gopMaxFrames: number;
   readonly #gopMaxBytes: number;
   framesIn = 0;
@@ -185,6 +193,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     }
     if (h.metaLength > 0) {
       this.#metaBytes = Buffer.from(wire.subarray(h.headerLength, h.headerLength + h.metaLength));
+      this.#dropCatchUpCopies(); // their first frame carries the old metadata
       this.#overlay = (JSON.parse(this.#metaBytes.toString('utf8')) as { overlay?: Overlay }).overlay ?? this.#overlay;
     }
   }
@@ -208,6 +217,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     if (keyframe) {
       this.#gop = [wire];
       this.#gopBytes = wire.length;
+      this.#dropCatchUpCopies();
       return;
     }
     if (this.#gop.length === 0) return; // no keyframe to build on since the group was dropped
@@ -223,6 +233,29 @@ export class Stream extends TypedEmitter<StreamEvents> {
   #forgetGop(): void {
     this.#gop = [];
     this.#gopBytes = 0;
+    this.#dropCatchUpCopies();
+  }
+
+  #dropCatchUpCopies(): void {
+    this.#gopCatchUp = [];
+    this.#gopFirstLive = undefined;
+  }
+
+  /** The group's frame i as a late viewer gets it: flagged catch-up, or (the newest, live) as is. */
+  #groupFrame(i: number, catchUp: boolean): Buffer {
+    const wire = this.#gop[i]!;
+    const needsMeta = i === 0 && this.#metaBytes !== undefined && decodeHeader(wire).metaLength === 0;
+    if (!catchUp) {
+      if (!needsMeta) return wire;
+      return (this.#gopFirstLive ??= withMeta(wire, this.#metaBytes!));
+    }
+    for (let k = this.#gopCatchUp.length; k <= i; k++) {
+      const src = this.#gop[k]!;
+      const copy = k === 0 && needsMeta ? withMeta(src, this.#metaBytes!) : Buffer.from(src);
+      copy.writeUInt8(copy.readUInt8(4) | FrameFlag.catchUp, 4);
+      this.#gopCatchUp.push(copy);
+    }
+    return this.#gopCatchUp[i]!;
   }
 
   /** Marks a gap (service restart, source lost): the next frame (H.264: the next keyframe) carries the discontinuity flag. */
@@ -275,11 +308,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
       return;
     }
     const live = nowUs() - this.#latestCaptureUs <= this.#liveLimitUs();
-    const burst = gop.map((wire, i) => {
-      const first = i === 0 && this.#metaBytes && decodeHeader(wire).metaLength === 0 ? withMeta(wire, this.#metaBytes) : Buffer.from(wire);
-      if (i < gop.length - 1 || !live) first.writeUInt8(first.readUInt8(4) | FrameFlag.catchUp, 4);
-      return first;
-    });
+    const burst = gop.map((_, i) => this.#groupFrame(i, i < gop.length - 1 || !live));
     consumer.pushCatchUp(burst);
   }
 

@@ -7,8 +7,15 @@
  * a small 2-core machine), so run it once per frame for all viewers that want
  * it, never per viewer, and skip frames while one is being burned.
  */
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import { OVERLAY_PALETTE, staleSignalsNotice, type Overlay, type Point } from '../wire/overlay.js';
+
+/**
+ * sharp (libvips, ~16 MB resident) is loaded on the first burn, not when the
+ * gateway starts: most gateways never burn an overlay (docs/performance.md, F11).
+ */
+let sharpLoading: Promise<typeof SharpModule> | undefined;
+const loadSharp = (): Promise<typeof SharpModule> => (sharpLoading ??= import('sharp').then((m) => m.default));
 
 /**
  * The JPEG with the overlay drawn in, re-encoded at `quality`. Pass the same
@@ -16,9 +23,10 @@ import { OVERLAY_PALETTE, staleSignalsNotice, type Overlay, type Point } from '.
  * cached per object (rasterising the SVG is about a third of the cost).
  */
 export async function burnOverlay(jpeg: Uint8Array, overlay: Overlay, quality: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { width, height } = await sharp(jpeg).metadata();
   if (!width || !height) throw new Error('burnOverlay: not an image with a size');
-  const raster = await overlayRaster(overlay, width, height);
+  const raster = await overlayRaster(sharp, overlay, width, height);
   return sharp(jpeg)
     .composite([{ input: raster, raw: { width, height, channels: 4 }, top: 0, left: 0 }])
     .jpeg({ quality })
@@ -28,7 +36,7 @@ export async function burnOverlay(jpeg: Uint8Array, overlay: Overlay, quality: n
 const rasters = new WeakMap<Overlay, { width: number; height: number; rgba: Promise<Buffer> }>();
 
 /** The overlay as raw RGBA of the image's size, rendered once per overlay object and size. */
-function overlayRaster(overlay: Overlay, width: number, height: number): Promise<Buffer> {
+function overlayRaster(sharp: typeof SharpModule, overlay: Overlay, width: number, height: number): Promise<Buffer> {
   const hit = rasters.get(overlay);
   if (hit && hit.width === width && hit.height === height) return hit.rgba;
   const rgba = sharp(Buffer.from(overlaySvg(overlay, width, height))).ensureAlpha().raw().toBuffer();

@@ -4,6 +4,9 @@
  * a cork and a two-buffer writev per viewer per frame (docs/performance.md,
  * finding F3). Server-to-client frames are unmasked (RFC 6455 §5.1), so the
  * bytes are the same for every viewer.
+ *
+ * A variant with an empty ping frame after the message lets the liveness
+ * ping ride on a frame write (F10): no write of its own per viewer.
  */
 
 /** The RFC 6455 §5.2 header of one final, unmasked binary frame of `length` bytes. */
@@ -23,14 +26,37 @@ export function binaryFrameHeader(length: number): Buffer {
   return h;
 }
 
-const built = new WeakMap<Buffer, Buffer>();
+/** An unmasked ping control frame with no payload (RFC 6455 §5.5.2): FIN + opcode 0x9, length 0. */
+export const PING_FRAME: Buffer = Buffer.from([0x89, 0x00]);
+
+/** Both variants share one allocation: [header | message | ping]; the plain frame is a view without the ping. */
+interface Built {
+  plain: Buffer;
+  withPing: Buffer;
+}
+
+const built = new WeakMap<Buffer, Built>();
+
+function build(message: Buffer): Built {
+  let b = built.get(message);
+  if (!b) {
+    const head = binaryFrameHeader(message.length);
+    const all = Buffer.allocUnsafe(head.length + message.length + PING_FRAME.length);
+    head.copy(all, 0);
+    message.copy(all, head.length);
+    PING_FRAME.copy(all, head.length + message.length);
+    b = { plain: all.subarray(0, all.length - PING_FRAME.length), withPing: all };
+    built.set(message, b);
+  }
+  return b;
+}
 
 /** The whole WebSocket frame for a wire message; the same Buffer for every caller while the message lives. */
 export function prebuiltBinaryFrame(message: Buffer): Buffer {
-  let frame = built.get(message);
-  if (!frame) {
-    frame = Buffer.concat([binaryFrameHeader(message.length), message]);
-    built.set(message, frame);
-  }
-  return frame;
+  return build(message).plain;
+}
+
+/** The same frame followed by an empty ping, in one buffer (shared like prebuiltBinaryFrame). */
+export function prebuiltBinaryFrameWithPing(message: Buffer): Buffer {
+  return build(message).withPing;
 }

@@ -14,7 +14,8 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import { parseStreamRequest } from '../request/StreamRequest.js';
 import type { StreamHub, Subscription } from '../stream/StreamHub.js';
-import { prebuiltBinaryFrame } from './prebuiltFrame.js';
+import { LivenessSweep, ViewerLiveness } from './liveness.js';
+import { prebuiltBinaryFrame, prebuiltBinaryFrameWithPing } from './prebuiltFrame.js';
 import { DEFAULT_MAX_FRAME_AGE_MS } from '../wire/clock.js';
 import { nowUs } from '../wire/frame.js';
 import { isClockRequest, MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ClockMessage, type ServerMessage, type StreamEvent } from '../wire/messages.js';
@@ -26,20 +27,6 @@ export const CloseCode = { goingAway: 1001, policy: 1008, tooBig: 1009, tryAgain
 
 /** How long a shutdown waits for viewers to answer the close frame before dropping them. */
 const SHUTDOWN_CLOSE_WAIT_MS = 500;
-
-/**
- * Liveness gate (docs/performance.md, F1): a viewer is pinged every
- * PING_EVERY_MS; while a ping is unanswered for longer than GATE_AFTER_MS the
- * viewer is treated as not reading, so its frames wait (bounded, newest wins)
- * instead of filling kernel buffers with seconds of video it would replay
- * when it reads again. A viewer silent for DEAD_AFTER_MS is disconnected:
- * what still sits in its socket is the past, and a display that reconnects
- * starts from a live frame. The interval trades a ping per viewer against how
- * much video a short stall can leave behind (≤ GATE_AFTER_MS + PING_EVERY_MS).
- */
-const PING_EVERY_MS = 300;
-const GATE_AFTER_MS = 400;
-const DEAD_AFTER_MS = 2_000;
 
 /** A client that does not read gets no clock answers once this much waits in its socket: memory stays bounded. */
 const CLOCK_MAX_BUFFERED_BYTES = 64 * 1024;
@@ -61,6 +48,8 @@ export class WsTransport {
   /** Connections that have a stream (they are owed STREAM_ENDED on shutdown). */
   #viewers = new Set<WebSocket>();
   #closing = false;
+  /** Pings and catches silent viewers, one timer for all (src/transport/liveness.ts). */
+  #liveness = new LivenessSweep();
 
   constructor(deps: WsTransportDeps) {
     this.#deps = deps;
@@ -80,7 +69,7 @@ export class WsTransport {
     let requested = false;
     /** Why the server ended this viewer, when it did (for the audit log). */
     let ending: EndReason | undefined;
-    const gate = new PingGate(ws);
+    const gate = new ViewerLiveness();
     const send = (m: ServerMessage) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
     const fail = (err: unknown, close: boolean, closeCode?: number) => {
       const e = RevcamError.from(err);
@@ -129,7 +118,17 @@ export class WsTransport {
               ws.close(CloseCode.policy, reason.code);
             }
           });
-          gate.start(() => s.consumer.kick());
+          ws.on('pong', () => {
+            gate.pong();
+            s.consumer.kick();
+          });
+          this.#liveness.add(gate, {
+            ping: () => ws.ping(),
+            dead: () => {
+              ws.close(CloseCode.unresponsive, 'viewer unresponsive');
+              ws.terminate();
+            },
+          });
         } catch (err) {
           fail(err, true);
         }
@@ -143,7 +142,7 @@ export class WsTransport {
     ws.on('close', () => {
       this.#viewers.delete(ws);
       clearTimeout(timer);
-      gate.stop();
+      this.#liveness.remove(gate);
       if (sub) {
         sub.stream.off('status', onStatus);
         hub.unsubscribe(sub, this.#closing ? 'server shutdown' : gate.dead ? 'unresponsive' : (ending ?? 'client closed'));
@@ -171,6 +170,7 @@ export class WsTransport {
     }, SHUTDOWN_CLOSE_WAIT_MS);
     await Promise.all(closed);
     clearTimeout(wait);
+    this.#liveness.stop();
     this.wss.close();
   }
 }
@@ -215,56 +215,16 @@ export function acceptedMessage(s: Subscription, maxFrameAgeMs = DEFAULT_MAX_FRA
  * Frames go straight to the TCP socket as prebuilt WebSocket frames (one
  * buffer shared by every viewer); control messages still go through ws.
  * Both write synchronously (no permessage-deflate), so they never interleave
- * inside a frame.
+ * inside a frame. When the viewer is due a liveness ping, the frame's buffer
+ * with a ping appended goes instead: the ping costs no write of its own.
  */
-function wsSink(ws: WebSocket, socket: Duplex, gate: PingGate) {
+function wsSink(ws: WebSocket, socket: Duplex, gate: ViewerLiveness) {
   return {
     writable: () => gate.open,
-    write: (message: Buffer, done: (err?: Error) => void) => {
+    write: (message: Buffer, done: (err?: Error | null) => void) => {
       if (ws.readyState !== ws.OPEN) return done(new Error('viewer socket is closing'));
-      socket.write(prebuiltBinaryFrame(message), (err) => done(err ?? undefined));
+      socket.write(gate.duePing() ? prebuiltBinaryFrameWithPing(message) : prebuiltBinaryFrame(message), done);
     },
     bufferedBytes: () => socket.writableLength,
   };
-}
-
-/** Pings a viewer and says whether it is reading (see PING_EVERY_MS). */
-class PingGate {
-  #ws: WebSocket;
-  #timer: NodeJS.Timeout | undefined;
-  #sentAt = 0;
-  #awaiting = false;
-  /** Disconnected for not answering pings. */
-  dead = false;
-
-  constructor(ws: WebSocket) {
-    this.#ws = ws;
-  }
-
-  get open(): boolean {
-    return !this.#awaiting || performance.now() - this.#sentAt < GATE_AFTER_MS;
-  }
-
-  start(onOpen: () => void): void {
-    this.#ws.on('pong', () => {
-      this.#awaiting = false;
-      onOpen();
-    });
-    this.#timer = setInterval(() => {
-      if (!this.#awaiting) {
-        this.#awaiting = true;
-        this.#sentAt = performance.now();
-        this.#ws.ping();
-      } else if (performance.now() - this.#sentAt > DEAD_AFTER_MS) {
-        this.dead = true;
-        this.#ws.close(CloseCode.unresponsive, 'viewer unresponsive');
-        this.#ws.terminate();
-      }
-    }, PING_EVERY_MS);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
 }

@@ -172,3 +172,27 @@ test('seedGroup with an old group: every frame flagged catch-up, the next live f
   s.push(h264Frame(3, false));
   assert.equal(sink.frames.at(-1)!.catchUp, false);
 });
+
+test('late viewers of one group share its catch-up copies: no per-viewer copy of the group (F5)', () => {
+  const s = h264Stream();
+  s.push(h264Frame(1, true, { meta: { overlay } }));
+  s.push(h264Frame(2, false));
+  const a = viewer();
+  s.add(a.consumer);
+  s.push(h264Frame(3, false));
+  const b = viewer();
+  s.add(b.consumer);
+  const c = viewer();
+  s.add(c.consumer);
+  assert.deepEqual(b.sink.frames.map((f) => f.catchUp), [true, true, false]);
+  assert.equal(b.sink.written[0], c.sink.written[0], 'the same flagged keyframe');
+  assert.equal(b.sink.written[1], c.sink.written[1]);
+  assert.equal(a.sink.written[0], b.sink.written[0], 'copies made for the first late viewer are reused');
+  assert.equal(b.sink.written[2], a.sink.written[2], 'the live newest frame is the stream\'s own frame');
+  assert.equal(a.sink.frames[2]!.catchUp, false);
+  s.push(h264Frame(4, true));
+  const d = viewer();
+  s.add(d.consumer);
+  assert.notEqual(d.sink.written[0], a.sink.written[0], 'a new group, new copies');
+  assert.deepEqual(d.sink.frames.map((f) => f.payload[0]), [4]);
+});
