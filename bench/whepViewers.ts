@@ -47,6 +47,8 @@ export interface WhepCollected {
   firstFrameMs: Stat | null;
   /** Offers made again after a failed connection (see ATTEMPTS). */
   retries: number;
+  /** Viewers that got no frame at all in the window (their session ended on the server, or nothing came). */
+  silentViewers: number;
 }
 
 /** The extmap id the offers give abs-capture-time (any free id; the server echoes it). */
@@ -231,6 +233,7 @@ function collect(): WhepCollected {
     answerMs: summarize(viewers.flatMap((v) => (v.answerMs === null ? [] : [v.answerMs])), 'ms'),
     firstFrameMs: summarize(viewers.flatMap((v) => (v.firstFrameMs === null ? [] : [v.firstFrameMs])), 'ms'),
     retries,
+    silentViewers: reports.filter((r) => r.frames === 0).length,
   };
 }
 

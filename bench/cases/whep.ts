@@ -42,6 +42,8 @@ interface FanoutRun {
   answerMs?: Stat | null;
   /** WHEP: offers made again after a failed DTLS handshake (werift's client, bench/whepViewers.ts). */
   retries?: number;
+  /** WHEP: viewers that got no frame in the window. */
+  silentViewers?: number;
   viewerErrors?: string[];
 }
 
@@ -78,7 +80,7 @@ async function fanoutRun(opts: BenchOptions, transport: WhepTransport, n: number
       return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.viewers.reduce((s, x) => s + x.gaps, 0), viewerErrors: [...new Set(c.viewers.flatMap((x) => x.errors))].slice(0, 5) };
     }
     const c = await fleet.collect();
-    return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.lost, packets: c.packets, answerMs: c.answerMs, retries: c.retries };
+    return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.lost, packets: c.packets, answerMs: c.answerMs, retries: c.retries, silentViewers: c.silentViewers };
   } finally {
     await fleet.close();
     await server.stop();

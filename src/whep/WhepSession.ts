@@ -109,6 +109,10 @@ export class WhepSession {
     this.#video = video;
     // werift makes the transceiver of a remote offer receive-only; revcam only sends.
     video.setDirection('sendonly');
+    // revcam answers as the DTLS server (a=setup:passive; werift would answer active): werift 0.24's DTLS
+    // client fails the handshake when a HelloVerifyRequest arrives twice (Flight3.exec throws), which a
+    // retransmission on a loaded machine or a lossy link provokes; a browser's DTLS client does not.
+    video.dtlsTransport.role = 'server';
     // werift keeps every H.264 payload type of the offer (it matches by MIME type only): keep just
     // the checked one (and its RTX) so the answer names exactly what is sent.
     const { codecParametersFromString } = this.#deps.werift;
