@@ -19,13 +19,15 @@ export interface BenchOptions {
   vehicles: number[];
   /** Case 9: viewers on each watched vehicle. */
   viewersPerVehicle: number;
+  /** Case 11: WHEP and WebSocket H.264 viewer counts, in order (the first should be 1: per-viewer cost is relative to it). */
+  whepViewers: number[];
   /** Profile the revcam server (--cpu-prof) into this directory. */
   cpuProfDir: string | null;
   /** Where the JSON results go. */
   out: string;
 }
 
-export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11] as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
@@ -37,6 +39,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
                           6 peer (node-media-server, HTTP-FLV) 7 service process boundary
                           8 NATS bus: host → nats-server → gateway vs local; N viewers on two gateways
                           9 NATS fleet: recorded vehicles on one nats-server, a gateway watching a ramp of them
+                          11 WHEP: capture → decoded in Chromium (WHEP vs the WebSocket display); server CPU/RSS
+                             at N werift WHEP viewers beside N WebSocket H.264 viewers
   --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
   --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
   --seconds N           measuring window per run (default 10; --quick 2)
@@ -45,6 +49,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
   --vehicles 5,10,20,40 case 9: vehicles watched at each step (default 5,10,20,40; --quick 2);
                         the ramp stops after the first step below 29 fps (never before 20)
   --per-vehicle N       case 9: viewers on each watched vehicle (default 5; --quick 2)
+  --whep-viewers 1,10,50  case 11: viewer counts per transport (default 1,10,50; --quick 1,4)
   --cpu-prof DIR        run the revcam server under --cpu-prof, profiles into DIR
   --out FILE            JSON results (default bench/results/latest.json)
   -h, --help            this help
@@ -85,6 +90,7 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
         'bus-viewers': { type: 'string' },
         vehicles: { type: 'string' },
         'per-vehicle': { type: 'string' },
+        'whep-viewers': { type: 'string' },
         'cpu-prof': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -109,6 +115,7 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
     busViewers: Math.round(positive('bus-viewers', v['bus-viewers'], quick ? 4 : 50)),
     vehicles: v.vehicles === undefined ? (quick ? [2] : [5, 10, 20, 40]) : list('vehicles', v.vehicles),
     viewersPerVehicle: Math.round(positive('per-vehicle', v['per-vehicle'], quick ? 2 : 5)),
+    whepViewers: v['whep-viewers'] === undefined ? (quick ? [1, 4] : [1, 10, 50]) : [...new Set(list('whep-viewers', v['whep-viewers']))].sort((a, b) => a - b),
     cpuProfDir: v['cpu-prof'] ?? null,
     out: v.out ?? defaultOut,
   };

@@ -2,6 +2,7 @@
 import { caseStatus, type BenchResults, type CaseResult, type Part } from './results.js';
 import { isStat, type Stat } from './stat.js';
 import type { RunRow } from './systems.js';
+import type { ProcUsage } from './proc.js';
 
 export const CASE_TITLES: Record<number, [name: string, title: string]> = {
   1: ['first-frame', 'Time to first frame: gear → frame (warm, cold, hot) and late viewer'],
@@ -13,6 +14,7 @@ export const CASE_TITLES: Record<number, [name: string, title: string]> = {
   7: ['boundary', 'Service process boundary: service child → server, per frame'],
   8: ['nats-bus', 'NATS bus: host → nats-server → gateway vs local; viewers over two gateways'],
   9: ['nats-fleet', 'NATS fleet: recorded vehicles on one nats-server, a gateway watching a ramp of them'],
+  11: ['whep', 'WHEP: capture → decoded in Chromium, and server CPU per viewer beside the WebSocket H.264 path'],
 };
 
 export function rowPart(r: RunRow): Part {
@@ -214,6 +216,55 @@ function natsFleetCase(c: CaseResult): string[] {
   return lines;
 }
 
+/** Case 11: the Chromium latencies, one line per transport and viewer count, the per-viewer cost. */
+function whepCase(c: CaseResult): string[] {
+  const lines: string[] = [];
+  const fanHead = `  ${pad('', 22)}${lpad('CPU % mean', 11)}${lpad('(sys)', 7)}${lpad('p95', 7)}${lpad('RSS MB med', 11)}${lpad('max', 7)}${lpad('fps min', 9)}${lpad('median', 8)}${lpad('lost', 7)}${lpad('recv p50', 10)}${lpad('p99', 8)}${lpad('MB/s', 8)}${lpad('viewers %', 10)}`;
+  let fanHeaded = false;
+  for (const p of c.parts) {
+    const s = statusLine(p);
+    if (s) {
+      lines.push(s);
+      continue;
+    }
+    const d = p.data ?? {};
+    if (p.name.startsWith('chromium')) {
+      lines.push(`  ${pad(p.name, 40)}${pad('', 18)}${STAT_HEAD}`);
+      const rowsOf: [string, unknown][] = [
+        ['whep: capture → decoded', d.whepDecodedMs],
+        ['ws display: capture → paint', d.wsDecodedMs],
+        ['whep: capture → expected display', d.whepDisplayMs],
+        ['whep: capture → last packet in', d.whepReceivedMs],
+      ];
+      for (const [k, v] of rowsOf) lines.push(`    ${pad(k, 56)}${statCells(isStat(v) ? v : null)}`);
+      const w = (d.whep ?? {}) as Record<string, unknown>;
+      const ws = (d.ws ?? {}) as Record<string, unknown>;
+      lines.push(`    whep: ${String(w.framesDecoded)} decoded, ${String(w.framesDropped)} dropped, ${String(w.packetsLost)} packets lost, ${String(w.framesWithoutCapture)} painted without a capture time; jitter buffer ${JSON.stringify(w.jitterBufferMs)} ms, decode ${JSON.stringify(w.decodeMs)} ms per frame (${String(w.decoder)}); POST → first frame ${JSON.stringify(w.firstFrameMs)} ms`);
+      lines.push(`    ws:   ${String(ws.framesPainted)} painted, ${String(ws.decodeSkipped)} skipped by the decoder, ${String(ws.dropped)} missing (${String(ws.decoder)})`);
+      continue;
+    }
+    if (p.name.startsWith('per viewer')) {
+      const per = (d.cpuPercentPerViewer ?? {}) as Record<string, number | null>;
+      const rss = (d.rssKBPerViewer ?? {}) as Record<string, number | null>;
+      lines.push(`  ${pad(p.name, 22)}CPU % of one core per viewer: ${Object.entries(per).map(([k, v]) => `${k.slice(2)}: ${num(v, 2)}`).join(', ')}; fit ${num(d.cpuPercentPerViewerFit as number | null, 2)}; RSS kB per viewer: ${Object.entries(rss).map(([k, v]) => `${k.slice(2)}: ${num(v, 0)}`).join(', ')}`);
+      continue;
+    }
+    if (!fanHeaded) {
+      lines.push(fanHead);
+      fanHeaded = true;
+    }
+    const server = d.server as ProcUsage | undefined;
+    const fps = isStat(d.fps) ? d.fps : null;
+    const lat = isStat(d.latencyMs) ? d.latencyMs : null;
+    const vp = d.viewersProcess as ProcUsage | undefined;
+    lines.push(
+      `  ${pad(p.name, 22)}${lpad(num(server?.cpuPercent), 11)}${lpad(num(server?.cpuSysPercent), 7)}${lpad(num(server?.cpuSamples?.p95), 7)}${lpad(num(server?.rssMB?.median), 11)}${lpad(num(server?.rssMB?.max), 7)}${lpad(num(fps?.min, 2), 9)}${lpad(num(fps?.median, 2), 8)}${lpad(String(d.lost ?? '-'), 7)}${lpad(num(lat?.median), 10)}${lpad(num(lat?.p99), 8)}${lpad(num(d.mbPerSecond as number | undefined), 8)}${lpad(num(vp?.cpuPercent), 10)}`,
+    );
+  }
+  lines.push('  (CPU: % of one core, revcam serve alone; lost: ws = frames missing from the sequence, whep = RTP packets; recv: capture → whole frame received, ms)');
+  return lines;
+}
+
 export function formatTable(res: BenchResults, rows: RunRow[]): string {
   const m = res.machine;
   const out: string[] = [
@@ -236,11 +287,12 @@ export function formatTable(res: BenchResults, rows: RunRow[]): string {
       out.push(...genericCase({ ...c, parts: c.parts.filter((p) => p.name.startsWith('late viewer') || p.name.startsWith('peer publisher')) }));
     } else if (c.id === 8) out.push(...natsBusCase(c));
     else if (c.id === 9) out.push(...natsFleetCase(c));
+    else if (c.id === 11) out.push(...whepCase(c));
     else out.push(...genericCase(c));
     for (const n of c.notes) out.push(`  note: ${n}`);
     out.push('');
   }
-  out.push('Targets (issues 5, 9)');
+  out.push('Targets (issues 5, 9, 11)');
   for (const t of res.targets) {
     const verdict = t.met === null ? 'not measured' : t.met ? 'MET' : 'NOT MET';
     out.push(`  ${pad(t.id, 9)}${pad(verdict, 14)}${pad(t.text, 70)}${pad(t.limit, 22)}${t.measured ?? '-'}`);

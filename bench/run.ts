@@ -15,6 +15,7 @@ import { runNatsFleet } from './cases/natsFleet.js';
 import { peerLateViewer } from './cases/peerLate.js';
 import { runStalled } from './cases/stalled.js';
 import { runSweep } from './cases/sweep.js';
+import { runWhep } from './cases/whep.js';
 import { ROOT } from './child.js';
 import { machineInfo } from './machine.js';
 import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchOptions } from './options.js';
@@ -39,6 +40,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
   const boundary: Part[] = want(7) ? await runBoundary(opts) : [];
   const natsBus: Part[] = want(8) ? await runNatsBus(opts) : [];
   const natsFleet: Part[] = want(9) ? await runNatsFleet(opts) : [];
+  const whep: Part[] = want(11) ? await runWhep(opts) : [];
 
   const cases: CaseResult[] = [];
   const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
@@ -72,6 +74,13 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
         'recorded vehicles: NatsServiceHost replaying the synthetic camera\'s JPEG wire frames at 30 fps (no encode), all in one process with a NATS connection each; per vehicle = (CPU at the step − CPU of the idle fleet) / vehicles watched',
       ]),
     );
+  if (want(11))
+    cases.push(
+      makeCase(11, whep, [
+        'latency: the bench clip as the rear camera (H.264, as cases 2-3), one Chromium page at a time: WHEP = abs-capture-time → requestVideoFrameCallback presentationTime (decoded, handed to the compositor); WebSocket = the display page (?codec=h264, WebCodecs), capture → paint start',
+        'fan-out: a fresh revcam serve per run; WHEP viewers are werift (Node) clients doing the real WHEP/ICE/DTLS/SRTP exchange, counting RTP packets and frames (no decode), in their own process; per viewer = (CPU at N − CPU at 1) / (N − 1), fit = least-squares slope',
+      ]),
+    );
 
   const finished = new Date();
   const results: BenchResults = {
@@ -83,7 +92,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
     options: opts,
     machine,
     cases,
-    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet }),
+    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet, whep }),
   };
   return { results, rows };
 }
@@ -103,7 +112,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const command = argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
-  const nats = [parsed.cases.includes(8) && `, NATS bus viewers ${parsed.busViewers}`, parsed.cases.includes(9) && `, fleet ramp ${parsed.vehicles.join(',')} × ${parsed.viewersPerVehicle}`].filter(Boolean).join('');
+  const nats = [parsed.cases.includes(8) && `, NATS bus viewers ${parsed.busViewers}`, parsed.cases.includes(9) && `, fleet ramp ${parsed.vehicles.join(',')} × ${parsed.viewersPerVehicle}`, parsed.cases.includes(11) && `, WHEP viewers ${parsed.whepViewers.join(',')}`].filter(Boolean).join('');
   progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s${nats}`);
   const { results, rows } = await runBench(parsed, command);
   mkdirSync(dirname(parsed.out), { recursive: true });

@@ -14,6 +14,8 @@ export interface TargetInputs {
   natsBus?: Part[];
   /** Case 9 (issue 9). */
   natsFleet?: Part[];
+  /** Case 11 (issue 11 §3). */
+  whep?: Part[];
 }
 
 /** Issue 9's targets: the bus adds ≤ 3 ms p99 at 1 viewer; every viewer ≥ 29 fps (50 over two gateways; a fleet of 20 vehicles watched). */
@@ -50,6 +52,45 @@ function natsTargets(bus: Part[], fleet: Part[]): Target[] {
   const step = fleet.find((p) => p.status === 'ok' && (p.data?.vehiclesWatched as number | undefined) === FLEET_TARGET_VEHICLES);
   const fleetFps = (step?.data?.fps as Stat | null | undefined) ?? null;
   out.push(target('T16', `fleet: every viewer's fps, ${FLEET_TARGET_VEHICLES} recorded vehicles watched on one gateway (min)`, '≥ 29 fps', fleetFps?.min ?? null, (x) => x >= 29, (x) => `${f1(x)} fps (${String(step?.data?.viewers ?? '?')} viewers)`));
+  return out;
+}
+
+/** UN R46's camera-monitor latency limit (docs/display.md): capture to display under 200 ms. */
+export const R46_LATENCY_MS = 200;
+/** One frame at the bench's 30 fps. */
+const FRAME_MS = 1000 / 30;
+
+/**
+ * Issue 11 §3 (WHEP), ids W1-W3 so they cannot collide with the other rows:
+ * every WHEP viewer ≥ 29 fps at the largest count (50); a frame decoded in
+ * Chromium over WHEP within R46's 200 ms at p99; and within one frame of the
+ * WebSocket display's p99 (the same stream, the same browser: what WebRTC's
+ * jitter buffer and pacing add).
+ */
+function whepTargets(parts: Part[]): Target[] {
+  const out: Target[] = [];
+  const runs = parts.filter((p) => p.status === 'ok' && p.name.startsWith('whep h264 × '));
+  const most = runs.sort((a, b) => (b.data!.viewers as number) - (a.data!.viewers as number))[0];
+  const fps = (most?.data?.fps as Stat | null | undefined) ?? null;
+  const lost = most?.data?.lost as number | undefined;
+  const packets = most?.data?.packets as number | undefined;
+  out.push(
+    target('W1', `whep: every WHEP viewer's fps at ${String(most?.data?.viewers ?? 50)} viewers (min; werift clients)`, '≥ 29 fps', fps?.min ?? null, (x) => x >= 29, (x) => `${f1(x)} fps (median ${f1(fps?.median ?? NaN)}; ${String(lost ?? '?')} of ${String(packets ?? '?')} packets lost)`),
+  );
+  const lat = find(parts, 'chromium capture → decoded h264 × 1');
+  const whep = stat(lat, 'whepDecodedMs');
+  const ws = stat(lat, 'wsDecodedMs');
+  out.push(target('W2', 'whep: capture → decoded in Chromium, p99 (1 viewer)', `≤ ${R46_LATENCY_MS} ms (UN R46)`, whep?.p99 ?? null, (x) => x <= R46_LATENCY_MS, (x) => `${f1(x)} ms (p50 ${f1(whep?.median ?? NaN)})`));
+  out.push(
+    target(
+      'W3',
+      'whep vs WebSocket display: capture → decoded p99 in Chromium, difference',
+      `≤ 1 frame (${f1(FRAME_MS)} ms)`,
+      whep && ws ? whep.p99 - ws.p99 : null,
+      (x) => x <= FRAME_MS,
+      (x) => `${x >= 0 ? '+' : ''}${f1(x)} ms (${f1(whep?.p99 ?? NaN)} vs ${f1(ws?.p99 ?? NaN)} ms; p50 ${f1(whep?.median ?? NaN)} vs ${f1(ws?.median ?? NaN)})`,
+    ),
+  );
   return out;
 }
 
@@ -139,5 +180,6 @@ export function evaluateTargets(t: TargetInputs): Target[] {
     ),
   );
   out.push(...natsTargets(t.natsBus ?? [], t.natsFleet ?? []));
+  out.push(...whepTargets(t.whep ?? []));
   return out;
 }

@@ -26,10 +26,8 @@ import type { ConsumerSink } from '../consumer/Consumer.js';
 import type { EndReason } from '../audit/SessionLog.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamHub, Subscription } from '../stream/StreamHub.js';
-import { decodeHeader, type FrameHeader } from '../wire/frame.js';
-import { absCaptureTime } from './absCaptureTime.js';
-import { packetizeAccessUnit } from './h264Rtp.js';
 import { RtpTimeline } from './rtpTimeline.js';
+import { sharedFrame, type SharedFrame } from './sharedFrame.js';
 import type { Werift } from './werift.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -47,8 +45,6 @@ export interface WhepSessionDeps {
   /** Called once when the session has ended (the endpoint forgets it). */
   onEnd: (session: WhepSession) => void;
 }
-
-type SendHeader = FrameHeader & { metaLength: number; headerLength: number };
 
 export class WhepSession {
   readonly id: string;
@@ -113,6 +109,10 @@ export class WhepSession {
     this.#video = video;
     // werift makes the transceiver of a remote offer receive-only; revcam only sends.
     video.setDirection('sendonly');
+    // revcam answers as the DTLS server (a=setup:passive; werift would answer active): werift 0.24's DTLS
+    // client fails the handshake when a HelloVerifyRequest arrives twice (Flight3.exec throws), which a
+    // retransmission on a loaded machine or a lossy link provokes; a browser's DTLS client does not.
+    video.dtlsTransport.role = 'server';
     // werift keeps every H.264 payload type of the offer (it matches by MIME type only): keep just
     // the checked one (and its RTX) so the answer names exactly what is sent.
     const { codecParametersFromString } = this.#deps.werift;
@@ -173,13 +173,13 @@ export class WhepSession {
   #write(wire: Buffer, done: (err?: Error) => void): void {
     // Not connected yet (its cached group is sent at connection), or ended: let the frame go.
     if (!this.#live) return done();
-    const h = decodeHeader(wire);
+    const f = sharedFrame(wire);
     if (this.#needKeyframe) {
-      if (!h.keyframe) return done();
+      if (!f.header.keyframe) return done();
       this.#needKeyframe = false;
     }
     this.#inFlightBytes += wire.length;
-    this.#send(wire, h, this.#timeline.next(h.captureUs)).then(
+    this.#send(f, this.#timeline.next(f.header.captureUs)).then(
       () => {
         this.#inFlightBytes -= wire.length;
         done();
@@ -191,17 +191,16 @@ export class WhepSession {
     );
   }
 
-  /** Packetizes one frame and hands its packets to werift (which encrypts, sends and keeps them for NACKs). */
-  async #send(wire: Buffer, h: SendHeader, timestamp: number): Promise<void> {
+  /** Hands one frame's packets (payloads shared with every session: sharedFrame.ts) to werift, which encrypts, sends and keeps them for NACKs. */
+  async #send(f: SharedFrame, timestamp: number): Promise<void> {
     const sender = this.#video?.sender;
     if (!sender) return;
     const { RtpPacket, RtpHeader } = this.#deps.werift;
-    const au = wire.subarray(h.headerLength + h.metaLength);
-    const ext = this.#extId === undefined ? undefined : { id: this.#extId, payload: absCaptureTime(h.captureUs) };
+    const extId = this.#extId;
     const sends: Promise<void>[] = [];
-    for (const p of packetizeAccessUnit(au)) {
+    for (const p of f.payloads) {
       this.#seq = (this.#seq + 1) & 0xffff;
-      const header = new RtpHeader({ sequenceNumber: this.#seq, timestamp, marker: p.marker, extensions: ext ? [{ ...ext }] : [] });
+      const header = new RtpHeader({ sequenceNumber: this.#seq, timestamp, marker: p.marker, extensions: extId === undefined ? [] : [{ id: extId, payload: f.absCaptureTime }] });
       sends.push(sender.sendRtp(new RtpPacket(header, p.payload)));
     }
     await Promise.all(sends);
@@ -213,16 +212,15 @@ export class WhepSession {
    * Without a cached group the session waits for the next keyframe.
    */
   #sendGroup(): boolean {
-    const group = this.#sub?.stream.cachedGroup() ?? [];
-    const headers = group.map((w) => decodeHeader(w));
-    if (headers.length === 0 || !headers[0]!.keyframe) {
+    const group = (this.#sub?.stream.cachedGroup() ?? []).map(sharedFrame);
+    if (group.length === 0 || !group[0]!.header.keyframe) {
       this.#needKeyframe = true;
       return false;
     }
     this.#needKeyframe = false;
-    const stamps = this.#timeline.burst(group.length, headers.at(-1)!.captureUs);
-    group.forEach((wire, i) => {
-      this.#send(wire, headers[i]!, stamps[i]!).catch((err: unknown) => this.end('error', (err as Error).message));
+    const stamps = this.#timeline.burst(group.length, group.at(-1)!.header.captureUs);
+    group.forEach((f, i) => {
+      this.#send(f, stamps[i]!).catch((err: unknown) => this.end('error', (err as Error).message));
     });
     this.stats.burstFrames += group.length;
     return true;

@@ -43,6 +43,9 @@ export function peerConfig(w: Werift, fmtp: string, absCaptureTimeId: number | u
   return {
     codecs: { video: [video], audio: [w.useOPUS()] },
     headerExtensions: { video: extensions, audio: [] },
+    // Host candidates only (docs/whep.md): without this werift asks stun.l.google.com for a reflexive
+    // candidate on every offer (a DNS lookup and a STUN request to the internet from the vehicle).
+    iceServers: [],
     iceUseIpv6: false,
     iceAdditionalHostAddresses: [ice.address ?? '127.0.0.1'],
     ...(ice.address && { iceInterfaceAddresses: { udp4: ice.address } }),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../helpers/server.js';
 import { requireNatsServer } from '../helpers/natsServer.js';
+import { requireCommand } from '../helpers/requireCommand.js';
 
 interface RunOutput {
   code: number | null;
@@ -95,7 +96,7 @@ test('npm run bench -- --quick produces well-formed results', { timeout: 170_000
     assert.equal(t.met === null, t.measured === null, `target ${t.id}: measured iff judged`);
   }
   assert.match(r.stdout, /^revcam bench — /);
-  assert.match(r.stdout, /Targets \(issues 5, 9\)/);
+  assert.match(r.stdout, /Targets \(issues 5, 9[,)]/);
 });
 
 test('the bench refuses an unknown case with a usage error', async () => {
@@ -122,4 +123,26 @@ test('the NATS fleet case, tiny: recorded vehicles announced on a real nats-serv
   assert.ok(checkStats(res.cases, 'cases') >= 2);
   assert.ok(res.targets.some((t) => t.id === 'T16'));
   assert.match(r.stdout, /knee on this machine/);
+});
+
+test('the WHEP case, tiny: werift WHEP viewers get the camera as RTP, Chromium decodes it over WHEP and over the WebSocket display', { timeout: 240_000 }, async (t) => {
+  if (!requireCommand(t, 'ffmpeg') || !requireCommand(t, 'chromium')) return;
+  const out = join(mkdtempSync(join(tmpdir(), 'revcam-bench-smoke-')), 'results.json');
+  const r = await runBench(['--quick', '--cases', '11', '--whep-viewers', '1,2', '--seconds', '1', '--out', out]);
+  assert.equal(r.code, 0, `bench exited ${r.code}\n${r.stderr.slice(-3000)}`);
+  const res = JSON.parse(readFileSync(out, 'utf8')) as { cases: { id: number; status: string; parts: { name: string; status: string; error?: string; data?: Record<string, unknown> }[] }[]; targets: { id: string; met: boolean | null }[] };
+  assert.deepEqual(res.cases.map((c) => c.id), [11]);
+  const c = res.cases[0]!;
+  assert.equal(c.status, 'ok', JSON.stringify(c.parts.find((p) => p.status !== 'ok')));
+  const whep = c.parts.find((p) => p.name === 'whep h264 × 2')?.data;
+  assert.ok(whep, 'two WHEP viewers ran');
+  // Real RTP arrived at both werift viewers (ICE, DTLS, SRTP done), with capture times from abs-capture-time.
+  assert.ok((whep.fps as { min: number }).min > 0 && (whep.packets as number) > 0, JSON.stringify(whep.fps));
+  assert.ok((whep.latencyMs as { n: number } | null)?.n, 'abs-capture-time gave capture → received');
+  const chromium = c.parts.find((p) => p.name.startsWith('chromium'))?.data;
+  assert.ok((chromium?.whepDecodedMs as { n: number } | null)?.n, 'Chromium decoded frames over WHEP with their capture time');
+  assert.ok((chromium?.wsDecodedMs as { n: number } | null)?.n, 'the display painted frames over WebSocket');
+  assert.ok(c.parts.some((p) => p.name === 'per viewer whep') && c.parts.some((p) => p.name === 'per viewer ws'));
+  assert.ok(checkStats(res.cases, 'cases') >= 6);
+  for (const id of ['W1', 'W2', 'W3']) assert.notEqual(res.targets.find((x) => x.id === id)?.met, null, `target ${id} judged`);
 });

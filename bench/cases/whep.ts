@@ -1,0 +1,165 @@
+/**
+ * Case 11, WHEP (issue 11 §3): what a WebRTC viewer costs and sees, beside
+ * the WebSocket H.264 path, on the same input (the bench clip played as the
+ * rear camera, the H.264 rows of cases 2 and 3).
+ *
+ * 1. Capture → decoded in Chromium, one viewer at a time: WHEP (abs-capture-time
+ *    against requestVideoFrameCallback) and the display page over WebSocket
+ *    (its own capture → paint figure), bench/whepLatency.ts.
+ * 2. Fan-out: a fresh `revcam serve` per run, N viewers in a separate process
+ *    (werift WHEP clients, bench/whepViewers.ts, or the WebSocket viewers of
+ *    cases 2-3), the server's CPU and RSS metered from /proc, every viewer's
+ *    fps, packets lost, capture → received. Per viewer: (CPU at N − CPU at 1)
+ *    / (N − 1), and the least-squares slope over all counts.
+ */
+import type { BenchOptions } from '../options.js';
+import { Fleet } from '../fleet.js';
+import { ProcMeter, type ProcUsage } from '../proc.js';
+import { part, type Part } from '../results.js';
+import { startRevcamServer, type RevcamServer } from '../revcamServer.js';
+import type { Stat } from '../stat.js';
+import { revcamServerOptions } from '../systems.js';
+import { progress, sleep } from '../util.js';
+import { browserLatency } from '../whepLatency.js';
+import { WhepFleet } from '../whepFleet.js';
+import { runProbe } from '../../src/cli/probe.js';
+
+export type WhepTransport = 'ws' | 'whep';
+
+interface FanoutRun {
+  transport: WhepTransport;
+  viewers: number;
+  server: ProcUsage;
+  children: ProcUsage;
+  viewersProcess: ProcUsage;
+  fps: Stat | null;
+  /** Capture → whole frame received (WebSocket message; WHEP: the frame's last RTP packet). */
+  latencyMs: Stat | null;
+  mbPerSecond: number;
+  /** WebSocket: frames missing from the sequence; WHEP: RTP packets missing. */
+  lost: number;
+  packets?: number;
+  answerMs?: Stat | null;
+  /** WHEP: offers made again after a failed DTLS handshake (werift's client, bench/whepViewers.ts). */
+  retries?: number;
+  /** WHEP: viewers that got no frame in the window. */
+  silentViewers?: number;
+  viewerErrors?: string[];
+}
+
+async function startH264Server(opts: BenchOptions): Promise<RevcamServer> {
+  const server = await startRevcamServer(revcamServerOptions(opts, 'h264', 'hot'));
+  // The camera opens on the first viewer (warm standby): a probe first, so every run starts from a running stream.
+  const probe = await runProbe({ url: server.url, codec: 'h264', frames: 2, timeoutMs: 15_000 });
+  if (probe.error) {
+    await server.stop();
+    throw Object.assign(new Error(probe.error.message), { code: probe.error.code });
+  }
+  return server;
+}
+
+async function fanoutRun(opts: BenchOptions, transport: WhepTransport, n: number): Promise<FanoutRun> {
+  const server = await startH264Server(opts);
+  const fleet = transport === 'ws' ? new Fleet() : new WhepFleet();
+  try {
+    progress(`${transport} h264 × ${n} viewers`);
+    if (fleet instanceof Fleet) await fleet.connect({ kind: 'revcam', url: server.url, codec: 'h264' }, n);
+    else await fleet.connect(server.url, n);
+    await sleep(opts.warmupSeconds * 1000);
+    const meter = new ProcMeter(server.pid);
+    const viewers = new ProcMeter(fleet.pid);
+    meter.start();
+    viewers.start();
+    await fleet.mark();
+    await sleep(opts.seconds * 1000);
+    const m = meter.stop();
+    const v = viewers.stop();
+    const base = { transport, viewers: n, server: m.main, children: m.children, viewersProcess: v.main };
+    if (fleet instanceof Fleet) {
+      const c = await fleet.collect();
+      return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.viewers.reduce((s, x) => s + x.gaps, 0), viewerErrors: [...new Set(c.viewers.flatMap((x) => x.errors))].slice(0, 5) };
+    }
+    const c = await fleet.collect();
+    return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.lost, packets: c.packets, answerMs: c.answerMs, retries: c.retries, silentViewers: c.silentViewers };
+  } finally {
+    await fleet.close();
+    await server.stop();
+  }
+}
+
+/** Least-squares slope of y over x (CPU % per viewer); null with fewer than two distinct counts. */
+export function slope(points: { x: number; y: number }[]): number | null {
+  if (new Set(points.map((p) => p.x)).size < 2) return null;
+  const mx = points.reduce((s, p) => s + p.x, 0) / points.length;
+  const my = points.reduce((s, p) => s + p.y, 0) / points.length;
+  const num = points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
+  const den = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return num / den;
+}
+
+const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+
+/** Per-viewer server cost of one transport from its runs. */
+export function perViewer(runs: FanoutRun[]): Record<string, unknown> {
+  const sorted = [...runs].sort((a, b) => a.viewers - b.viewers);
+  const one = sorted.find((r) => r.viewers === 1);
+  const steps: Record<string, number | null> = {};
+  const rss: Record<string, number | null> = {};
+  for (const r of sorted) {
+    if (!one || r.viewers === 1) continue;
+    steps[`at${r.viewers}`] = r2((r.server.cpuPercent - one.server.cpuPercent) / (r.viewers - 1));
+    const a = r.server.rssMB?.median;
+    const b = one.server.rssMB?.median;
+    rss[`at${r.viewers}`] = a === undefined || b === undefined ? null : r2(((a - b) * 1024) / (r.viewers - 1));
+  }
+  return {
+    cpuPercentPerViewer: steps,
+    cpuPercentPerViewerFit: r2(slope(sorted.map((r) => ({ x: r.viewers, y: r.server.cpuPercent })))),
+    rssKBPerViewer: rss,
+    cpuPercentAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.cpuPercent])),
+    rssMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.rssMB?.median ?? null])),
+  };
+}
+
+function runPart(r: FanoutRun): Part {
+  const { transport, viewers, ...data } = r;
+  return { name: `${transport} h264 × ${viewers}`, status: 'ok', data: { transport, viewers, ...data } };
+}
+
+export async function runWhep(opts: BenchOptions): Promise<Part[]> {
+  const parts: Part[] = [];
+  parts.push(
+    await part('chromium capture → decoded h264 × 1', async () => {
+      const server = await startH264Server(opts);
+      try {
+        progress('whep: capture → decoded in Chromium, WebSocket display then WHEP');
+        const l = await browserLatency(server.url, opts.quick ? 1 : 2, opts.warmupSeconds * 1000, opts.seconds * 1000);
+        return {
+          whepDecodedMs: l.whep.decodedMs,
+          wsDecodedMs: l.ws.decodedMs,
+          whepDisplayMs: l.whep.displayMs,
+          whepReceivedMs: l.whep.receivedMs,
+          whep: { ...l.whep, decodedMs: undefined, displayMs: undefined, receivedMs: undefined },
+          ws: { ...l.ws, decodedMs: undefined },
+        };
+      } finally {
+        await server.stop();
+      }
+    }),
+  );
+  const runs: Record<WhepTransport, FanoutRun[]> = { ws: [], whep: [] };
+  for (const n of opts.whepViewers) {
+    for (const transport of ['ws', 'whep'] as const) {
+      const p = await part(`${transport} h264 × ${n}`, async () => {
+        const r = await fanoutRun(opts, transport, n);
+        runs[transport].push(r);
+        return runPart(r).data!;
+      });
+      parts.push(p);
+    }
+  }
+  for (const transport of ['ws', 'whep'] as const) {
+    if (runs[transport].length >= 2) parts.push({ name: `per viewer ${transport}`, status: 'ok', data: perViewer(runs[transport]) });
+  }
+  return parts;
+}

@@ -1,0 +1,31 @@
+/** Case 11 (WHEP): W1 reads the largest WHEP viewer count, W2/W3 the Chromium latencies; per-viewer cost is relative to 1 viewer. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { perViewer, slope } from '../../../bench/cases/whep.js';
+import { evaluateTargets } from '../../../bench/targets.js';
+import type { Part } from '../../../bench/results.js';
+import { summarize } from '../../../bench/stat.js';
+
+const byId = (ts: ReturnType<typeof evaluateTargets>) => new Map(ts.map((t) => [t.id, t]));
+const run = (n: number, min: number): Part => ({ name: `whep h264 × ${n}`, status: 'ok', data: { viewers: n, fps: summarize([min, 30], 'fps'), lost: 0, packets: 100 } });
+
+test('W1 is judged on the slowest viewer at the largest WHEP count, W2 on the WHEP p99, W3 on its difference to the WebSocket display', () => {
+  const lat: Part = { name: 'chromium capture → decoded h264 × 1', status: 'ok', data: { whepDecodedMs: summarize([10, 20, 150], 'ms'), wsDecodedMs: summarize([5, 10, 100], 'ms') } };
+  const t = byId(evaluateTargets({ firstFrame: [], rows: [], stalled: [], peerLate: undefined, whep: [lat, run(1, 30), run(50, 28.5), run(10, 30)] }));
+  assert.equal(t.get('W1')?.met, false);
+  assert.match(t.get('W1')!.measured!, /^28\.5 fps/);
+  assert.equal(t.get('W2')?.met, true);
+  assert.equal(t.get('W3')?.met, false, '150 ms is more than one frame above 100 ms');
+  const none = byId(evaluateTargets({ firstFrame: [], rows: [], stalled: [], peerLate: undefined }));
+  assert.equal(none.get('W1')?.met, null, 'no case 11: not measured');
+});
+
+test('per-viewer CPU is (CPU at N − CPU at 1) / (N − 1), and the fit a least-squares slope', () => {
+  const usage = (cpu: number, rss: number) => ({ cpuPercent: cpu, cpuSysPercent: 0, cpuSamples: null, rssMB: summarize([rss], 'MB'), rssStartMB: rss, rssEndMB: rss, cpuSeconds: 0 });
+  const r = (viewers: number, cpu: number, rss: number) => ({ transport: 'whep' as const, viewers, server: usage(cpu, rss), children: usage(0, 0), viewersProcess: usage(0, 0), fps: null, latencyMs: null, mbPerSecond: 0, lost: 0 });
+  const p = perViewer([r(50, 61, 149), r(1, 12, 100), r(10, 21, 109)]);
+  assert.deepEqual(p.cpuPercentPerViewer, { at10: 1, at50: 1 });
+  assert.equal(p.cpuPercentPerViewerFit, 1);
+  assert.deepEqual(p.rssKBPerViewer, { at10: 1024, at50: 1024 });
+  assert.equal(slope([{ x: 1, y: 3 }]), null, 'one count: no slope');
+});
