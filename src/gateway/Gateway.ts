@@ -3,6 +3,7 @@
  * MJPEG, and the upgrade to the stream WebSocket. Each request is handled on
  * its own; a failure answers that request with a coded error and nothing else.
  */
+import { bootMarks } from '../app/bootMarks.js';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -198,6 +199,7 @@ export class Gateway {
           status: 'ok',
           uptimeS: Math.round((Date.now() - this.#started) / 1000),
           services: host.instances().map((i) => ({ id: i.id, state: i.state })),
+          boot: bootMarks(),
         });
       case '/api/services':
         auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });

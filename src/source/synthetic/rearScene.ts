@@ -67,7 +67,8 @@ export class RearScene implements Scene {
   /** Rows and spans the bumper (and its rim) covers, restored over the block each frame. */
   private readonly bumper: Array<{ y: number; spans: Array<[number, number]> }>;
 
-  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig) {
+  /** `background`: the static part as drawn before for this camera and vehicle (sceneCache.ts); drawn here when absent. */
+  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig, background?: Buffer) {
     this.width = camera.width;
     this.height = camera.height;
     this.image = { width: camera.width, height: camera.height, mirror: camera.mirror };
@@ -76,7 +77,13 @@ export class RearScene implements Scene {
     this.bumper = bumperSpans(this.width, this.height);
     this.background = createRaster(this.width, this.height);
     this.frame = createRaster(this.width, this.height);
-    this.drawStatic(this.background);
+    if (background?.length === this.background.data.length) background.copy(this.background.data);
+    else this.drawStatic(this.background);
+  }
+
+  /** The static part (sky, ground, lines, cone, bumper), as sceneCache.ts keeps it. */
+  get staticImage(): Buffer {
+    return this.background.data;
   }
 
   render(timeUs: number, frameNo: number): Buffer {
