@@ -72,8 +72,8 @@ async function bootOnce(configFile: string, cacheDir: string, timeoutMs: number)
     const displayConnectedMs = performance.now() - t0;
     const r = await client.rearFrame({ url, codec: 'jpeg', service: 'reversing', camera: 'rear', timeoutMs }, t0);
     const health = (await (await fetch(`${url}/api/health`)).json()) as { boot?: BootMarks };
-    const b = health.boot;
-    if (!b) throw new Error('/api/health has no boot marks');
+    // A revcam from before the boot marks (a baseline run) has none: only the display's figures then.
+    const b: BootMarks = health.boot ?? { stages: {}, originMs: Number.NaN };
     const at = (ms: number | undefined) => (ms === undefined ? Number.NaN : b.originMs + ms - spawnedAtEpoch);
     return {
       nodeStartMs: at(b.stages.main),
