@@ -68,7 +68,6 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   checkBindSafety(config);
   const tls = config.server.tls ? tlsServerOptions(config.server.tls, opts.baseDir ?? process.cwd()) : undefined;
   const log = opts.log ?? createLogger(config.log.level);
-  logBootTo(log);
   const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
   // Role policies (parked, consent) read the latest signals at each request.
   const auth = newDeviceAuth(config, { signals: (path) => signals.get(path)?.value, log });
@@ -129,6 +128,8 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   });
   const address = await gateway.listen(config.server.port, config.server.host);
   markBoot('listening');
+  // Marks are logged from here (the earlier ones at once): a start that fails before listening says only why.
+  logBootTo(log);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
