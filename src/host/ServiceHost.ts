@@ -11,7 +11,7 @@ import { ServiceInstance } from './ServiceInstance.js';
 import { discardSpareHost, forkServiceChild, preforkSpareHost, takeSpareHost } from './spareHost.js';
 
 /** A new spare is forked this long after a start settled: never beside a start, on two cores. */
-const SPARE_REFILL_DELAY_MS = 1000;
+const SPARE_REFILL_DELAY_MS = 300;
 
 export class ServiceHost {
   #instances = new Map<string, ServiceInstance>();
@@ -57,7 +57,10 @@ export class ServiceHost {
     if (!this.#spare || this.#refillTimer) return;
     this.#refillTimer = setTimeout(() => {
       this.#refillTimer = undefined;
-      if (this.#spare) preforkSpareHost();
+      if (!this.#spare) return;
+      // Not beside a start in progress: try again once it has settled.
+      if (this.instances().some((i) => i.state === 'starting')) return this.#refillSpare();
+      preforkSpareHost();
     }, SPARE_REFILL_DELAY_MS);
     this.#refillTimer.unref();
   }

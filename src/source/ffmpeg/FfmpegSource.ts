@@ -11,7 +11,7 @@ import type { CodecName } from '../../wire/frame.js';
 import type { Source, SourceFrame } from '../Source.js';
 import { captureArgs, passthroughCodec, v4l2InputCodec, type InputInfo } from './ffmpegArgs.js';
 import { FfmpegRunner } from './FfmpegRunner.js';
-import { probeInput, takeProbeAhead } from './probe.js';
+import { probeAhead, probeInput, takeProbeAhead } from './probe.js';
 import { describeSource, type SourceSpec } from './sourceSpec.js';
 import { SourceEmitter } from '../SourceEmitter.js';
 
@@ -120,6 +120,9 @@ export class FfmpegSource extends SourceEmitter implements Source {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#runner?.stop();
+    // The next open (the next reverse) finds its probe made, and made after this one: a replaced camera is seen.
+    const { spec, camera } = this.#opts;
+    if (spec.kind !== 'v4l2' && !this.#opts.probe && this.#runner) probeAhead(spec, camera);
   }
 
 }
