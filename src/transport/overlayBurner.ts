@@ -7,7 +7,12 @@
  * a small 2-core machine), so run it once per frame for all viewers that want
  * it, never per viewer, and skip frames while one is being burned.
  */
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
+
+type Sharp = typeof SharpModule;
+/** Loaded with the first burn, not with the gateway: sharp is ~60 ms of `revcam serve`'s start (docs/performance.md, case 10). */
+let sharpLoading: Promise<Sharp> | undefined;
+const loadSharp = (): Promise<Sharp> => (sharpLoading ??= import('sharp').then((m) => m.default));
 import { OVERLAY_PALETTE, staleSignalsNotice, type Overlay, type Point } from '../wire/overlay.js';
 
 /**
@@ -16,9 +21,10 @@ import { OVERLAY_PALETTE, staleSignalsNotice, type Overlay, type Point } from '.
  * cached per object (rasterising the SVG is about a third of the cost).
  */
 export async function burnOverlay(jpeg: Uint8Array, overlay: Overlay, quality: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { width, height } = await sharp(jpeg).metadata();
   if (!width || !height) throw new Error('burnOverlay: not an image with a size');
-  const raster = await overlayRaster(overlay, width, height);
+  const raster = await overlayRaster(sharp, overlay, width, height);
   return sharp(jpeg)
     .composite([{ input: raster, raw: { width, height, channels: 4 }, top: 0, left: 0 }])
     .jpeg({ quality })
@@ -28,7 +34,7 @@ export async function burnOverlay(jpeg: Uint8Array, overlay: Overlay, quality: n
 const rasters = new WeakMap<Overlay, { width: number; height: number; rgba: Promise<Buffer> }>();
 
 /** The overlay as raw RGBA of the image's size, rendered once per overlay object and size. */
-function overlayRaster(overlay: Overlay, width: number, height: number): Promise<Buffer> {
+function overlayRaster(sharp: Sharp, overlay: Overlay, width: number, height: number): Promise<Buffer> {
   const hit = rasters.get(overlay);
   if (hit && hit.width === width && hit.height === height) return hit.rgba;
   const rgba = sharp(Buffer.from(overlaySvg(overlay, width, height))).ensureAlpha().raw().toBuffer();
