@@ -77,6 +77,16 @@ export class DisplayClient {
   async reverse(o: { url: string; codec: CodecName; service: string; camera: string; timeoutMs: number }): Promise<ReverseTiming> {
     const t0 = performance.now();
     const post = postSignals(o.url, { gear: 'R', speedKmh: 0 }).then(() => performance.now() - t0);
+    const r = await this.rearFrame(o, t0);
+    return { postMs: await post, ...r };
+  }
+
+  /**
+   * What the display does on its own: waits for `view: rear` (at once if the
+   * view is already on), opens the stream and paints its first whole frame
+   * (H.264: the first that is not catch-up). Times are ms since `t0` (performance.now()).
+   */
+  async rearFrame(o: { url: string; codec: CodecName; service: string; camera: string; timeoutMs: number }, t0: number): Promise<Omit<ReverseTiming, 'postMs'>> {
     await this.#waitView('rear', o.timeoutMs);
     const viewMs = performance.now() - t0;
     const stream = new WebSocket(streamUrl(o.url), { perMessageDeflate: false });
@@ -109,7 +119,24 @@ export class DisplayClient {
         reject(err);
       });
     });
-    return { postMs: await post, viewMs, ...r };
+    return { viewMs, ...r };
+  }
+
+  /**
+   * A display that is up before the server: tries WS /api/signals every
+   * `everyMs` until it opens (a display in a car that boots with it).
+   */
+  static async connectRetrying(base: string, o: { everyMs: number; timeoutMs: number; catchUpFlag?: number }): Promise<DisplayClient> {
+    const deadline = performance.now() + o.timeoutMs;
+    for (;;) {
+      const tried = performance.now();
+      try {
+        return await DisplayClient.connect(base, o.catchUpFlag ?? 0);
+      } catch (err) {
+        if (performance.now() > deadline) throw new Error(`no /api/signals at ${base} within ${o.timeoutMs} ms: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, o.everyMs - (performance.now() - tried))));
+    }
   }
 
   /** Leaves reverse above the exit speed, waits for `view: none`, and closes the stream as the display does. */

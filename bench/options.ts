@@ -11,7 +11,7 @@ export interface BenchOptions {
   seconds: number;
   /** Warm-up before each measuring window, seconds. */
   warmupSeconds: number;
-  /** Repetitions of each first-frame measurement (case 1). */
+  /** Repetitions of each first-frame measurement (case 1) and of the boot (case 10). */
   iterations: number;
   /** Case 8: viewers spread over the two gateways. */
   busViewers: number;
@@ -27,7 +27,7 @@ export interface BenchOptions {
   out: string;
 }
 
-export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11] as const;
+export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
@@ -39,12 +39,13 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
                           6 peer (node-media-server, HTTP-FLV) 7 service process boundary
                           8 NATS bus: host → nats-server → gateway vs local; N viewers on two gateways
                           9 NATS fleet: recorded vehicles on one nats-server, a gateway watching a ramp of them
+                         10 boot in reverse: spawn \`revcam serve\` with the car in R → first frame on a waiting display
                           11 WHEP: capture → decoded in Chromium (WHEP vs the WebSocket display); server CPU/RSS
                              at N werift WHEP viewers beside N WebSocket H.264 viewers
   --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
   --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
   --seconds N           measuring window per run (default 10; --quick 2)
-  --iterations N        repetitions per first-frame measurement (default 20; --quick 3)
+  --iterations N        repetitions per first-frame measurement and boots in case 10 (default 20; --quick 3)
   --bus-viewers N       case 8: viewers over the two gateways (default 50; --quick 4)
   --vehicles 5,10,20,40 case 9: vehicles watched at each step (default 5,10,20,40; --quick 2);
                         the ramp stops after the first step below 29 fps (never before 20)

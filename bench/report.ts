@@ -14,6 +14,7 @@ export const CASE_TITLES: Record<number, [name: string, title: string]> = {
   7: ['boundary', 'Service process boundary: service child → server, per frame'],
   8: ['nats-bus', 'NATS bus: host → nats-server → gateway vs local; viewers over two gateways'],
   9: ['nats-fleet', 'NATS fleet: recorded vehicles on one nats-server, a gateway watching a ramp of them'],
+  10: ['boot', 'Boot in reverse: spawn `revcam serve` (car in R) → first frame on a display that was waiting'],
   11: ['whep', 'WHEP: capture → decoded in Chromium, and server CPU per viewer beside the WebSocket H.264 path'],
 };
 

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runBoot } from './cases/boot.js';
 import { runBoundary } from './cases/boundary.js';
 import { runFirstFrame } from './cases/firstFrame.js';
 import { runNatsBus } from './cases/natsBus.js';
@@ -40,6 +41,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
   const boundary: Part[] = want(7) ? await runBoundary(opts) : [];
   const natsBus: Part[] = want(8) ? await runNatsBus(opts) : [];
   const natsFleet: Part[] = want(9) ? await runNatsFleet(opts) : [];
+  const boot: Part[] = want(10) ? await runBoot(opts) : [];
   const whep: Part[] = want(11) ? await runWhep(opts) : [];
 
   const cases: CaseResult[] = [];
@@ -82,6 +84,14 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
       ]),
     );
 
+  if (want(10))
+    cases.push(
+      makeCase(10, boot, [
+        'each figure is spawn → that stage on the bench clock: node start (main module runs), config, gateway listening, the reverse service child ready, camera open, first frame captured and at the gateway (server boot marks, /api/health "boot"); then the display (retrying every 100 ms) connected, view rear, accepted, first frame painted',
+        'the scene cache (REVCAM_CACHE_DIR, a bench temp dir) is filled by one uncounted first boot; firstBootPaintedMs is that boot',
+      ]),
+    );
+
   const finished = new Date();
   const results: BenchResults = {
     schema: 'revcam-bench/1',
@@ -92,7 +102,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
     options: opts,
     machine,
     cases,
-    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet, whep }),
+    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet, boot, whep }),
   };
   return { results, rows };
 }

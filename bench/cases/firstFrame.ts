@@ -17,8 +17,10 @@ import { CODECS } from './sweep.js';
 
 async function serviceState(url: string): Promise<string | undefined> {
   const res = await fetch(new URL('/api/health', url));
-  const body = (await res.json()) as { services?: { id: string; state: string }[] };
-  return body.services?.find((s) => s.id === 'reversing')?.state;
+  const body = (await res.json()) as { services?: { id: string; state: string }[]; spareHost?: boolean };
+  const state = body.services?.find((s) => s.id === 'reversing')?.state;
+  // Cold means: the service is stopped and, where the server keeps one, a spare service host waits (docs/performance.md).
+  return state === 'stopped' && body.spareHost === false ? 'stopped, no spare yet' : state;
 }
 
 async function waitState(url: string, state: string, timeoutMs: number): Promise<void> {
@@ -39,7 +41,10 @@ async function gearToFrame(opts: BenchOptions, standby: 'hot' | 'warm' | 'cold',
     progress(`gear → first frame, ${standby} standby, ${codec}`);
     const samples: Awaited<ReturnType<Fleet['reverse']>>[] = [];
     for (let i = 0; i < opts.iterations; i++) {
-      if (standby === 'cold') await waitState(server.url, 'stopped', 15_000);
+      if (standby === 'cold') {
+        await waitState(server.url, 'stopped', 15_000);
+        await sleep(300); // a spare just forked loads its camera layer
+      }
       else await sleep(300); // the previous reverse's camera release settles
       samples.push(await fleet.reverse({ url: server.url, codec, service: 'reversing', camera: 'rear', timeoutMs: 10_000 }));
       await fleet.forward(server.url, 10_000);

@@ -23,8 +23,10 @@ import type { SignalSource } from '../signals/SignalSource.js';
 import { StreamHub } from '../stream/StreamHub.js';
 import { OverlayTaps } from '../transport/overlayTap.js';
 import { SignalsWsTransport } from '../transport/signalsWs.js';
+import { logBootTo, markBoot, sinceStartMs } from './bootMarks.js';
 import { ReverseViewPolicy } from './ReverseViewPolicy.js';
 import { VehicleSignals } from './VehicleSignals.js';
+import { decodeHeader } from '../wire/frame.js';
 
 export interface RevcamApp {
   /** http://host:port of the gateway (https:// with server.tls). */
@@ -85,10 +87,15 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     },
     { everySample: true },
   );
+  watchBoot(host, config.reverse);
   const reverse = new ReverseViewPolicy({
     config: config.reverse,
     signals,
-    hold: (req) => hub.hold(req),
+    hold: (req) =>
+      hub.hold(req).then((release) => {
+        markBoot('camera');
+        return release;
+      }),
     broadcast: (view) => signalsWs.broadcastView(view),
     log,
   });
@@ -120,6 +127,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     calibration: { calibrator, auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs },
   });
   const address = await gateway.listen(config.server.port, config.server.host);
+  markBoot('listening');
+  // Marks are logged from here (the earlier ones at once): a start that fails before listening says only why.
+  logBootTo(log);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -154,6 +164,24 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
       return closing;
     },
   };
+}
+
+/** Boot marks (docs/performance.md, case 10): the reverse service's child ready, and its camera's first frame at the gateway. */
+function watchBoot(host: ServiceHost, reverse: Readonly<RevcamConfig['reverse']>): void {
+  const instance = host.get(reverse.service);
+  if (!instance) return;
+  const onState = (state: string) => {
+    if (state !== 'running') return;
+    markBoot('service');
+    instance.off('state', onState);
+  };
+  const onFrame = (camera: string, wire: Buffer) => {
+    if (camera !== reverse.camera) return;
+    markBoot('frame', { captureMs: sinceStartMs(decodeHeader(wire).captureUs) });
+    instance.off('frame', onFrame);
+  };
+  instance.on('state', onState);
+  instance.on('frame', onFrame);
 }
 
 /** DeviceAuth with the proxies whose X-Forwarded-For counts; a bad server.trustProxy or allowedOrigins entry is a ConfigError. */

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-/** The `revcam` command: serve, host, gateway, probe, bench, token. */
-import { ConfigError } from '../config/loadConfig.js';
-import { SERVE_USAGE, serveCommand } from './serve.js';
+/**
+ * The `revcam` command: serve, host, gateway, probe, bench, token.
+ * Every command's module graph is loaded on demand, so `serve` can start its
+ * spare service host (src/host/spareHost.ts) before loading its own.
+ */
+// First: the boot clock's first mark is "node is up, revcam's code runs".
+import { markBoot } from '../app/bootMarks.js';
+import { preforkSpareHost } from '../host/spareHost.js';
 import { Exit, packageVersion, UsageError } from './usage.js';
+import { SERVE_USAGE } from './serveUsage.js';
+
+markBoot('main');
 
 const USAGE = `usage: revcam <command> [options]
 
@@ -27,8 +35,12 @@ ${SERVE_USAGE}`;
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'serve':
+    case 'serve': {
+      // The service host's node boots beside the gateway's module graph (2 cores): reverse gear at boot gets it ready-made.
+      if (!rest.includes('--help') && !rest.includes('-h')) preforkSpareHost();
+      const { serveCommand } = await import('./serve.js');
       return serveCommand(rest);
+    }
     case 'host': {
       const { hostCommand } = await import('./host.js');
       return hostCommand(rest);
@@ -75,7 +87,8 @@ function report(err: unknown): number {
     return Exit.usage;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`revcam: ${err instanceof ConfigError ? '' : 'error: '}${firstLine(msg)}\n`);
+  const configError = (err as { code?: unknown } | null)?.code === 'CONFIG_INVALID'; // ConfigError, without loading the config module
+  process.stderr.write(`revcam: ${configError ? '' : 'error: '}${firstLine(msg)}\n`);
   if (process.env.REVCAM_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return Exit.failed;
 }

@@ -1,29 +1,13 @@
+import { markBoot } from '../app/bootMarks.js';
 import { startRevcam } from '../app/startRevcam.js';
-import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { RevcamConfig } from '../config/types.js';
 import { DRIVE_NAMES } from '../signals/drives.js';
 import { parseCommandArgs, UsageError } from './usage.js';
+import { SERVE_USAGE } from './serveUsage.js';
 
-export const SERVE_USAGE = `usage: revcam serve [options]
+export { SERVE_USAGE };
 
-Starts the gateway: the display app, the stream endpoints and the services
-the config names. Runs until SIGINT or SIGTERM.
-
-  -c, --config FILE   YAML or JSON config (default: built-in defaults; see examples/revcam.yaml)
-  -p, --port N        listen port, 0 = any free port (default ${DEFAULT_CONFIG.server.port}; env REVCAM_PORT)
-      --host H        listen address (default ${DEFAULT_CONFIG.server.host}; env REVCAM_HOST)
-      --drive NAME    start a scripted drive in the simulator: ${DRIVE_NAMES.join(' | ')}
-      --nats URL      also join a NATS bus (nats://H:P): announce these services as
-                      --vehicle and stream every vehicle on the bus (docs/distributed.md)
-      --vehicle NAME  the vehicle these services belong to (with --nats; required there)
-  -h, --help          this help
-
-Precedence: defaults, then the config file, then REVCAM_* variables, then these options.
-
-example:
-  revcam serve --config examples/revcam.yaml --port 8080 --drive park-left
-`;
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -50,6 +34,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.nats !== undefined && values.vehicle === undefined) throw new UsageError('--nats needs --vehicle NAME: the vehicle these services belong to', 'serve');
   if (values.vehicle !== undefined) checkVehicle(values.vehicle, 'serve');
   const config = commandConfig('serve', values);
+  markBoot('config');
   const app = await startRevcam(config, { ...(values.vehicle !== undefined && { vehicle: values.vehicle }), ...(values.config !== undefined && { configFile: values.config }) });
   const { nats, vehicle } = values;
   // Loaded only with --nats: without it nothing about NATS is.

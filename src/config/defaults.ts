@@ -146,6 +146,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     { ...DEFAULT_SERVICE, manifest: 'builtin:reversing', standby: 'warm' },
     { ...DEFAULT_SERVICE, manifest: 'builtin:cabin' },
   ],
+  serviceHost: { spare: true },
   vehicle: { widthM: 1.85, wheelbaseM: 2.75, trackM: 1.58, rearOverhangM: 1.0, steeringRatio: 15.5 },
   reverse: { service: 'reversing', camera: 'rear', codec: 'jpeg', holdMs: 4000, exitSpeedKmh: 10 },
   signals: {

@@ -4,8 +4,8 @@
  * against a strict schema and deep-frozen; a bad field fails start-up with
  * its path named.
  */
+import { lazyValidator } from '../schema/lazyValidator.js';
 import { readFileSync } from 'node:fs';
-import AjvModule from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVICE } from './defaults.js';
 import { configSchema } from './schema.js';
@@ -42,8 +42,7 @@ function deepFreeze<T>(x: T): T {
   return x;
 }
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validate = new Ajv({ allErrors: true, strict: true }).compile(configSchema);
+const validate = lazyValidator<RevcamConfig>(configSchema, { allErrors: true });
 
 export interface LoadConfigOptions {
   /** Path to a .yaml/.yml/.json file. */

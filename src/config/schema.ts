@@ -105,7 +105,7 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'vehicle', 'signals', 'reverse', 'nats', 'log'],
+  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'serviceHost', 'vehicle', 'signals', 'reverse', 'nats', 'log'],
   properties: {
     nats: {
       type: 'object',
@@ -226,6 +226,12 @@ export const configSchema = {
           },
         },
       },
+    },
+    serviceHost: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['spare'],
+      properties: { spare: { type: 'boolean' } },
     },
     signals: {
       type: 'object',

@@ -243,6 +243,11 @@ export interface RevcamConfig {
   };
   cameras: Record<string, CameraConfig>;
   services: ServiceConfig[];
+  /** How service child processes are started (docs/architecture.md "Services run in child processes"). */
+  serviceHost: {
+    /** Keep one generic service host booted ahead (node up, the camera layer loaded); a service start takes it instead of forking. */
+    spare: boolean;
+  };
   vehicle: VehicleConfig;
   signals: SignalsConfig;
   reverse: ReverseConfig;

@@ -3,6 +3,8 @@
  * MJPEG, and the upgrade to the stream WebSocket. Each request is handled on
  * its own; a failure answers that request with a coded error and nothing else.
  */
+import { bootMarks } from '../app/bootMarks.js';
+import { spareHostPid } from '../host/spareHost.js';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -198,6 +200,9 @@ export class Gateway {
           status: 'ok',
           uptimeS: Math.round((Date.now() - this.#started) / 1000),
           services: host.instances().map((i) => ({ id: i.id, state: i.state })),
+          boot: bootMarks(),
+          // A spare service host waits (serviceHost.spare): what a cold start will take.
+          spareHost: spareHostPid() !== undefined,
         });
       case '/api/services':
         auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });

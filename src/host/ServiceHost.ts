@@ -1,19 +1,30 @@
 /**
  * Loads the services the config lists, creates one supervised instance per
  * entry, and starts warm-standby services at boot so reverse gear finds the
- * camera already open.
+ * camera already open. With `serviceHost.spare` it keeps one spare service
+ * host booted ahead (spareHost.ts) that the next start of any instance takes.
  */
 import type { CameraConfig, RevcamConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { loadManifest } from '../service/manifest.js';
 import { ServiceInstance } from './ServiceInstance.js';
+import { discardSpareHost, forkServiceChild, preforkSpareHost, takeSpareHost } from './spareHost.js';
+
+/** A new spare is forked this long after a start settled: never beside a start, on two cores. */
+const SPARE_REFILL_DELAY_MS = 300;
 
 export class ServiceHost {
   #instances = new Map<string, ServiceInstance>();
+  #spare = false;
+  #refillTimer: NodeJS.Timeout | undefined;
 
   /** `vehicleId`: the vehicle these services belong to on a bus (`revcam host --vehicle`); none in the embedded default. */
   static async create(config: RevcamConfig, log: Logger, baseDir?: string, vehicleId?: string): Promise<ServiceHost> {
     const host = new ServiceHost();
+    host.#spare = config.serviceHost.spare;
+    // `revcam serve` may have forked one already (main.ts), before it knew the config.
+    if (host.#spare) preforkSpareHost();
+    else discardSpareHost();
     for (const service of config.services) {
       const { manifest, moduleUrl } = await loadManifest(service.manifest, baseDir);
       const cameras: Record<string, CameraConfig> = {};
@@ -24,9 +35,34 @@ export class ServiceHost {
       }
       let id = manifest.name;
       for (let n = 2; host.#instances.has(id); n++) id = `${manifest.name}#${n}`;
-      host.#instances.set(id, new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, vehicleId, log }));
+      const instanceId = id;
+      const spawnChild = () => host.#takeChild(instanceId);
+      const instance = new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, vehicleId, log, spawnChild });
+      instance.on('state', (state) => {
+        if (state === 'running' || state === 'backoff' || state === 'failed') host.#refillSpare();
+      });
+      host.#instances.set(id, instance);
     }
     return host;
+  }
+
+  /** The spare if one waits, else a fresh fork. */
+  #takeChild(id: string) {
+    const spare = this.#spare ? takeSpareHost() : undefined;
+    return spare ?? forkServiceChild({ env: { REVCAM_SERVICE: id } });
+  }
+
+  /** Forks the next spare once the start that took the last one has settled. */
+  #refillSpare(): void {
+    if (!this.#spare || this.#refillTimer) return;
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined;
+      if (!this.#spare) return;
+      // Not beside a start in progress: try again once it has settled.
+      if (this.instances().some((i) => i.state === 'starting')) return this.#refillSpare();
+      preforkSpareHost();
+    }, SPARE_REFILL_DELAY_MS);
+    this.#refillTimer.unref();
   }
 
   get(id: string): ServiceInstance | undefined {
@@ -44,6 +80,9 @@ export class ServiceHost {
 
   /** Stops every service; a child that ignores `stop` is killed after graceMs (shutdown must end within 2 s). */
   async stopAll(graceMs = 1000): Promise<void> {
+    this.#spare = false;
+    clearTimeout(this.#refillTimer);
+    discardSpareHost();
     await Promise.all(this.instances().map((i) => i.stop(graceMs)));
   }
 }

@@ -14,8 +14,7 @@
  * run for stableAfterMs resets the count. Requests that arrive during
  * backoff never spawn early: they wait for the scheduled restart.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { CalibrationConfig, CameraConfig, ServiceConfig, VehicleConfig } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
@@ -26,6 +25,7 @@ import type { CodecName } from '../wire/frame.js';
 import type { SignalSample } from '../wire/signals.js';
 import { FRAME_PIPE_FD, FrameRecordParser, type ChildMessage, type ParentMessage } from './childProtocol.js';
 import type { InstanceState, ServiceEndpoint, ServiceEndpointEvents } from './ServiceEndpoint.js';
+import { forkServiceChild } from './spareHost.js';
 
 export type { InstanceState } from './ServiceEndpoint.js';
 
@@ -59,6 +59,8 @@ export interface ServiceInstanceOptions {
   startTimeoutMs?: number;
   /** Running this long resets the consecutive-failure count (default DEFAULT_STABLE_AFTER_MS). */
   stableAfterMs?: number;
+  /** Where a new child comes from: the spare service host when there is one (ServiceHost), else a fresh fork. */
+  spawnChild?: () => ChildProcess;
 }
 
 export type ServiceInstanceEvents = ServiceEndpointEvents;
@@ -73,7 +75,6 @@ interface Wanted {
   lost?: boolean;
 }
 
-const childMain = fileURLToPath(new URL('./serviceMain.js', import.meta.url));
 const openKey = (camera: string, codec: CodecName) => `${camera}/${codec}`;
 
 export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> implements ServiceEndpoint {
@@ -186,11 +187,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
   #spawn(): Promise<void> {
     this.#setState('starting');
     const { log } = this.#opts;
-    const child = fork(childMain, [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'],
-      serialization: 'json',
-      env: { ...process.env, REVCAM_SERVICE: this.id },
-    });
+    const child = this.#opts.spawnChild?.() ?? forkServiceChild({ env: { REVCAM_SERVICE: this.id } });
     this.#child = child;
     this.#telemetryChild = { framesOut: 0, framesDropped: 0, rssBytes: 0 };
     // A dying child makes IPC writes and pipe reads fail (EPIPE, ECONNRESET): its exit is what counts,
@@ -243,7 +240,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
       };
       child.on('message', onMsg);
       child.once('exit', onExit);
-      this.#post({ op: 'init', manifest: this.manifest, moduleUrl: this.#opts.moduleUrl, cameras: this.#opts.cameras, vehicle: this.#opts.vehicle });
+      this.#post({ op: 'init', service: this.id, manifest: this.manifest, moduleUrl: this.#opts.moduleUrl, cameras: this.#opts.cameras, vehicle: this.#opts.vehicle });
     });
   }
 

@@ -15,7 +15,8 @@ import type { SignalSample } from '../wire/signals.js';
 export const FRAME_PIPE_FD = 3;
 
 export type ParentMessage =
-  | { op: 'init'; manifest: ServiceManifest; moduleUrl: string; cameras: Record<string, CameraConfig>; vehicle: VehicleConfig }
+  /** `service`: the instance id (a spare host learns which service it is here). */
+  | { op: 'init'; service?: string; manifest: ServiceManifest; moduleUrl: string; cameras: Record<string, CameraConfig>; vehicle: VehicleConfig }
   | { op: 'open'; id: number; camera: string; codec: CodecName }
   | { op: 'close'; id: number; camera: string; codec: CodecName }
   | { op: 'ping'; id: number }

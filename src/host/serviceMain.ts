@@ -9,6 +9,7 @@ import type { ServiceContext, ServiceFactory, ServiceLogic } from '../service/ty
 import type { SourceFrame } from '../source/Source.js';
 import { encodeMeta, HEADER_LENGTH, writeHeader } from '../wire/frame.js';
 import type { FrameMeta } from '../wire/overlay.js';
+import { SPARE_ENV } from './spareHost.js';
 import { FRAME_PIPE_FD, recordPrefix, type ChildMessage, type ParentMessage } from './childProtocol.js';
 
 /** Above this many unflushed bytes on the pipe the child drops frames instead of buffering them. */
@@ -53,6 +54,7 @@ function emitFrame(camera: string, frame: SourceFrame, meta?: FrameMeta): void {
 }
 
 async function init(msg: Extract<ParentMessage, { op: 'init' }>): Promise<void> {
+  if (msg.service !== undefined) process.env.REVCAM_SERVICE = msg.service;
   const mod = (await import(msg.moduleUrl)) as { default?: ServiceFactory };
   if (typeof mod.default !== 'function') throw new Error(`${msg.moduleUrl} has no default export ServiceFactory`);
   const ctx: ServiceContext = {
@@ -122,6 +124,8 @@ async function handle(msg: ParentMessage): Promise<void> {
 }
 
 process.on('message', (m) => void handle(m as ParentMessage));
+// A spare host (spareHost.ts) loads the platform's camera layer while it waits, so a cold start does not.
+if (process.env[SPARE_ENV] === '1') void import('../source/createSource.js').then((m) => m.warmCameraLayer()).catch(() => {});
 // The parent going away means nobody watches: exit rather than run orphaned.
 process.on('disconnect', () => process.exit(0));
 pipe.on('error', () => process.exit(0));

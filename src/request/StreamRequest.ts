@@ -3,12 +3,11 @@
  * (src/wire/messages.ts) and turns schema errors into BAD_REQUEST with the
  * offending field named.
  */
-import AjvModule from 'ajv';
+import { lazyValidator } from '../schema/lazyValidator.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import { MAX_CONTROL_MESSAGE_BYTES, streamRequestSchema, type StreamRequestMessage } from '../wire/messages.js';
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validate = new Ajv({ allErrors: true, strict: true }).compile<StreamRequestMessage>(streamRequestSchema);
+const validate = lazyValidator<StreamRequestMessage>(streamRequestSchema, { allErrors: true });
 
 export function checkStreamRequest(raw: unknown): StreamRequestMessage {
   if (!validate(raw)) {

@@ -3,10 +3,10 @@
  * src/services; anything else is a path to a .json manifest or to a module
  * exporting `manifest`. The manifest's `module` is resolved relative to it.
  */
+import { lazyValidator } from '../schema/lazyValidator.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import AjvModule from 'ajv';
 import type { ServiceManifest } from './types.js';
 
 const manifestSchema = {
@@ -24,8 +24,7 @@ const manifestSchema = {
   },
 } as const;
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validateManifest = new Ajv({ allErrors: true, strict: true }).compile<ServiceManifest>(manifestSchema);
+const validateManifest = lazyValidator<ServiceManifest>(manifestSchema, { allErrors: true });
 
 export interface LoadedManifest {
   manifest: ServiceManifest;

@@ -4,8 +4,8 @@
  * POST: marked points → solved, checked, persisted and applied mount
  * (src/calibration/Calibrator.ts); needs the `calibrate` right.
  */
+import { lazyValidator } from '../schema/lazyValidator.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import AjvModule from 'ajv';
 import { CALIBRATION_MAT, MAT_POINTS } from '../calibration/mat.js';
 import type { Calibrator } from '../calibration/Calibrator.js';
 import type { MarkedPoint } from '../calibration/solveMount.js';
@@ -30,7 +30,6 @@ export interface CalibrationPostBody {
   points: MarkedPoint[];
 }
 
-const Ajv = AjvModule.default ?? AjvModule;
 const num = (minimum: number, maximum: number) => ({ type: 'number', minimum, maximum }) as const;
 export const calibrationPostSchema = {
   $id: 'revcam/calibration-post',
@@ -55,7 +54,7 @@ export const calibrationPostSchema = {
     },
   },
 };
-const validatePost = new Ajv({ allErrors: false, strict: true }).compile<CalibrationPostBody>(calibrationPostSchema);
+const validatePost = lazyValidator<CalibrationPostBody>(calibrationPostSchema, { allErrors: false });
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

@@ -5,8 +5,8 @@
  * `{gear, steeringDeg, speedKmh, sensors:{...}, drive}`. Every answer is
  * JSON; every failure a coded error naming the field.
  */
+import { lazyValidator } from '../schema/lazyValidator.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import AjvModule from 'ajv';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
@@ -50,7 +50,6 @@ export interface SignalsPostBody extends VehicleInput {
   drive?: DriveName | null;
 }
 
-const Ajv = AjvModule.default ?? AjvModule;
 const finite = { type: 'number' } as const;
 export const signalsPostSchema = {
   $id: 'revcam/signals-post',
@@ -81,7 +80,7 @@ export const signalsPostSchema = {
     drive: { anyOf: [{ type: 'null' }, { enum: [...DRIVE_NAMES] }] },
   },
 };
-const validatePost = new Ajv({ allErrors: false, strict: true }).compile<SignalsPostBody>(signalsPostSchema);
+const validatePost = lazyValidator<SignalsPostBody>(signalsPostSchema, { allErrors: false });
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

@@ -99,6 +99,23 @@ test('npm run bench -- --quick produces well-formed results', { timeout: 170_000
   assert.match(r.stdout, /Targets \(issues 5, 9[,)]/);
 });
 
+test('the boot case, tiny: a real revcam serve booted in reverse paints on a waiting display, with the server\'s boot marks', { timeout: 120_000 }, async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'revcam-bench-smoke-')), 'results.json');
+  const r = await runBench(['--quick', '--cases', '10', '--iterations', '1', '--out', out]);
+  assert.equal(r.code, 0, `bench exited ${r.code}\n${r.stderr.slice(-3000)}`);
+  const res = JSON.parse(readFileSync(out, 'utf8')) as { cases: { id: number; status: string; parts: { name: string; status: string; data?: Record<string, { n?: number; median?: number } | number> }[] }[]; targets: { id: string; measured: string | null }[] };
+  const boot = res.cases.find((c) => c.id === 10)!;
+  assert.equal(boot.status, 'ok', JSON.stringify(boot));
+  const d = boot.parts[0]!.data!;
+  for (const k of ['spawnToNodeStartMs', 'spawnToConfigMs', 'spawnToListeningMs', 'spawnToServiceReadyMs', 'spawnToCameraOpenMs', 'spawnToFirstFrameAtGatewayMs', 'spawnToFirstPaintedMs']) {
+    assert.equal((d[k] as { n: number }).n, 1, `${k} measured`);
+  }
+  const at = (k: string) => (d[k] as { median: number }).median;
+  assert.ok(at('spawnToNodeStartMs') < at('spawnToConfigMs') && at('spawnToConfigMs') <= at('spawnToListeningMs'), 'node, config, listening in order');
+  assert.ok(at('spawnToFirstFrameAtGatewayMs') <= at('spawnToFirstPaintedMs'), 'at the gateway before painted');
+  assert.ok(res.targets.find((t) => t.id === 'T-boot')?.measured, 'T-boot is judged');
+});
+
 test('the bench refuses an unknown case with a usage error', async () => {
   const r = await runBench(['--cases', '99']);
   assert.equal(r.code, 64);

@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function gateway(restart: { initialDelayMs: number; maxDelayMs: number }): Promise<GatewayProcess> {
   // A small, slow camera: the point is the supervisor, and this machine is shared.
-  const g = await startGatewayProcess({ services: [{ manifest: 'builtin:reversing', standby: 'warm', restart }], cameras: { rear: { width: 320, height: 180, fps: 10 } } });
+  // No spare service host: every child of the gateway is then the service's, which ChildKiller kills as it appears.
+  const g = await startGatewayProcess({ services: [{ manifest: 'builtin:reversing', standby: 'warm', restart }], cameras: { rear: { width: 320, height: 180, fps: 10 } }, serviceHost: { spare: false } });
   gateways.push(g);
   return g;
 }

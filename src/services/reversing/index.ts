@@ -9,7 +9,7 @@ import type { CalibrationConfig, CameraConfig } from '../../config/types.js';
 import type { OpenedCamera, ServiceContext, ServiceFactory, ServiceLogic } from '../../service/types.js';
 import type { CodecName } from '../../wire/frame.js';
 import type { SignalSample } from '../../wire/signals.js';
-import { prewarmScenes } from '../../source/synthetic/scene.js';
+import { prewarmSources } from '../../source/createSource.js';
 import { CameraSessions, type CameraSessionsOptions } from './cameraSessions.js';
 import { GuidelineSignals, guidelineOverlay, inputsKey, type GuidelineInputs } from './guidelineOverlay.js';
 
@@ -43,8 +43,8 @@ export class ReversingService implements ServiceLogic {
     });
     this.#timer = setInterval(() => this.#refresh(), opts.checkEveryMs ?? 100);
     this.#timer.unref?.();
-    // Reverse gear must not wait for the synthetic background to be drawn.
-    prewarmScenes(ctx.cameras, ctx.vehicle);
+    // Reverse gear must not wait for the synthetic background to be drawn, nor for a camera's input to be probed.
+    prewarmSources(ctx.cameras, ctx.vehicle);
   }
 
   openCamera(camera: string, codec: CodecName): Promise<OpenedCamera> {

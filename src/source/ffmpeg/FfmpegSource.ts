@@ -11,7 +11,7 @@ import type { CodecName } from '../../wire/frame.js';
 import type { Source, SourceFrame } from '../Source.js';
 import { captureArgs, passthroughCodec, v4l2InputCodec, type InputInfo } from './ffmpegArgs.js';
 import { FfmpegRunner } from './FfmpegRunner.js';
-import { probeInput } from './probe.js';
+import { probeAhead, probeInput, takeProbeAhead } from './probe.js';
 import { describeSource, type SourceSpec } from './sourceSpec.js';
 import { SourceEmitter } from '../SourceEmitter.js';
 
@@ -86,7 +86,7 @@ export class FfmpegSource extends SourceEmitter implements Source {
     const input =
       spec.kind === 'v4l2'
         ? { codec: v4l2InputCodec(camera.v4l2.inputFormat), width: camera.width, height: camera.height, fps: camera.fps }
-        : await (this.#opts.probe ?? probeInput)(spec, camera).catch((err: Error) => {
+        : await (this.#opts.probe ?? ((s: RealSourceSpec, c: CameraConfig) => takeProbeAhead(s, c) ?? probeInput(s, c)))(spec, camera).catch((err: Error) => {
             throw new Error(`${this.description}: ${err.message}`);
           });
     if (this.#stopped) return;
@@ -120,6 +120,9 @@ export class FfmpegSource extends SourceEmitter implements Source {
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#runner?.stop();
+    // The next open (the next reverse) finds its probe made, and made after this one: a replaced camera is seen.
+    const { spec, camera } = this.#opts;
+    if (spec.kind !== 'v4l2' && !this.#opts.probe && this.#runner) probeAhead(spec, camera);
   }
 
 }

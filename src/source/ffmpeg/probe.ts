@@ -35,3 +35,30 @@ export function probeInput(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, cam
     });
   });
 }
+
+/** Probes made ahead of a camera's first open, by camera config object. */
+const ahead = new WeakMap<CameraConfig, Promise<InputInfo>>();
+
+/**
+ * Starts probing a camera's input now (a warm service at its start), so that
+ * its first open does not wait for ffprobe (~100 ms: a new H.264 viewer's
+ * wait, docs/performance.md).
+ */
+export function probeAhead(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, camera: CameraConfig): void {
+  if (ahead.has(camera)) return;
+  const p = probeInput(spec, camera);
+  p.catch(() => {}); // judged when taken
+  ahead.set(camera, p);
+}
+
+/**
+ * The probe made ahead for this camera, handed out once: later opens probe
+ * afresh (the camera may have been replaced meanwhile). A failed probe ahead
+ * is retried, as a camera that was not up at service start may be now.
+ */
+export function takeProbeAhead(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, camera: CameraConfig): Promise<InputInfo> | undefined {
+  const p = ahead.get(camera);
+  if (!p) return undefined;
+  ahead.delete(camera);
+  return p.catch(() => probeInput(spec, camera));
+}

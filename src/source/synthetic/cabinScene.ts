@@ -16,12 +16,19 @@ export class CabinScene implements Scene {
   private readonly background: Raster;
   private readonly frame: Raster;
 
-  constructor(private readonly camera: CameraConfig) {
+  /** `background`: the static part as drawn before for this camera (sceneCache.ts); drawn here when absent. */
+  constructor(private readonly camera: CameraConfig, background?: Buffer) {
     this.width = camera.width;
     this.height = camera.height;
     this.background = createRaster(this.width, this.height);
     this.frame = createRaster(this.width, this.height);
-    this.drawStatic(this.background);
+    if (background?.length === this.background.data.length) background.copy(this.background.data);
+    else this.drawStatic(this.background);
+  }
+
+  /** The static part, as sceneCache.ts keeps it. */
+  get staticImage(): Buffer {
+    return this.background.data;
   }
 
   render(timeUs: number, frameNo: number): Buffer {

@@ -88,8 +88,11 @@ export class RearScene implements Scene {
   /** Rows and spans the bumper (and its rim) covers, restored over the block each frame. */
   private readonly bumper: Array<{ y: number; spans: Array<[number, number]> }>;
 
-  /** `label`: the name burnt into the stamp (the camera's id); the scene's name when absent. */
-  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig, label?: string) {
+  /**
+   * `label`: the name burnt into the stamp (the camera's id); the scene's name when absent.
+   * `background`: the static part as drawn before for this camera and vehicle (sceneCache.ts); drawn here when absent.
+   */
+  constructor(private readonly camera: CameraConfig, private readonly vehicle: VehicleConfig, label?: string, background?: Buffer) {
     this.width = camera.width;
     this.height = camera.height;
     this.image = { width: camera.width, height: camera.height, mirror: camera.mirror };
@@ -102,7 +105,13 @@ export class RearScene implements Scene {
     this.bumper = this.kind === 'rear' ? bumperSpans(this.width, this.height) : [];
     this.background = createRaster(this.width, this.height);
     this.frame = createRaster(this.width, this.height);
-    this.drawStatic(this.background);
+    if (background?.length === this.background.data.length) background.copy(this.background.data);
+    else this.drawStatic(this.background);
+  }
+
+  /** The static part (sky, ground, lines, cone, bumper), as sceneCache.ts keeps it. */
+  get staticImage(): Buffer {
+    return this.background.data;
   }
 
   render(timeUs: number, frameNo: number): Buffer {

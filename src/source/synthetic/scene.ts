@@ -2,6 +2,7 @@
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { CabinScene } from './cabinScene.js';
 import { RearScene } from './rearScene.js';
+import { readSceneCache, sceneCacheFile, writeSceneCache } from './sceneCache.js';
 
 export interface Scene {
   readonly width: number;
@@ -15,8 +16,10 @@ export interface Scene {
 
 /**
  * Scenes are kept per camera config object: building the static background
- * costs tens of milliseconds, paid once per process (a warm-standby service
- * pays it at start, see prewarmScene), not at every camera open.
+ * costs 50 ms to over a second, paid once per process (a warm-standby service
+ * pays it at start, see prewarmScenes), not at every camera open; and the
+ * background itself is kept on disk (sceneCache.ts), so a new process reads
+ * it instead of drawing it.
  */
 const scenes = new WeakMap<CameraConfig, Scene>();
 
@@ -24,7 +27,13 @@ const scenes = new WeakMap<CameraConfig, Scene>();
 export function createScene(camera: CameraConfig, vehicle: VehicleConfig, name?: string): Scene {
   let scene = scenes.get(camera);
   if (!scene) {
-    scene = camera.scene === 'cabin' ? new CabinScene(camera) : new RearScene(camera, vehicle, name);
+    const cabin = camera.scene === 'cabin';
+    const file = sceneCacheFile(camera.scene, cabin ? { camera } : { camera, vehicle });
+    const kept = readSceneCache(file, camera.width * camera.height * 3);
+    const built = cabin ? new CabinScene(camera, kept) : new RearScene(camera, vehicle, name, kept);
+    // Written after this turn: the first frame does not wait for the disk (the background is never modified).
+    if (!kept && file) setImmediate(() => writeSceneCache(file, built.staticImage)).unref();
+    scene = built;
     scenes.set(camera, scene);
   }
   return scene;

@@ -1,0 +1,141 @@
+/**
+ * Case 10, boot in reverse: a car started with reverse already engaged. From
+ * spawning `node dist/src/cli/main.js serve --port P --config F` (the
+ * simulator's initial gear is R, the default) to the first frame painted by a
+ * headless display that was waiting before the spawn, retrying its
+ * connection to /api/signals every 100 ms. The breakdown comes from the
+ * server's boot marks (`boot` in /api/health, src/app/bootMarks.ts), put on
+ * the bench's clock through the server's process start time.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BootMarks } from '../../src/app/bootMarks.js';
+import { ROOT } from '../child.js';
+import { DisplayClient } from '../display.js';
+import type { BenchOptions } from '../options.js';
+import { part, type Part } from '../results.js';
+import { benchConfig, stopProcess } from '../revcamServer.js';
+import { summarize } from '../stat.js';
+import { progress, sleep } from '../util.js';
+import { CATCH_UP_FLAG } from '../viewers.js';
+
+/** How often the waiting display retries its connection. */
+export const RETRY_MS = 100;
+
+export interface BootSample {
+  /** spawn → each stage, ms (bench clock). */
+  nodeStartMs: number;
+  configMs: number;
+  listeningMs: number;
+  serviceReadyMs: number;
+  cameraOpenMs: number;
+  firstCaptureMs: number;
+  firstFrameAtGatewayMs: number;
+  displayConnectedMs: number;
+  viewMs: number;
+  acceptedMs: number;
+  firstPaintedMs: number;
+  firstFrameAgeMs: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function bootOnce(configFile: string, cacheDir: string, timeoutMs: number): Promise<BootSample> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // The display is up first, as in a car where it boots with the head unit.
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', String(port), '--config', configFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, REVCAM_CACHE_DIR: cacheDir },
+  });
+  const spawnedAtEpoch = performance.timeOrigin + t0;
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const display = DisplayClient.connectRetrying(url, { everyMs: RETRY_MS, timeoutMs, catchUpFlag: CATCH_UP_FLAG });
+  let client: DisplayClient | undefined;
+  try {
+    client = await display;
+    const displayConnectedMs = performance.now() - t0;
+    const r = await client.rearFrame({ url, codec: 'jpeg', service: 'reversing', camera: 'rear', timeoutMs }, t0);
+    const health = (await (await fetch(`${url}/api/health`)).json()) as { boot?: BootMarks };
+    // A revcam from before the boot marks (a baseline run) has none: only the display's figures then.
+    const b: BootMarks = health.boot ?? { stages: {}, originMs: Number.NaN };
+    const at = (ms: number | undefined) => (ms === undefined ? Number.NaN : b.originMs + ms - spawnedAtEpoch);
+    return {
+      nodeStartMs: at(b.stages.main),
+      configMs: at(b.stages.config),
+      listeningMs: at(b.stages.listening),
+      serviceReadyMs: at(b.stages.service),
+      cameraOpenMs: at(b.stages.camera),
+      firstCaptureMs: at(b.captureMs),
+      firstFrameAtGatewayMs: at(b.stages.frame),
+      displayConnectedMs,
+      viewMs: r.viewMs,
+      acceptedMs: r.acceptedMs,
+      firstPaintedMs: r.firstFrameMs,
+      firstFrameAgeMs: r.firstFrameAgeMs,
+    };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  } finally {
+    client?.close();
+    void display.then((c) => c.close(), () => {});
+    await stopProcess(child);
+  }
+}
+
+async function bootInReverse(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'revcam-bench-boot-'));
+  const configFile = join(dir, 'revcam.json');
+  // The bench's rear camera (synthetic, 1280x720 at 30 fps, JPEG), warm standby as the product default; the simulator boots in R.
+  const config = benchConfig({ standby: 'warm', codec: 'jpeg' });
+  writeFileSync(configFile, JSON.stringify({ ...config, signals: { simulator: { initialGear: 'R' } } }, null, 2));
+  const cacheDir = join(dir, 'cache');
+  try {
+    // One boot not counted: it draws the scene's background into the bench's own cache, as a car's first boot would.
+    progress('boot in reverse: first boot (fills the scene cache, not counted)');
+    const first = await bootOnce(configFile, cacheDir, 20_000);
+    const samples: BootSample[] = [];
+    for (let i = 0; i < opts.iterations; i++) {
+      progress(`boot in reverse ${i + 1}/${opts.iterations}`);
+      await sleep(300);
+      samples.push(await bootOnce(configFile, cacheDir, 20_000));
+    }
+    const s = (k: keyof BootSample) => summarize(samples.map((x) => x[k]).filter((x) => Number.isFinite(x)), 'ms');
+    return {
+      spawnToNodeStartMs: s('nodeStartMs'),
+      spawnToConfigMs: s('configMs'),
+      spawnToListeningMs: s('listeningMs'),
+      spawnToServiceReadyMs: s('serviceReadyMs'),
+      spawnToCameraOpenMs: s('cameraOpenMs'),
+      spawnToFirstCaptureMs: s('firstCaptureMs'),
+      spawnToFirstFrameAtGatewayMs: s('firstFrameAtGatewayMs'),
+      spawnToDisplayConnectedMs: s('displayConnectedMs'),
+      spawnToViewMs: s('viewMs'),
+      spawnToAcceptedMs: s('acceptedMs'),
+      spawnToFirstPaintedMs: s('firstPaintedMs'),
+      firstFrameAgeMs: s('firstFrameAgeMs'),
+      firstBootPaintedMs: Math.round(first.firstPaintedMs * 10) / 10,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runBoot(opts: BenchOptions): Promise<Part[]> {
+  return [await part('boot in reverse jpeg', () => bootInReverse(opts))];
+}
