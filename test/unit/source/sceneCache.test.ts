@@ -19,7 +19,7 @@ test('a kept background is read back and makes the same pictures as drawing it',
     writeSceneCache(file, drawn.staticImage);
     const kept = readSceneCache(file, 160 * 90 * 3);
     assert.ok(kept && kept.equals(drawn.staticImage));
-    const fromCache = new RearScene(camera, vehicle, kept);
+    const fromCache = new RearScene(camera, vehicle, undefined, kept);
     assert.ok(Buffer.from(fromCache.render(4e6, 7)).equals(Buffer.from(drawn.render(4e6, 7))), 'same frame');
     assert.equal(readSceneCache(file, 10), undefined, 'a file of the wrong size is not used');
   } finally {
