@@ -9,7 +9,6 @@
  * One calibration at a time: two installers posting at once are served one
  * after the other, so the file is never written twice concurrently.
  */
-import AjvModule from 'ajv';
 import type { CalibrationConfig, CameraConfig, MountConfig, RevcamConfig } from '../config/types.js';
 import { calibrationSchema } from '../config/schema.js';
 import { RevcamError } from '../errors/RevcamError.js';
@@ -18,10 +17,11 @@ import type { Logger } from '../log/logger.js';
 import { writeMountToConfigFile } from './configFile.js';
 import { solveMountInWorker } from './solveInWorker.js';
 import { CalibrationRejected } from './CalibrationRejected.js';
+import { lazyValidator } from '../schema/lazyValidator.js';
 import type { MarkedPoint } from './solveMount.js';
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validCalibration = new Ajv({ allErrors: true, strict: true }).compile<CalibrationConfig>(calibrationSchema);
+/** Compiled with the first calibration, not when the gateway starts (docs/performance.md, case 10). */
+const validCalibration = lazyValidator<CalibrationConfig>(calibrationSchema, { allErrors: true });
 
 export interface CalibratorOptions {
   config: Readonly<RevcamConfig>;

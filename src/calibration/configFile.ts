@@ -8,7 +8,7 @@
  */
 import { chmod, copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { parseDocument, isMap } from 'yaml';
+import { createRequire } from 'node:module';
 import { loadConfig } from '../config/loadConfig.js';
 import type { CameraConfig, MountConfig } from '../config/types.js';
 
@@ -38,6 +38,8 @@ export function withMount(text: string, json: boolean, camera: string, mount: Mo
     }
     return `${JSON.stringify(obj, null, 2)}\n`;
   }
+  // yaml is loaded when a YAML file is written, not with the gateway (docs/performance.md, case 10).
+  const { parseDocument, isMap } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`the config file no longer parses: ${doc.errors[0]!.message}`);
   if (isMap(doc.getIn(['cameras']))) {

@@ -4,9 +4,9 @@
  * against a strict schema and deep-frozen; a bad field fails start-up with
  * its path named.
  */
-import { lazyValidator } from '../schema/lazyValidator.js';
+import { precompiledValidator } from '../schema/precompiled.js';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVICE } from './defaults.js';
 import { configSchema } from './schema.js';
 import type { RevcamConfig } from './types.js';
@@ -42,7 +42,8 @@ function deepFreeze<T>(x: T): T {
   return x;
 }
 
-const validate = lazyValidator<RevcamConfig>(configSchema, { allErrors: true });
+/** Generated at build time when it can be (src/schema/precompiled.ts); compiled on first use otherwise. */
+const validate = await precompiledValidator<RevcamConfig>('config', configSchema);
 
 export interface LoadConfigOptions {
   /** Path to a .yaml/.yml/.json file. */
@@ -52,6 +53,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** CLI flags; `drive` is validated by the schema like any other field. */
   overrides?: { host?: string; port?: number; drive?: string };
+}
+
+/** yaml (72 modules) is loaded only for a YAML file, not by every start (docs/performance.md, case 10). */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 }
 
 function readFile(file: string): unknown {

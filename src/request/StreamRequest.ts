@@ -3,11 +3,12 @@
  * (src/wire/messages.ts) and turns schema errors into BAD_REQUEST with the
  * offending field named.
  */
-import { lazyValidator } from '../schema/lazyValidator.js';
+import { precompiledValidator } from '../schema/precompiled.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import { MAX_CONTROL_MESSAGE_BYTES, streamRequestSchema, type StreamRequestMessage } from '../wire/messages.js';
 
-const validate = lazyValidator<StreamRequestMessage>(streamRequestSchema, { allErrors: true });
+/** Generated at build time when it can be: a boot's first request does not compile the schema (src/schema/precompiled.ts). */
+const validate = await precompiledValidator<StreamRequestMessage>('streamRequest', streamRequestSchema);
 
 export function checkStreamRequest(raw: unknown): StreamRequestMessage {
   if (!validate(raw)) {

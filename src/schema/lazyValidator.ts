@@ -6,10 +6,22 @@
  * validator costs nothing until a message of its kind arrives, and the
  * meta-schema is compiled once per option set.
  */
-import AjvModule, { type ErrorObject, type Options } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options } from 'ajv';
 
-const Ajv = AjvModule.default ?? AjvModule;
-type AjvInstance = InstanceType<typeof Ajv>;
+type AjvClass = typeof Ajv;
+type AjvInstance = Ajv;
+/**
+ * Ajv itself (63 modules) is loaded with the first compile, not at start: the
+ * boot path's validators are generated at build time (precompiled.ts).
+ */
+let AjvCtor: AjvClass | undefined;
+const loadAjv = (): AjvClass => {
+  if (!AjvCtor) {
+    AjvCtor = (createRequire(import.meta.url)('ajv') as { Ajv: AjvClass }).Ajv;
+  }
+  return AjvCtor;
+};
 
 const instances = new Map<string, AjvInstance>();
 
@@ -18,7 +30,7 @@ function ajvFor(allErrors: boolean): AjvInstance {
   let ajv = instances.get(key);
   if (!ajv) {
     const opts: Options = { allErrors, strict: true };
-    ajv = new Ajv(opts);
+    ajv = new (loadAjv())(opts);
     instances.set(key, ajv);
   }
   return ajv;

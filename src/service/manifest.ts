@@ -3,28 +3,15 @@
  * src/services; anything else is a path to a .json manifest or to a module
  * exporting `manifest`. The manifest's `module` is resolved relative to it.
  */
-import { lazyValidator } from '../schema/lazyValidator.js';
+import { precompiledValidator } from '../schema/precompiled.js';
+import { manifestSchema } from './manifestSchema.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ServiceManifest } from './types.js';
 
-const manifestSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'version', 'kind', 'cameras', 'codecs', 'module'],
-  properties: {
-    name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
-    version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.-]+)?$' },
-    kind: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
-    cameras: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } },
-    codecs: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['jpeg', 'h264'] } },
-    module: { type: 'string', minLength: 1 },
-    signals: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^Vehicle\\.[A-Za-z0-9.]+$' } },
-  },
-} as const;
-
-const validateManifest = lazyValidator<ServiceManifest>(manifestSchema, { allErrors: true });
+/** Generated at build time when it can be (src/schema/precompiled.ts): a cold start does not compile the schema. */
+const validateManifest = await precompiledValidator<ServiceManifest>('manifest', manifestSchema);
 
 export interface LoadedManifest {
   manifest: ServiceManifest;
