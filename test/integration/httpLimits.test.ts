@@ -18,7 +18,7 @@ const BODY_TIMEOUT_MS = 1_000;
 let app: RevcamApp;
 
 before(async () => {
-  app = await startTestServer({ limits: { bodyTimeoutMs: BODY_TIMEOUT_MS, headersTimeoutMs: 5_000, maxConnectionsPerAddress: 40 } });
+  app = await startTestServer({ serviceHost: { spare: false }, limits: { bodyTimeoutMs: BODY_TIMEOUT_MS, headersTimeoutMs: 5_000, maxConnectionsPerAddress: 40 } });
 });
 after(async () => app.close());
 
