@@ -58,7 +58,9 @@ export class SpareProcess {
   async kill(): Promise<void> {
     if (this.#taken) return;
     this.#taken = true;
-    if (this.#child.pid === undefined) return;
+    if (this.#child.pid === undefined || this.#exited) return;
+    // Waited for now: it keeps node running until it is gone.
+    setRef(this.#child, true);
     this.#child.kill('SIGKILL');
     await this.#closed;
   }
