@@ -31,8 +31,9 @@ async function waitState(url: string, state: string, timeoutMs: number): Promise
   }
 }
 
-async function gearToFrame(opts: BenchOptions, standby: 'hot' | 'warm' | 'cold', codec: CodecName): Promise<Record<string, unknown>> {
-  const server: RevcamServer = await startRevcamServer({ ...revcamServerOptions(opts, codec, standby), idleStopMs: 100 });
+/** `synthetic`: the built-in camera whatever the codec (H.264 then is encoded by revcam, with its spare encoder). */
+async function gearToFrame(opts: BenchOptions, standby: 'hot' | 'warm' | 'cold', codec: CodecName, synthetic = false): Promise<Record<string, unknown>> {
+  const server: RevcamServer = await startRevcamServer({ ...revcamServerOptions(opts, codec, standby), ...(synthetic && { camera: {} }), idleStopMs: 100 });
   const fleet = new Fleet();
   try {
     await fleet.display(server.url);
@@ -116,6 +117,10 @@ export async function runFirstFrame(opts: BenchOptions): Promise<Part[]> {
       parts.push(p);
     }
   }
+  // The same first H.264 viewer when revcam encodes (the synthetic camera, JPEG → H.264): the spare
+  // encoder's case (h264.spareEncoder; docs/sources.md). T-h264-new reads the part above (a file: clip, copied).
+  const synthetic = 'gear→frame warm h264 synthetic';
+  parts.push(noRoute ? { name: synthetic, status: 'skipped', skipped: noRoute } : await part(synthetic, () => gearToFrame(opts, 'warm', 'h264', true)));
   for (const codec of CODECS) parts.push(await part(`late viewer ${codec}`, () => lateViewer(opts, codec)));
   return parts;
 }

@@ -26,7 +26,7 @@ export const DEFAULT_CAMERA: CameraConfig = {
   scene: 'rear',
   guidelines: true,
   calibration: DEFAULT_CALIBRATION,
-  h264: { bitrateKbps: 2500, keyframeIntervalFrames: 30, preset: 'ultrafast' },
+  h264: { bitrateKbps: 2500, keyframeIntervalFrames: 30, preset: 'ultrafast', spareEncoder: true },
   rtspTransport: 'tcp',
   v4l2: { inputFormat: 'auto' },
   stallTimeoutMs: 3000,

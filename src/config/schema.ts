@@ -82,6 +82,7 @@ const camera = {
         bitrateKbps: int(100, 100_000),
         keyframeIntervalFrames: int(1, 1000),
         preset: { enum: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] },
+        spareEncoder: { type: 'boolean' },
       },
     },
     rtspTransport: { enum: ['tcp', 'udp'] },

@@ -53,6 +53,12 @@ export interface H264EncoderConfig {
   keyframeIntervalFrames: number;
   /** libx264 preset; `ultrafast` keeps the encode within a frame interval on small machines. */
   preset: 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
+  /**
+   * Keep an idle encoder process waiting for the camera's first H.264 viewer
+   * (only where frames must be encoded to H.264, e.g. the synthetic camera), so it does not wait for
+   * ffmpeg to start. Default true.
+   */
+  spareEncoder?: boolean;
 }
 
 export interface VehicleConfig {

@@ -7,6 +7,8 @@ import type { CodecName } from '../wire/frame.js';
 import { FfmpegSource } from './ffmpeg/FfmpegSource.js';
 import { FfmpegTranscoder } from './ffmpeg/FfmpegTranscoder.js';
 import { probeAhead } from './ffmpeg/probe.js';
+import { transcodeArgs } from './ffmpeg/ffmpegArgs.js';
+import { SpareProcess } from './ffmpeg/SpareProcess.js';
 import { parseSourceSpec } from './ffmpeg/sourceSpec.js';
 import { prewarmScenes } from './synthetic/scene.js';
 import type { Source, SourceFrame } from './Source.js';
@@ -32,8 +34,25 @@ export function createSource(camera: CameraConfig, vehicle: VehicleConfig, opts:
   return new FfmpegSource({ camera, spec, ...(opts.codec && { encodeTo: opts.codec }) });
 }
 
-export function createTranscoder(from: CodecName, to: CodecName, camera: CameraConfig, name: string): Transcoder {
-  return new FfmpegTranscoder({ from, to, camera, name });
+export function createTranscoder(from: CodecName, to: CodecName, camera: CameraConfig, name: string, spare?: SpareProcess): Transcoder {
+  return new FfmpegTranscoder({ from, to, camera, name, ...(spare && { spare }) });
+}
+
+/**
+ * The codec a camera's frames come in before any viewer asked, when that is
+ * known without starting it (a synthetic camera renders JPEG); undefined
+ * otherwise (an ffmpeg input encodes to its first viewer's codec itself).
+ */
+export function knownSourceCodec(camera: CameraConfig): CodecName | undefined {
+  return parseSourceSpec(camera.source).kind === 'synthetic' ? 'jpeg' : undefined;
+}
+
+/**
+ * An idle encoder from `from` to `to` for a camera, spawned now for the
+ * codec's first viewer to take (see SpareProcess.ts).
+ */
+export function spawnSpareTranscoder(from: CodecName, to: CodecName, camera: CameraConfig): SpareProcess {
+  return new SpareProcess(transcodeArgs(from, to, camera, { spare: true }));
 }
 
 /**

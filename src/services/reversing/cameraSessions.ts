@@ -10,11 +10,17 @@
  * one transcoder fed from the source, started with its first viewer and
  * stopped with its last, so every variant is encoded at most once however
  * many viewers watch it.
+ *
+ * Spare encoders (`h264.spareEncoder`, on by default): while no viewer of a
+ * camera's H.264 is there, an idle encoder process waits for the first, so
+ * reverse gear does not wait for ffmpeg to start. It is replaced when the
+ * encoder that took it stops, and killed when the service stops.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { RevcamError } from '../../errors/RevcamError.js';
 import type { OpenedCamera, ServiceContext, ServiceLogic } from '../../service/types.js';
-import { createSource, createTranscoder, type CreateSourceOptions, type Transcoder } from '../../source/createSource.js';
+import { createSource, createTranscoder, knownSourceCodec, spawnSpareTranscoder, type CreateSourceOptions, type Transcoder } from '../../source/createSource.js';
+import type { SpareProcess } from '../../source/ffmpeg/SpareProcess.js';
 import type { Source, SourceFrame } from '../../source/Source.js';
 import type { CodecName } from '../../wire/frame.js';
 import type { Overlay } from '../../wire/overlay.js';
@@ -25,8 +31,13 @@ export interface CameraSessionsOptions {
   /** Where sources come from; replaceable for tests. */
   createSource?: (camera: CameraConfig, vehicle: VehicleConfig, opts?: CreateSourceOptions) => Source;
   /** Where codec variants come from; replaceable for tests. */
-  createTranscoder?: (from: CodecName, to: CodecName, camera: CameraConfig, name: string) => Transcoder;
+  createTranscoder?: (from: CodecName, to: CodecName, camera: CameraConfig, name: string, spare?: SpareProcess) => Transcoder;
+  /** Where spare encoders come from; replaceable for tests. */
+  spawnSpare?: (from: CodecName, to: CodecName, camera: CameraConfig) => SpareProcess;
 }
+
+/** The codec a spare encoder is kept for: what a display's reverse view may ask for and costs an encoder start. */
+const SPARE_CODEC: CodecName = 'h264';
 
 interface Session {
   source: Source;
@@ -44,8 +55,13 @@ interface Session {
 
 export class CameraSessions implements ServiceLogic {
   private readonly sessions = new Map<string, Session>();
+  /** Idle encoders to SPARE_CODEC, by camera, for its next first viewer. */
+  private readonly spares = new Map<string, SpareProcess>();
+  private stopped = false;
 
-  constructor(private readonly ctx: ServiceContext, private readonly options: CameraSessionsOptions = {}) {}
+  constructor(private readonly ctx: ServiceContext, private readonly options: CameraSessionsOptions = {}) {
+    for (const camera of Object.keys(ctx.cameras)) this.spawnSpare(camera);
+  }
 
   async openCamera(camera: string, codec: CodecName): Promise<OpenedCamera> {
     const config = this.config(camera);
@@ -81,6 +97,7 @@ export class CameraSessions implements ServiceLogic {
     if (t) {
       s.transcoders.delete(codec);
       await t.stop();
+      this.spawnSpare(camera);
     }
     if (s.codecs.size > 0) return;
     this.sessions.delete(camera);
@@ -88,9 +105,21 @@ export class CameraSessions implements ServiceLogic {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const all = [...this.sessions];
+    const spares = [...this.spares.values()];
     this.sessions.clear();
-    await Promise.all(all.map(([camera, s]) => this.release(camera, s)));
+    this.spares.clear();
+    await Promise.all([...all.map(([camera, s]) => this.release(camera, s)), ...spares.map((p) => p.kill())]);
+  }
+
+  /** Spawns a spare encoder for a camera unless it has one, or configured off, or the service stopped. */
+  private spawnSpare(camera: string): void {
+    const config = Object.hasOwn(this.ctx.cameras, camera) ? this.ctx.cameras[camera] : undefined;
+    const from = config && knownSourceCodec(config);
+    if (this.stopped || !config || config.h264.spareEncoder === false || !from || from === SPARE_CODEC) return;
+    if (!this.ctx.manifest.codecs.includes(SPARE_CODEC) || this.spares.has(camera)) return;
+    this.spares.set(camera, (this.options.spawnSpare ?? spawnSpareTranscoder)(from, SPARE_CODEC, config));
   }
 
   /** Replaces a camera's overlay; the next frame of each codec carries it. */
@@ -113,7 +142,10 @@ export class CameraSessions implements ServiceLogic {
   /** Starts the encoder for `codec` unless the source delivers it itself or one runs already. */
   private async variant(camera: string, config: CameraConfig, s: Session, codec: CodecName): Promise<void> {
     if (codec === s.source.codec || s.transcoders.has(codec)) return;
-    const t = (this.options.createTranscoder ?? createTranscoder)(s.source.codec, codec, config, `camera '${camera}'`);
+    // The spare is handed over whole (the transcoder's runner takes its process at start, if it still runs).
+    const spare = codec === SPARE_CODEC && knownSourceCodec(config) === s.source.codec ? this.spares.get(camera) : undefined;
+    if (spare) this.spares.delete(camera);
+    const t = (this.options.createTranscoder ?? createTranscoder)(s.source.codec, codec, config, `camera '${camera}'`, spare);
     s.transcoders.set(codec, t);
     t.on('frame', (frame) => this.emit(camera, s, frame));
     // An encoder that dies is restarted by its runner; the camera itself is fine, so viewers are not told.
@@ -124,7 +156,7 @@ export class CameraSessions implements ServiceLogic {
       if (s.transcoders.get(codec) === t) s.transcoders.delete(codec);
       throw err;
     }
-    this.ctx.log('info', 'encoder started', { camera, from: s.source.codec, to: codec });
+    this.ctx.log('info', 'encoder started', { camera, from: s.source.codec, to: codec, spare: spare !== undefined });
   }
 
   private emit(camera: string, s: Session, frame: SourceFrame): void {
@@ -173,6 +205,7 @@ export class CameraSessions implements ServiceLogic {
     const encoders = [...s.transcoders.values()];
     s.transcoders.clear();
     await Promise.all([s.source.stop(), ...encoders.map((t) => t.stop())]);
+    if (encoders.length > 0) this.spawnSpare(camera);
     this.ctx.log('info', 'camera released', { camera });
   }
 }

@@ -31,21 +31,26 @@ export interface FfmpegRunnerOptions {
   stdin?: boolean;
   backoff?: { initialMs: number; maxMs: number };
   command?: string;
+  /**
+   * A process spawned ahead with the same arguments (SpareProcess.take), used
+   * by start() instead of spawning; restarts always spawn afresh.
+   */
+  spare?: () => { child: ChildProcess; spawned: boolean } | undefined;
 }
 
 export type FfmpegRunnerEvents = {
   frame: [frame: ParsedFrame];
   lost: [reason: string];
   restored: [];
-  /** A new process is running (after start or a restart); stdin, if any, is fresh. */
-  spawned: [pid: number];
+  /** A new process is running (after start or a restart); stdin, if any, is fresh. `spare`: it was spawned ahead (idle until now). */
+  spawned: [pid: number, spare: boolean];
 };
 
 /** How many stderr lines are kept to explain a failure. */
 const STDERR_LINES = 8;
 
 export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
-  readonly #o: Required<Omit<FfmpegRunnerOptions, 'backoff'>> & { backoff: { initialMs: number; maxMs: number } };
+  readonly #o: Required<Omit<FfmpegRunnerOptions, 'backoff' | 'spare'>> & Pick<FfmpegRunnerOptions, 'spare'> & { backoff: { initialMs: number; maxMs: number } };
   #child: ChildProcess | undefined;
   #running = false;
   #lost = false;
@@ -77,7 +82,7 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
     this.#running = true;
     this.#failures = 0;
     this.#lost = false;
-    await this.#spawn();
+    await this.#spawn(this.#o.spare?.());
   }
 
   /** Kills the process; no restart follows. */
@@ -113,9 +118,8 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
     return this.#child?.stdin?.writableLength ?? 0;
   }
 
-  #spawn(): Promise<void> {
-    const args = this.#o.args();
-    const child = spawn(this.#o.command, args, { stdio: [this.#o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  #spawn(spare?: { child: ChildProcess; spawned: boolean }): Promise<void> {
+    const child = spare?.child ?? spawn(this.#o.command, this.#o.args(), { stdio: [this.#o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.#stderr = [];
     this.#stallReason = undefined;
@@ -139,11 +143,14 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
     if (this.#o.stallWatch === 'always') this.#armStall();
     return new Promise((resolve, reject) => {
       let started = false;
-      child.once('spawn', () => {
+      const onSpawn = (): void => {
         started = true;
-        this.emit('spawned', child.pid ?? 0);
+        this.emit('spawned', child.pid ?? 0, spare !== undefined);
         resolve();
-      });
+      };
+      // A spare may have started already ('spawn' came and went).
+      if (spare?.spawned) onSpawn();
+      else child.once('spawn', onSpawn);
       child.on('error', (err) => {
         if (started) return; // e.g. a failed kill: 'close' reports what matters
         // ENOENT and the like: no process will ever run.

@@ -16,6 +16,7 @@ import type { SourceFrame } from '../Source.js';
 import type { Transcoder } from '../createSource.js';
 import { transcodeArgs } from './ffmpegArgs.js';
 import { FfmpegRunner } from './FfmpegRunner.js';
+import type { SpareProcess } from './SpareProcess.js';
 import { SourceEmitter } from '../SourceEmitter.js';
 
 export interface FfmpegTranscoderOptions {
@@ -24,6 +25,8 @@ export interface FfmpegTranscoderOptions {
   camera: CameraConfig;
   /** For messages, e.g. `camera 'rear'`. */
   name: string;
+  /** An encoder process spawned ahead with `transcodeArgs(from, to, camera, { spare: true })`, taken by start(). */
+  spare?: SpareProcess;
 }
 
 /** Input frames inside ffmpeg (written, not yet out) at which new input is dropped. */
@@ -43,6 +46,8 @@ export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
   #captures: number[] = [];
   /** No live picture has come out of this process yet. */
   #warming = true;
+  /** The process was a spare, started long before its first picture: that picture is live, kept. */
+  #keepFirst = false;
   fed = 0;
   droppedIn = 0;
 
@@ -62,12 +67,14 @@ export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
       pendingInput: () => this.#captures.length,
       stallTimeoutMs: opts.camera.stallTimeoutMs,
       backoff: { initialMs: 50, maxMs: 2000 },
+      ...(opts.spare && { spare: () => opts.spare!.take() }),
     });
-    this.#runner.on('spawned', () => {
+    this.#runner.on('spawned', (_pid, spare) => {
       this.#writer = new FlvH264Writer();
       this.#needKeyframe = true;
       this.#captures = [];
       this.#warming = true;
+      this.#keepFirst = spare;
     });
     this.#runner.on('frame', (f) => {
       const captureUs = this.#captures.shift() ?? f.arrivalUs;
@@ -75,14 +82,16 @@ export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
       // what was fed meanwhile comes out old. JPEG in: only one picture is fed until ffmpeg
       // answers, and it is thrown away; the next is fed fresh (and made a keyframe, see
       // transcodeArgs). H.264 in cannot skip pictures (they refer to each other): old JPEG
-      // pictures out are dropped instead.
+      // pictures out are dropped instead. A spare process had started long before: its first
+      // picture is as fresh as any (and its first keyframe, see transcodeArgs), so it is kept.
       if (this.#warming) {
         if (this.from === 'jpeg') {
           this.#warming = false;
-          return;
+          if (!this.#keepFirst) return;
+        } else {
+          if (nowUs() - captureUs > (2 * 1e6) / this.fps) return;
+          this.#warming = false;
         }
-        if (nowUs() - captureUs > (2 * 1e6) / this.fps) return;
-        this.#warming = false;
       }
       if (f.width && f.height) {
         this.#width = f.width;

@@ -116,7 +116,7 @@ export function captureArgs(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, ca
  * H.264 as FLV, both framed by length, so ffmpeg's demuxer hands over each
  * frame as soon as it is read instead of waiting for the next one to begin.
  */
-export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConfig): string[] {
+export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConfig, opts: { spare?: boolean } = {}): string[] {
   const demux = from === 'jpeg' ? ['-f', 'mpjpeg'] : ['-f', 'flv'];
   return [
     ...COMMON,
@@ -130,7 +130,9 @@ export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConf
     '-i', 'pipe:0',
     // JPEG in: the first picture only warms the encoder up and is thrown away (it is old by the
     // time ffmpeg has started); the second, fed when the first came out, opens the stream as a keyframe.
-    ...(from === 'jpeg' && to === 'h264' ? ['-force_key_frames', 'expr:eq(n,1)'] : []),
+    // A spare process (SpareProcess.ts) has started long before its first picture: that one is kept,
+    // and is a keyframe anyway (x264's first picture always is).
+    ...(from === 'jpeg' && to === 'h264' && !opts.spare ? ['-force_key_frames', 'expr:eq(n,1)'] : []),
     ...outputArgs(to, false, camera),
   ];
 }

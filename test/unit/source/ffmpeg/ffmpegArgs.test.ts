@@ -69,6 +69,16 @@ test('a transcoder reads length-framed input from stdin and never buffers ahead'
   assert.ok(mjpegQscale(100) < mjpegQscale(50) && mjpegQscale(1) <= 31 && mjpegQscale(100) >= 2);
 });
 
+test('a spare JPEG→H.264 encoder keeps its first picture as the keyframe; a fresh one forces the second', () => {
+  const fresh = transcodeArgs('jpeg', 'h264', smallCamera());
+  const spare = transcodeArgs('jpeg', 'h264', smallCamera(), { spare: true });
+  assert.equal(opt(fresh, '-force_key_frames'), 'expr:eq(n,1)');
+  assert.equal(spare.includes('-force_key_frames'), false);
+  // Otherwise the same encode: only the forced keyframe differs.
+  const i = fresh.indexOf('-force_key_frames');
+  assert.deepEqual([...fresh.slice(0, i), ...fresh.slice(i + 2)], spare);
+});
+
 test('source settings parse into kinds; bad ones are refused with the expected syntax named', () => {
   assert.deepEqual(parseSourceSpec('v4l2:/dev/video0'), { kind: 'v4l2', device: '/dev/video0' });
   assert.deepEqual(parseSourceSpec('rtsp://u:p@cam:554/s'), { kind: 'rtsp', url: 'rtsp://u:p@cam:554/s' });
