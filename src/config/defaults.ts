@@ -52,6 +52,8 @@ export function sideCamera(side: 'left' | 'right'): CameraConfig {
     mirror: false,
     scene: 'side',
     guidelines: false,
+    // No idle encoder kept for a tile camera: the displays ask it for JPEG; the rear camera's spare is what reverse needs.
+    h264: { ...DEFAULT_CAMERA.h264, spareEncoder: false },
     calibration: {
       ...DEFAULT_CALIBRATION,
       fx: 250,
