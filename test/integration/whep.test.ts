@@ -147,7 +147,7 @@ test('a werift viewer receives the rear camera as RFC 6184 RTP: a keyframe with 
       await until('RTP for the late viewer', () => late.packets.length > 0);
       const id = Number(/a=extmap:(\d+) http:\/\/www\.webrtc\.org\/experiments\/rtp-hdrext\/abs-capture-time/.exec(late.offer)?.[1]);
       const ext = late.packets[0]!.header.extensions.find((e) => e.id === id)!;
-      assert.equal(late.packets[0]!.payload[0]! & 0x1f, 7, 'it starts with the keyframe\'s SPS');
+      assertParameterSetsFirst(late.packets.map((p) => p.payload[0]! & 0x1f), 'the late viewer');
       assert.ok(captureUsOf(ext.payload) < asked, 'its first frame is the cached keyframe, captured before it asked');
     } finally {
       await fetch(`${app.url}${second.location!}`, { method: 'DELETE', headers: bearer(T.phone) });
@@ -158,6 +158,14 @@ test('a werift viewer receives the rear camera as RFC 6184 RTP: a keyframe with 
   }
 });
 
+/** Before the first slice (1, 5, or an FU-A 28): an SPS, then a PPS, and nothing but an SEI besides. */
+function assertParameterSetsFirst(types: number[], who: string): void {
+  const lead = types.slice(0, types.findIndex((t) => t === 1 || t === 5 || t === 28));
+  assert.ok(lead.every((t) => t === 6 || t === 7 || t === 8), `${who}: NAL types ${lead.join(',')} before the first slice`);
+  const sps = lead.indexOf(7);
+  assert.ok(sps >= 0 && lead.indexOf(8) > sps, `${who}: an SPS then a PPS before the first slice, got ${lead.join(',')}`);
+}
+
 async function receivedRtp(v: WhepViewer, answer: string): Promise<void> {
   const posted = { body: answer };
   assert.match(posted.body, /^v=0\r\n/);
@@ -166,10 +174,10 @@ async function receivedRtp(v: WhepViewer, answer: string): Promise<void> {
   assert.doesNotMatch(posted.body, /packetization-mode=0/, 'only the packetization-mode=1 payload type is answered');
   await until('RTP of 10 frames', () => new Set(v.packets.map((p) => p.header.timestamp)).size >= 10);
   const [first] = v.packets;
-  // Single NAL unit packets carry the NAL header; the first is a parameter set of the cached keyframe.
+  // Single NAL unit packets carry the NAL header; the keyframe's parameter sets (SPS, then PPS) come
+  // before its first slice, with at most an SEI among them (x264's first picture carries one first).
   const types = v.packets.map((p) => p.payload[0]! & 0x1f);
-  assert.equal(types[0], 7, `the first packet is an SPS, got NAL type ${types[0]}`);
-  assert.equal(types[1], 8, 'then the PPS');
+  assertParameterSetsFirst(types, 'the first viewer');
   const firstSlice = v.packets.find((p) => [1, 5, 28].includes(p.payload[0]! & 0x1f))!;
   const sliceType = (firstSlice.payload[0]! & 0x1f) === 28 ? firstSlice.payload[1]! & 0x1f : firstSlice.payload[0]! & 0x1f;
   assert.equal(sliceType, 5, 'the first picture is an IDR');
