@@ -74,6 +74,8 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   if (!tls && !isLoopbackHost(config.server.host)) log.warn({ host: config.server.host }, 'listening beyond loopback without server.tls: tokens and frames cross the network in clear');
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir, opts.vehicle);
+  // Before the hub subscribes: the boot mark is taken when the first frame arrives, not after it was written to every viewer.
+  watchBoot(host, config.reverse);
   const hub = new StreamHub(host, config, metrics, log);
   hub.registry.defaultVehicle = opts.vehicle ?? opts.defaultVehicle;
   metrics.setServiceTelemetrySource(() => host.instances().map((i) => ({ service: i.id, ...i.telemetry })));
@@ -87,7 +89,6 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     },
     { everySample: true },
   );
-  watchBoot(host, config.reverse);
   const reverse = new ReverseViewPolicy({
     config: config.reverse,
     signals,
