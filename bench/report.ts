@@ -297,6 +297,7 @@ export function formatTable(res: BenchResults, rows: RunRow[]): string {
   for (const t of res.targets) {
     const verdict = t.met === null ? 'not measured' : t.met ? 'MET' : 'NOT MET';
     out.push(`  ${pad(t.id, 9)}${pad(verdict, 14)}${pad(t.text, 70)}${pad(t.limit, 22)}${t.measured ?? '-'}`);
+    if (t.note) out.push(`  ${' '.repeat(23)}(${t.note})`);
   }
   return out.join('\n') + '\n';
 }

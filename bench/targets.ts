@@ -115,9 +115,13 @@ export function evaluateTargets(t: TargetInputs): Target[] {
   const cold = stat(find(t.firstFrame, 'gear→frame cold jpeg'), 'gearToFrameMs');
   out.push(target('T1', 'warm standby: gear → first frame, p95', '≤ 100 ms', warm?.p95 ?? null, (x) => x <= 100, (x) => `${f1(x)} ms`));
   out.push(target('T2', 'cold start: gear → first frame, p95 (cold: the service module not loaded; a spare host process is up)', `≤ ${COLD_P95_MS} ms`, cold?.p95 ?? null, (x) => x <= COLD_P95_MS, (x) => `${f1(x)} ms`));
-  const h264New = stat(find(t.firstFrame, 'gear→frame warm h264'), 'gearToFrameMs');
+  // Where revcam runs x264 (the synthetic camera's JPEG → H.264): the wait the target is about. The file: clip
+  // (H.264 copied, no encoder) is reported beside it: there the camera's own start and first keyframe count.
+  const h264New = stat(find(t.firstFrame, 'gear→frame warm h264 synthetic'), 'gearToFrameMs');
+  const h264Copied = stat(find(t.firstFrame, 'gear→frame warm h264'), 'gearToFrameMs');
+  const copied = h264Copied ? `H.264 camera copied through (no encoder): p95 ${f1(h264Copied.p95)} ms` : undefined;
   out.push(
-    target('T-h264-new', 'first H.264 viewer (none was watching): warm gear → first shown H.264 frame, p95', `≤ ${NEW_H264_VIEWER_P95_MS} ms`, h264New?.p95 ?? null, (x) => x <= NEW_H264_VIEWER_P95_MS, (x) => `${f1(x)} ms`),
+    target('T-h264-new', 'first H.264 viewer (none was watching): warm gear → first shown H.264 frame, p95, revcam encoding', `≤ ${NEW_H264_VIEWER_P95_MS} ms`, h264New?.p95 ?? null, (x) => x <= NEW_H264_VIEWER_P95_MS, (x) => `${f1(x)} ms`, copied),
   );
   const boot = stat(find(t.boot ?? [], 'boot in reverse jpeg'), 'spawnToFirstPaintedMs');
   out.push(target('T-boot', 'boot in reverse: spawn `revcam serve` → first frame painted on a waiting display, p95', `≤ ${BOOT_P95_MS} ms`, boot?.p95 ?? null, (x) => x <= BOOT_P95_MS, (x) => `${f1(x)} ms (median ${f1(boot?.median ?? NaN)})`));

@@ -118,7 +118,8 @@ export async function runFirstFrame(opts: BenchOptions): Promise<Part[]> {
     }
   }
   // The same first H.264 viewer when revcam encodes (the synthetic camera, JPEG → H.264): the spare
-  // encoder's case (h264.spareEncoder; docs/sources.md). T-h264-new reads the part above (a file: clip, copied).
+  // encoder's case (h264.spareEncoder; docs/sources.md), what T-h264-new judges (x264's start). The
+  // part above is a file: clip copied through: no encoder, the camera's own start and first keyframe.
   const synthetic = 'gear→frame warm h264 synthetic';
   parts.push(noRoute ? { name: synthetic, status: 'skipped', skipped: noRoute } : await part(synthetic, () => gearToFrame(opts, 'warm', 'h264', true)));
   for (const codec of CODECS) parts.push(await part(`late viewer ${codec}`, () => lateViewer(opts, codec)));

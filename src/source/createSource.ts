@@ -7,7 +7,7 @@ import type { CodecName } from '../wire/frame.js';
 import { FfmpegSource } from './ffmpeg/FfmpegSource.js';
 import { FfmpegTranscoder } from './ffmpeg/FfmpegTranscoder.js';
 import { probeAhead } from './ffmpeg/probe.js';
-import { transcodeArgs } from './ffmpeg/ffmpegArgs.js';
+import { mpjpegPart, transcodeArgs } from './ffmpeg/ffmpegArgs.js';
 import { SpareProcess } from './ffmpeg/SpareProcess.js';
 import { parseSourceSpec } from './ffmpeg/sourceSpec.js';
 import { prewarmScenes } from './synthetic/scene.js';
@@ -49,10 +49,17 @@ export function knownSourceCodec(camera: CameraConfig): CodecName | undefined {
 
 /**
  * An idle encoder from `from` to `to` for a camera, spawned now for the
- * codec's first viewer to take (see SpareProcess.ts).
+ * codec's first viewer to take (see SpareProcess.ts). JPEG in: primed with a
+ * black picture of the camera's size, so its decoder, scaler and encoder are
+ * set up before the first real picture arrives.
  */
 export function spawnSpareTranscoder(from: CodecName, to: CodecName, camera: CameraConfig): SpareProcess {
-  return new SpareProcess(transcodeArgs(from, to, camera, { spare: true }));
+  return new SpareProcess(transcodeArgs(from, to, camera), 'ffmpeg', from === 'jpeg' ? blackJpeg(camera).then(mpjpegPart) : undefined);
+}
+
+async function blackJpeg(camera: CameraConfig): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  return sharp({ create: { width: camera.width, height: camera.height, channels: 3, background: '#000' } }).jpeg({ quality: 50 }).toBuffer();
 }
 
 /**

@@ -15,7 +15,7 @@ import { hasCommand } from '../helpers/requireCommand.js';
 import { startTestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 import { TestViewer } from '../helpers/viewer.js';
-import { children, decodeH264, hasParameterSets } from './sources/media.js';
+import { children, decodeH264, hasParameterSets, run } from './sources/media.js';
 
 const SKIP = hasCommand('ffmpeg') ? false : 'ffmpeg is not installed (apt-get install ffmpeg)';
 if (SKIP && process.env.CI === 'true') throw new Error(`CI=true and ${SKIP}`);
@@ -52,6 +52,10 @@ test('the first H.264 viewer is served by the encoder spawned before it asked; a
     const got = v.frames.slice();
     assert.ok(got[0]!.keyframe && hasParameterSets(got[0]!.payload), 'the first frame is a keyframe with SPS/PPS');
     assert.equal(await decodeH264(got.map((f) => f.payload)), got.length, 'every frame decodes');
+    // The spare was primed with a black picture: its output is dropped, the viewer's first picture is the camera's.
+    const { stdout: gray } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', 'pipe:0', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], Buffer.from(got[0]!.payload));
+    const mean = gray.reduce((a, b) => a + b, 0) / gray.length;
+    assert.ok(gray.length === 320 * 180 && mean > 40, `the first picture is the camera's scene, not the black priming picture (mean luma ${mean.toFixed(1)})`);
   } finally {
     v.close();
   }

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { TypedEmitter } from '../../events/TypedEmitter.js';
 import { nowUs, type CodecName } from '../../wire/frame.js';
 import { createFrameParser, type ParsedFrame } from './frameParser.js';
+import type { TakenSpare } from './SpareProcess.js';
 
 export interface FfmpegRunnerOptions {
   /** What the process is, for messages: e.g. `camera 'rear' (rtsp://cam/stream)`. */
@@ -35,15 +36,18 @@ export interface FfmpegRunnerOptions {
    * A process spawned ahead with the same arguments (SpareProcess.take), used
    * by start() instead of spawning; restarts always spawn afresh.
    */
-  spare?: () => { child: ChildProcess; spawned: boolean } | undefined;
+  spare?: () => TakenSpare | undefined;
 }
 
 export type FfmpegRunnerEvents = {
   frame: [frame: ParsedFrame];
   lost: [reason: string];
   restored: [];
-  /** A new process is running (after start or a restart); stdin, if any, is fresh. `spare`: it was spawned ahead (idle until now). */
-  spawned: [pid: number, spare: boolean];
+  /**
+   * A new process is running (after start or a restart); stdin, if any, is fresh. `spare`: it was spawned
+   * ahead (idle until now); `primed`: a throw-away picture went in first (its output comes first).
+   */
+  spawned: [pid: number, spare: boolean, primed: boolean];
 };
 
 /** How many stderr lines are kept to explain a failure. */
@@ -118,7 +122,7 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
     return this.#child?.stdin?.writableLength ?? 0;
   }
 
-  #spawn(spare?: { child: ChildProcess; spawned: boolean }): Promise<void> {
+  #spawn(spare?: TakenSpare): Promise<void> {
     const child = spare?.child ?? spawn(this.#o.command, this.#o.args(), { stdio: [this.#o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.#stderr = [];
@@ -145,7 +149,7 @@ export class FfmpegRunner extends TypedEmitter<FfmpegRunnerEvents> {
       let started = false;
       const onSpawn = (): void => {
         started = true;
-        this.emit('spawned', child.pid ?? 0, spare !== undefined);
+        this.emit('spawned', child.pid ?? 0, spare !== undefined, spare?.primed ?? false);
         resolve();
       };
       // A spare may have started already ('spawn' came and went).

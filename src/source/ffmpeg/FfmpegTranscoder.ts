@@ -14,7 +14,7 @@ import { FlvH264Writer } from '../../codec/flv/FlvH264Writer.js';
 import { nowUs, type CodecName } from '../../wire/frame.js';
 import type { SourceFrame } from '../Source.js';
 import type { Transcoder } from '../createSource.js';
-import { transcodeArgs } from './ffmpegArgs.js';
+import { mpjpegPart, transcodeArgs } from './ffmpegArgs.js';
 import { FfmpegRunner } from './FfmpegRunner.js';
 import type { SpareProcess } from './SpareProcess.js';
 import { SourceEmitter } from '../SourceEmitter.js';
@@ -31,7 +31,6 @@ export interface FfmpegTranscoderOptions {
 
 /** Input frames inside ffmpeg (written, not yet out) at which new input is dropped. */
 const MAX_IN_FLIGHT = 5;
-const BOUNDARY = 'revcamframe';
 
 export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
   readonly codec: CodecName;
@@ -48,6 +47,8 @@ export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
   #warming = true;
   /** The process was a spare, started long before its first picture: that picture is live, kept. */
   #keepFirst = false;
+  /** The process was a primed spare: its first output picture is the priming one, dropped. */
+  #primeDue = false;
   fed = 0;
   droppedIn = 0;
 
@@ -69,21 +70,26 @@ export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
       backoff: { initialMs: 50, maxMs: 2000 },
       ...(opts.spare && { spare: () => opts.spare!.take() }),
     });
-    this.#runner.on('spawned', (_pid, spare) => {
+    this.#runner.on('spawned', (_pid, spare, primed) => {
       this.#writer = new FlvH264Writer();
       this.#needKeyframe = true;
       this.#captures = [];
       this.#warming = true;
       this.#keepFirst = spare;
+      this.#primeDue = primed;
     });
     this.#runner.on('frame', (f) => {
+      if (this.#primeDue) {
+        this.#primeDue = false; // the spare's priming picture (SpareProcess.ts): written before any real one
+        return;
+      }
       const captureUs = this.#captures.shift() ?? f.arrivalUs;
       // A viewer's first picture must be live, but ffmpeg takes a few hundred ms to start, and
       // what was fed meanwhile comes out old. JPEG in: only one picture is fed until ffmpeg
       // answers, and it is thrown away; the next is fed fresh (and made a keyframe, see
       // transcodeArgs). H.264 in cannot skip pictures (they refer to each other): old JPEG
       // pictures out are dropped instead. A spare process had started long before: its first
-      // picture is as fresh as any (and its first keyframe, see transcodeArgs), so it is kept.
+      // real picture is as fresh as any and a keyframe (see transcodeArgs), so it is kept.
       if (this.#warming) {
         if (this.from === 'jpeg') {
           this.#warming = false;
@@ -143,8 +149,7 @@ export class FfmpegTranscoder extends SourceEmitter implements Transcoder {
       this.#needKeyframe = false;
       bytes = Buffer.concat(parts);
     } else {
-      const head = Buffer.from(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.data.length}\r\n\r\n`, 'latin1');
-      bytes = Buffer.concat([head, frame.data, Buffer.from('\r\n')]);
+      bytes = mpjpegPart(frame.data);
     }
     if (this.#runner.write(bytes)) {
       this.#captures.push(frame.captureUs);

@@ -116,7 +116,7 @@ export function captureArgs(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, ca
  * H.264 as FLV, both framed by length, so ffmpeg's demuxer hands over each
  * frame as soon as it is read instead of waiting for the next one to begin.
  */
-export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConfig, opts: { spare?: boolean } = {}): string[] {
+export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConfig): string[] {
   const demux = from === 'jpeg' ? ['-f', 'mpjpeg'] : ['-f', 'flv'];
   return [
     ...COMMON,
@@ -128,13 +128,20 @@ export function transcodeArgs(from: CodecName, to: CodecName, camera: CameraConf
     '-flags', 'low_delay',
     ...demux,
     '-i', 'pipe:0',
-    // JPEG in: the first picture only warms the encoder up and is thrown away (it is old by the
-    // time ffmpeg has started); the second, fed when the first came out, opens the stream as a keyframe.
-    // A spare process (SpareProcess.ts) has started long before its first picture: that one is kept,
-    // and is a keyframe anyway (x264's first picture always is).
-    ...(from === 'jpeg' && to === 'h264' && !opts.spare ? ['-force_key_frames', 'expr:eq(n,1)'] : []),
+    // JPEG in: the first picture is thrown away and the second opens the stream as a keyframe. A
+    // fresh process's first picture is old by the time ffmpeg has started; a spare's first is its
+    // priming picture (SpareProcess.ts), or, not primed, a live one that x264 makes a keyframe anyway.
+    ...(from === 'jpeg' && to === 'h264' ? ['-force_key_frames', 'expr:eq(n,1)'] : []),
     ...outputArgs(to, false, camera),
   ];
+}
+
+const MPJPEG_BOUNDARY = 'revcamframe';
+
+/** One JPEG as a part of the multipart stream a JPEG-in transcoder reads (`-f mpjpeg`), its length given. */
+export function mpjpegPart(jpeg: Uint8Array): Buffer {
+  const head = Buffer.from(`--${MPJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`, 'latin1');
+  return Buffer.concat([head, jpeg, Buffer.from('\r\n')]);
 }
 
 export function ffprobeArgs(spec: Exclude<SourceSpec, { kind: 'synthetic' }>, camera: CameraConfig): string[] {

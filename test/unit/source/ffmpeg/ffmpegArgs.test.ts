@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { captureArgs, inputArgs, mjpegQscale, passthroughCodec, transcodeArgs, v4l2InputCodec, x264Args } from '../../../../src/source/ffmpeg/ffmpegArgs.js';
+import { captureArgs, inputArgs, mjpegQscale, mpjpegPart, passthroughCodec, transcodeArgs, v4l2InputCodec, x264Args } from '../../../../src/source/ffmpeg/ffmpegArgs.js';
 import { describeSource, parseSourceSpec } from '../../../../src/source/ffmpeg/sourceSpec.js';
 import { smallCamera } from '../fixtures.js';
 
@@ -69,14 +69,18 @@ test('a transcoder reads length-framed input from stdin and never buffers ahead'
   assert.ok(mjpegQscale(100) < mjpegQscale(50) && mjpegQscale(1) <= 31 && mjpegQscale(100) >= 2);
 });
 
-test('a spare JPEG→H.264 encoder keeps its first picture as the keyframe; a fresh one forces the second', () => {
-  const fresh = transcodeArgs('jpeg', 'h264', smallCamera());
-  const spare = transcodeArgs('jpeg', 'h264', smallCamera(), { spare: true });
-  assert.equal(opt(fresh, '-force_key_frames'), 'expr:eq(n,1)');
-  assert.equal(spare.includes('-force_key_frames'), false);
-  // Otherwise the same encode: only the forced keyframe differs.
-  const i = fresh.indexOf('-force_key_frames');
-  assert.deepEqual([...fresh.slice(0, i), ...fresh.slice(i + 2)], spare);
+test('JPEG→H.264 forces its second picture to be a keyframe (the first is thrown away or a priming one); H.264→JPEG forces none', () => {
+  assert.equal(opt(transcodeArgs('jpeg', 'h264', smallCamera()), '-force_key_frames'), 'expr:eq(n,1)');
+  assert.equal(transcodeArgs('h264', 'jpeg', smallCamera()).includes('-force_key_frames'), false);
+});
+
+test('a JPEG goes to a transcoder as one multipart part whose Content-Length is its exact size', () => {
+  const jpeg = Buffer.from([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);
+  const part = mpjpegPart(jpeg);
+  const text = part.toString('latin1');
+  assert.match(text, /^--\S+\r\nContent-Type: image\/jpeg\r\nContent-Length: 7\r\n\r\n/);
+  const body = part.subarray(text.indexOf('\r\n\r\n') + 4);
+  assert.deepEqual(body, Buffer.concat([jpeg, Buffer.from('\r\n')]));
 });
 
 test('source settings parse into kinds; bad ones are refused with the expected syntax named', () => {
