@@ -7,6 +7,8 @@ export interface BenchOptions {
   viewers: number[];
   /** Seconds the stalled viewer stops reading (case 4). */
   stallSeconds: number;
+  /** Case 4: alternated pairs of runs (all reading, one stalled): the growth a stall causes is their median difference. */
+  stallPairs: number;
   /** Measuring window per run, seconds (cases 2, 3, 5, 6). */
   seconds: number;
   /** Warm-up before each measuring window, seconds. */
@@ -44,6 +46,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
                              at N werift WHEP viewers beside N WebSocket H.264 viewers
   --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
   --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
+  --stall-pairs N       case 4: pairs of runs (all reading, one stalled), alternated (default 3; --quick 1)
   --seconds N           measuring window per run (default 10; --quick 2)
   --iterations N        repetitions per first-frame measurement and boots in case 10 (default 20; --quick 3)
   --bus-viewers N       case 8: viewers over the two gateways (default 50; --quick 4)
@@ -86,6 +89,7 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
         cases: { type: 'string' },
         viewers: { type: 'string' },
         'stall-seconds': { type: 'string' },
+        'stall-pairs': { type: 'string' },
         seconds: { type: 'string' },
         iterations: { type: 'string' },
         'bus-viewers': { type: 'string' },
@@ -110,6 +114,7 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
     cases: [...new Set(cases)].sort((a, b) => a - b),
     viewers: v.viewers === undefined ? (quick ? [1, 4] : [1, 50, 200]) : [...new Set(list('viewers', v.viewers))].sort((a, b) => a - b),
     stallSeconds: positive('stall-seconds', v['stall-seconds'], quick ? 3 : 60),
+    stallPairs: Math.round(positive('stall-pairs', v['stall-pairs'], quick ? 1 : 3)),
     seconds: positive('seconds', v.seconds, quick ? 2 : 10),
     warmupSeconds: quick ? 0.5 : 2,
     iterations: Math.round(positive('iterations', v.iterations, quick ? 3 : 20)),
