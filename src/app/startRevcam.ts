@@ -133,8 +133,6 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   logBootTo(log);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
-  // prom-client after boot's first frame (~300 ms after listening): from then on the process's own metrics (GC, event loop) are kept.
-  setTimeout(() => void metrics.registry(), 1000).unref();
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
   log.info({ url }, 'revcam listening');
