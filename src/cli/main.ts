@@ -8,11 +8,11 @@
 import { markBoot } from '../app/bootMarks.js';
 import { preforkSpareHost } from '../host/spareHost.js';
 import { Exit, packageVersion, UsageError } from './usage.js';
-import { SERVE_USAGE } from './serveUsage.js';
 
 markBoot('main');
 
-const USAGE = `usage: revcam <command> [options]
+// serveUsage.js (it reads the config defaults) is loaded for --help only: `serve` forks its spare host before.
+const usage = (serveUsage: string) => `usage: revcam <command> [options]
 
 commands:
   serve    run the gateway, the display app and the services (revcam serve --help)
@@ -30,7 +30,7 @@ example:
   revcam serve --port 8080
   revcam probe http://127.0.0.1:8080 --frames 300 --json
 
-${SERVE_USAGE}`;
+${serveUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      process.stdout.write(usage((await import('./serveUsage.js')).SERVE_USAGE));
       return Exit.ok;
     case '--version':
     case '-v':

@@ -228,8 +228,8 @@ export class Gateway {
         return sendJson(res, 200, hub.sessions.list());
       case '/metrics': {
         auth.authorize(await auth.fromRequest(req, url), { kind: 'admin' });
-        const text = await metrics.registry.metrics();
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        const { text, contentType } = await metrics.render();
+        res.writeHead(200, { 'Content-Type': contentType });
         return void res.end(text);
       }
       case MJPEG_PATH:

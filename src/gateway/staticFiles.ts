@@ -11,8 +11,12 @@
 import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import send from 'send';
+import type SendModule from 'send';
 import { RevcamError } from '../errors/RevcamError.js';
+
+// `send` (with mime-db, http-errors: ~45 ms of module load) is loaded at the first static request, not at boot.
+let loadingSend: Promise<typeof SendModule> | undefined;
+const loadSend = () => (loadingSend ??= import('send').then((m) => m.default));
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/src/gateway
 const displaySourceDir = resolve(here, '../../../src/display');
@@ -61,7 +65,8 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: 
     return Promise.reject(new RevcamError('BAD_REQUEST', `${rawPath} has a malformed %-escape`));
   }
   if (!route.extensions.has(extname(decoded))) return Promise.reject(new RevcamError('NOT_FOUND', `nothing at ${rawPath}`));
-  return new Promise<void>((resolveSent, reject) => {
+  return loadSend().then((send) => new Promise<void>((resolveSent, reject) => {
+    if (res.destroyed) return resolveSent(); // the client left while `send` loaded
     send(req, rel, { root: route.root, dotfiles: 'deny', index: false, cacheControl: false, etag: false, lastModified: false })
       .on('headers', (r: ServerResponse) => {
         r.setHeader('Cache-Control', 'no-cache');
@@ -72,5 +77,5 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: 
       .on('end', () => resolveSent())
       .pipe(res);
     res.once('close', () => resolveSent());
-  });
+  }));
 }

@@ -12,6 +12,9 @@ import type { StreamEvent } from '../wire/messages.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
 import type { SignalSample } from '../wire/signals.js';
 
+/** Set in a spare service host's environment (spareHost.ts): serviceMain preloads the camera layer while it waits. */
+export const SPARE_ENV = 'REVCAM_SPARE_HOST';
+
 export const FRAME_PIPE_FD = 3;
 
 export type ParentMessage =

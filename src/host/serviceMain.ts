@@ -9,8 +9,8 @@ import type { ServiceContext, ServiceFactory, ServiceLogic } from '../service/ty
 import type { SourceFrame } from '../source/Source.js';
 import { encodeMeta, HEADER_LENGTH, writeHeader } from '../wire/frame.js';
 import type { FrameMeta } from '../wire/overlay.js';
-import { SPARE_ENV } from './spareHost.js';
-import { FRAME_PIPE_FD, recordPrefix, type ChildMessage, type ParentMessage } from './childProtocol.js';
+// SPARE_ENV from childProtocol, not spareHost: a child has no use for node:child_process.
+import { FRAME_PIPE_FD, recordPrefix, SPARE_ENV, type ChildMessage, type ParentMessage } from './childProtocol.js';
 
 /** Above this many unflushed bytes on the pipe the child drops frames instead of buffering them. */
 const MAX_PIPE_BACKLOG_BYTES = 8 * 1024 * 1024;

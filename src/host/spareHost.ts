@@ -17,9 +17,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SPARE_ENV } from './childProtocol.js';
 
-/** Set in a spare's environment: serviceMain preloads the camera layer while it waits. */
-export const SPARE_ENV = 'REVCAM_SPARE_HOST';
+export { SPARE_ENV };
 
 const SERVICE_MAIN = fileURLToPath(new URL('./serviceMain.js', import.meta.url));
 

@@ -4,7 +4,45 @@
  * read at scrape time from a totals source, so the frame path never touches a
  * metric per viewer per frame.
  */
-import client from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
+
+type PromClient = typeof import('prom-client');
+type Labels = Record<string, string>;
+
+/**
+ * A counter or gauge kept in a plain map that the registry reads at scrape
+ * time: the frame path and request handlers count without prom-client, which
+ * is loaded at the first scrape (GET /metrics), so boot does not pay its ~80
+ * modules (~55 ms) and nothing counted before is lost. Not loaded on a timer
+ * either: its ~50 ms load would block the event loop while the rear view
+ * streams. The process's own metrics (GC, event-loop lag) count from that
+ * first scrape; CPU time and memory are read from the process as before.
+ */
+export class LocalMetric {
+  readonly #values = new Map<string, { labels: Labels; value: number }>();
+
+  inc(labels: Labels, by = 1): void {
+    const k = labelKey(labels);
+    const v = this.#values.get(k);
+    if (v) v.value += by;
+    else this.#values.set(k, { labels, value: by });
+  }
+
+  set(labels: Labels, value: number): void {
+    this.#values.set(labelKey(labels), { labels, value });
+  }
+
+  /** The value for these labels (0 when never counted). */
+  get(labels: Labels): number {
+    return this.#values.get(labelKey(labels))?.value ?? 0;
+  }
+
+  entries(): Iterable<{ labels: Labels; value: number }> {
+    return this.#values.values();
+  }
+}
+
+const labelKey = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 export interface ViewerTotals {
   stream: string;
@@ -24,50 +62,60 @@ export interface ServiceTelemetryRow {
 }
 
 export class Metrics {
-  readonly registry = new client.Registry();
+  #registry: Promise<Registry> | undefined;
   #viewerTotals: () => ViewerTotals[] = () => [];
   #serviceTelemetry: () => ServiceTelemetryRow[] = () => [];
 
-  readonly framesIn = new client.Counter({ name: 'revcam_frames_in_total', help: 'Frames received from services', labelNames: ['stream'], registers: [this.registry] });
-  readonly requests = new client.Counter({ name: 'revcam_stream_requests_total', help: 'Stream requests by outcome (accepted or an error code)', labelNames: ['outcome'], registers: [this.registry] });
-  readonly serviceRestarts = new client.Counter({ name: 'revcam_service_restarts_total', help: 'Service restarts after a crash or hang', labelNames: ['service'], registers: [this.registry] });
-  readonly serviceUp = new client.Gauge({ name: 'revcam_service_up', help: '1 when the service process is running', labelNames: ['service'], registers: [this.registry] });
+  readonly framesIn = new LocalMetric();
+  readonly requests = new LocalMetric();
+  readonly serviceRestarts = new LocalMetric();
+  readonly serviceUp = new LocalMetric();
 
-  constructor() {
-    const perViewer = (name: string, help: string, pick: (t: ViewerTotals) => number, Kind: typeof client.Counter | typeof client.Gauge) => {
-      const totals = () => this.#viewerTotals();
+  /** The Prometheus registry (prom-client loaded and the metrics registered on the first call). */
+  registry(): Promise<Registry> {
+    return (this.#registry ??= import('prom-client').then((client) => this.#register(client)));
+  }
+
+  /** The Prometheus text exposition and its content type. */
+  async render(): Promise<{ text: string; contentType: string }> {
+    const registry = await this.registry();
+    return { text: await registry.metrics(), contentType: registry.contentType };
+  }
+
+  #register(client: PromClient): Registry {
+    const registry = new client.Registry();
+    type Kind = typeof client.Counter | typeof client.Gauge;
+    // Every metric is filled at scrape time from its source: the local counts, the viewer totals, the children's telemetry.
+    const fromRows = <T>(name: string, help: string, labelNames: string[], rows: () => Iterable<{ labels: Labels; value: T }>, pick: (v: T) => number, Kind: Kind) => {
       new Kind({
         name,
         help,
-        labelNames: ['stream', 'transport'],
-        registers: [this.registry],
-        collect(this: client.Counter | client.Gauge) {
+        labelNames,
+        registers: [registry],
+        collect(this: Counter | Gauge) {
           this.reset();
-          for (const t of totals()) (this as client.Gauge).inc({ stream: t.stream, transport: t.transport }, pick(t));
+          for (const r of rows()) (this as Gauge).inc(r.labels, pick(r.value));
         },
       });
     };
+    const local = (name: string, help: string, labelNames: string[], metric: LocalMetric, Kind: Kind) => fromRows(name, help, labelNames, () => metric.entries(), (v: number) => v, Kind);
+    local('revcam_frames_in_total', 'Frames received from services', ['stream'], this.framesIn, client.Counter);
+    local('revcam_stream_requests_total', 'Stream requests by outcome (accepted or an error code)', ['outcome'], this.requests, client.Counter);
+    local('revcam_service_restarts_total', 'Service restarts after a crash or hang', ['service'], this.serviceRestarts, client.Counter);
+    local('revcam_service_up', '1 when the service process is running', ['service'], this.serviceUp, client.Gauge);
+    const perViewer = (name: string, help: string, pick: (t: ViewerTotals) => number, Kind: Kind) =>
+      fromRows(name, help, ['stream', 'transport'], () => this.#viewerTotals().map((t) => ({ labels: { stream: t.stream, transport: t.transport }, value: t })), pick, Kind);
     perViewer('revcam_frames_sent_total', 'Frames written to viewers', (t) => t.sent, client.Counter);
     perViewer('revcam_frames_dropped_total', 'Frames dropped because a viewer was too slow (latest frame wins)', (t) => t.dropped, client.Counter);
     perViewer('revcam_bytes_sent_total', 'Bytes written to viewers', (t) => t.bytes, client.Counter);
     perViewer('revcam_viewers', 'Connected viewers', (t) => t.viewers, client.Gauge);
-    const perService = (name: string, help: string, pick: (t: ServiceTelemetryRow) => number, Kind: typeof client.Counter | typeof client.Gauge) => {
-      const rows = () => this.#serviceTelemetry();
-      new Kind({
-        name,
-        help,
-        labelNames: ['service'],
-        registers: [this.registry],
-        collect(this: client.Counter | client.Gauge) {
-          this.reset();
-          for (const t of rows()) (this as client.Gauge).inc({ service: t.service }, pick(t));
-        },
-      });
-    };
+    const perService = (name: string, help: string, pick: (t: ServiceTelemetryRow) => number, Kind: Kind) =>
+      fromRows(name, help, ['service'], () => this.#serviceTelemetry().map((t) => ({ labels: { service: t.service }, value: t })), pick, Kind);
     perService('revcam_service_frames_out_total', 'Frames the service child wrote to its frame pipe (all its processes)', (t) => t.framesOut, client.Counter);
     perService('revcam_service_frames_dropped_total', 'Frames the service child dropped because its frame pipe to the gateway was backed up', (t) => t.framesDropped, client.Counter);
     perService('revcam_service_rss_bytes', 'Resident memory of the service child process (0 while none runs)', (t) => t.rssBytes, client.Gauge);
-    client.collectDefaultMetrics({ register: this.registry, prefix: 'revcam_process_' });
+    client.collectDefaultMetrics({ register: registry, prefix: 'revcam_process_' });
+    return registry;
   }
 
   /** Where the service children's own telemetry comes from at scrape time (as of their last pong, ≤ 1 s old). */

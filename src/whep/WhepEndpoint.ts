@@ -24,7 +24,7 @@ import type { StreamHub } from '../stream/StreamHub.js';
 import { readBody } from '../transport/signalsHttp.js';
 import { checkOffer } from './offer.js';
 import { iceBindingFor, keepCandidatesOf, loadWerift, peerConfig } from './werift.js';
-import { WhepSession } from './WhepSession.js';
+import type { WhepSession } from './WhepSession.js';
 
 export const WHEP_PREFIX = '/whep/';
 export const WHEP_SESSIONS = '/whep/sessions/';
@@ -120,7 +120,8 @@ export class WhepEndpoint {
         return sendCoded(res, 415, 'BAD_REQUEST', `Content-Type must be application/sdp, got ${JSON.stringify(type || 'none')}`, { 'Accept-Post': 'application/sdp' });
       }
       const sdp = await readBody(req, MAX_OFFER_BYTES, this.#deps.bodyTimeoutMs ?? 5_000);
-      const werift = await loadWerift();
+      // The session's RTP modules come with werift, at the first offer: boot does not load them.
+      const [werift, { WhepSession }] = await Promise.all([loadWerift(), import('./WhepSession.js')]);
       const offer = checkOffer(sdp, (text) => werift.SessionDescription.parse(text));
       const id = randomBytes(16).toString('base64url');
       const session = new WhepSession(id, device.id, { hub, log, werift, onEnd: (s) => this.#sessions.delete(s.id) });
