@@ -75,8 +75,10 @@ export class SyntheticCamera extends SourceEmitter implements Source {
   /** Renders the frame for `timeUs` and encodes it; what each slot does, exposed for the bench. */
   async encode(timeUs: number, frameNo: number): Promise<Buffer> {
     const raw = this.scene.render(timeUs, frameNo);
+    // No Huffman optimisation (a second pass over the picture): half the encode time (~8 → ~4 ms
+    // at 1280x720 here) for ~12 % more bytes. The encode is on every frame's capture-to-screen path.
     return sharp(raw, { raw: { width: this.width, height: this.height, channels: 3 } })
-      .jpeg({ quality: this.quality, mozjpeg: false, chromaSubsampling: '4:2:0' })
+      .jpeg({ quality: this.quality, mozjpeg: false, chromaSubsampling: '4:2:0', optimiseCoding: false })
       .toBuffer();
   }
 
