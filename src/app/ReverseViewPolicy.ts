@@ -7,6 +7,7 @@
  * reported in the view message and the displays say so.
  */
 import type { ReverseConfig } from '../config/types.js';
+import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { VSS, type SignalSample, type ViewMessage } from '../wire/signals.js';
@@ -81,7 +82,11 @@ export class ReverseViewPolicy {
   #show(reason: string): void {
     const { service, camera, codec } = this.#deps.config;
     this.#release ??= this.#deps.hold({ service, camera, codec }).catch((err: unknown) => {
-      this.#deps.log.error({ err }, 'reverse gear could not open the rear camera');
+      // Nothing to open ahead of the displays (e.g. a gateway before any vehicle is discovered, or with
+      // several and no default): the displays still ask for themselves, so this is worth a line, not a stack.
+      if (err instanceof RevcamError && (err.code === 'SERVICE_NOT_FOUND' || err.code === 'BAD_REQUEST')) {
+        this.#deps.log.warn({ code: err.code, detail: err.message }, 'reverse gear: the rear camera was not opened ahead of the displays');
+      } else this.#deps.log.error({ err }, 'reverse gear could not open the rear camera');
       return undefined;
     });
     this.#set({ type: 'view', view: 'rear', reason, stale: this.#deps.signals.staleness() });

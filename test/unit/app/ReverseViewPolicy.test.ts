@@ -100,3 +100,32 @@ test('a stale signal is reported without hiding the image', async () => {
   assert.deepEqual(views.at(-1)?.stale, [VSS.steeringWheelAngle]);
   policy.close();
 });
+
+test('a rear camera nobody offers yet is a warning line, not an error with a stack; the view still goes up', async () => {
+  const { RevcamError } = await import('../../../src/errors/RevcamError.js');
+  const lines: { level: number; msg: string; code?: string; err?: unknown }[] = [];
+  const log = createLogger('info', 'test', { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const run = async (err: Error) => {
+    lines.length = 0;
+    const signals = new FakeSignals();
+    const views: ViewMessage[] = [];
+    const policy = new ReverseViewPolicy({
+      config: { service: 'reversing', camera: 'rear', codec: 'jpeg', holdMs: 80, exitSpeedKmh: 10 },
+      signals,
+      hold: () => Promise.reject(err),
+      broadcast: (v) => views.push(v),
+      log,
+    });
+    signals.set({ [VSS.gear]: -1 });
+    await sleep(10);
+    policy.close();
+    assert.equal(views.at(-1)?.view, 'rear');
+    return lines.filter((l) => l.msg.startsWith('reverse gear'));
+  };
+  const [notFound] = await run(new RevcamError('SERVICE_NOT_FOUND', 'no service named "reversing"'));
+  assert.equal(notFound?.level, 40);
+  assert.equal(notFound?.code, 'SERVICE_NOT_FOUND');
+  assert.equal(notFound?.err, undefined, 'no stack');
+  const [broken] = await run(new Error('pipe closed'));
+  assert.equal(broken?.level, 50, 'anything else stays an error');
+});
