@@ -30,6 +30,16 @@ export interface ConsumerSink {
    * kernel buffers the consumer cannot see. Call Consumer.kick() when it turns true.
    */
   writable?(): boolean;
+  /**
+   * The fast path (docs/performance.md, issue 11): writes at once, with no
+   * completion callback. The consumer calls it only when nothing is queued
+   * here or in flight and bufferedBytes() is 0, the common case of a viewer
+   * that keeps up, so the per-write closure, callback and bookkeeping go.
+   * False: the transport no longer takes frames (as a write's error).
+   * A sink with it must report bufferedBytes() 0 only once every write has
+   * been taken, and call Consumer.kick() when its buffer drains.
+   */
+  writeNow?(message: Buffer): boolean;
 }
 
 export interface ConsumerOptions {
@@ -67,6 +77,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #maxBuffered: number;
   #resumeAtKeyframe: boolean;
   #inFlight = 0;
+  /** 1 while a writeNow the transport could not take at once is still buffered (counted in #inFlight; no callback tells when it is done). */
+  #untracked = 0;
   /** Catch-up frames pending or in flight. */
   #burst = 0;
   #pending: Queued[] = [];
@@ -126,6 +138,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
       }
       this.#awaitingKeyframe = false;
     }
+    this.#settle();
+    if (this.#inFlight === 0 && this.#pending.length === 0 && this.#writeNow(message)) return true;
     let dropped = false;
     if (this.queuedLive >= this.#queueFrames) {
       if (this.#resumeAtKeyframe) return this.#overflowInterCoded(message);
@@ -183,7 +197,37 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (!this.#closed) this.#flush();
   }
 
+  /** Nothing queued or in flight: straight to the transport when its buffer is empty. False: take the queued path. */
+  #writeNow(message: Buffer): boolean {
+    const sink = this.#sink;
+    if (!sink.writeNow || sink.writable?.() === false || sink.bufferedBytes() !== 0) return false;
+    if (!sink.writeNow(message)) {
+      if (!this.#closed) this.emit('error', new Error('viewer transport is closing'));
+      return true;
+    }
+    this.sent++;
+    this.sentBytes += message.length;
+    this.#slow = false; // the queue was empty: any "too slow" episode is over
+    if (sink.bufferedBytes() > 0) {
+      // Not taken at once: it holds a slot until the transport's buffer is seen empty or a later write completes.
+      this.#untracked = 1;
+      this.#inFlight++;
+    }
+    return true;
+  }
+
+  /** The untracked write is done once the transport buffers nothing. */
+  #settle(): void {
+    if (this.#untracked === 1 && this.#sink.bufferedBytes() === 0) this.#release();
+  }
+
+  #release(): void {
+    this.#untracked = 0;
+    this.#inFlight--;
+  }
+
   #flush(): void {
+    this.#settle();
     if (this.#sink.writable?.() === false) return;
     while (this.#pending.length > 0 && (this.#inFlight === 0 || this.#sink.bufferedBytes() < this.#maxBuffered) && this.#inFlight < this.#queueFrames) {
       const q = this.#pending.shift() as Queued;
@@ -194,6 +238,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   #written(q: Queued, err?: Error | null): void {
     this.#inFlight--;
+    // Writes complete in order: an untracked write before this one is done too.
+    if (this.#untracked === 1) this.#release();
     if (q.burst) this.#burst--;
     if (err) {
       if (!this.#closed) this.emit('error', err);

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { EndReason } from '../audit/SessionLog.js';
+import type { ConsumerSink } from '../consumer/Consumer.js';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
@@ -122,6 +123,8 @@ export class WsTransport {
             gate.pong();
             s.consumer.kick();
           });
+          // The consumer's fast-path writes have no callback: the socket's drain is what frees frames held for a full buffer.
+          socket.on('drain', () => s.consumer.kick());
           this.#liveness.add(gate, {
             ping: () => ws.ping(),
             dead: () => {
@@ -217,13 +220,20 @@ export function acceptedMessage(s: Subscription, maxFrameAgeMs = DEFAULT_MAX_FRA
  * Both write synchronously (no permessage-deflate), so they never interleave
  * inside a frame. When the viewer is due a liveness ping, the frame's buffer
  * with a ping appended goes instead: the ping costs no write of its own.
+ * A viewer that keeps up gets writeNow: no completion callback per write.
  */
-function wsSink(ws: WebSocket, socket: Duplex, gate: ViewerLiveness) {
+function wsSink(ws: WebSocket, socket: Duplex, gate: ViewerLiveness): ConsumerSink {
+  const frame = (message: Buffer) => (gate.duePing() ? prebuiltBinaryFrameWithPing(message) : prebuiltBinaryFrame(message));
   return {
     writable: () => gate.open,
-    write: (message: Buffer, done: (err?: Error | null) => void) => {
+    write: (message, done) => {
       if (ws.readyState !== ws.OPEN) return done(new Error('viewer socket is closing'));
-      socket.write(gate.duePing() ? prebuiltBinaryFrameWithPing(message) : prebuiltBinaryFrame(message), done);
+      socket.write(frame(message), done);
+    },
+    writeNow: (message) => {
+      if (ws.readyState !== ws.OPEN) return false;
+      socket.write(frame(message));
+      return true;
     },
     bufferedBytes: () => socket.writableLength,
   };
