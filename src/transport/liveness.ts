@@ -12,7 +12,8 @@
  * appends a 2-byte ping frame to the frame it writes anyway), so a viewer
  * that gets frames costs no write of its own for liveness; one timer per
  * transport (not one per viewer) catches the silent and pings viewers that
- * got no frame to carry it (an idle stream, a viewer whose frames wait).
+ * got no frame to carry it (an idle stream, a viewer whose frames wait),
+ * sweepLateMs after the ping fell due.
  */
 
 export interface LivenessOptions {
@@ -22,10 +23,17 @@ export interface LivenessOptions {
   gateAfterMs: number;
   /** A ping unanswered this long ends the viewer. */
   deadAfterMs: number;
+  /**
+   * The sweep sends a ping of its own only this long after it fell due, so a
+   * viewer that gets frames has one carry it (F10). Without it a sweep period
+   * of half pingEveryMs lands on the due time and, once it has pinged a
+   * viewer, keeps winning the race with the frames: a write of its own.
+   */
+  sweepLateMs?: number;
 }
 
 /** The transport's values: a short stall leaves at most gateAfterMs + pingEveryMs of video in the socket. */
-export const LIVENESS: LivenessOptions = { pingEveryMs: 300, gateAfterMs: 400, deadAfterMs: 2_000 };
+export const LIVENESS: LivenessOptions = { pingEveryMs: 300, gateAfterMs: 400, deadAfterMs: 2_000, sweepLateMs: 100 };
 
 /** What the liveness sweep does with a viewer. */
 export interface LivenessPeer {
@@ -82,7 +90,7 @@ export class ViewerLiveness {
       this.dead = true;
       return 'dead';
     }
-    if (now - this.#sentAt < this.#opts.pingEveryMs) return undefined;
+    if (now - this.#sentAt < this.#opts.pingEveryMs + (this.#opts.sweepLateMs ?? 0)) return undefined;
     this.#awaiting = true;
     this.#sentAt = now;
     return 'ping';

@@ -51,3 +51,21 @@ test('the sweep pings a viewer no frame pinged, and ends one silent for deadAfte
   assert.equal(sweep.size, 1, 'a dead viewer leaves the sweep');
   sweep.stop();
 });
+
+test('with sweepLateMs the sweep leaves a due ping to the next frame, and pings a viewer without frames that much later', () => {
+  const c = clock();
+  const late = { ...opts, sweepLateMs: 100 };
+  const fed = new ViewerLiveness(late, c.now);
+  const idle = new ViewerLiveness(late, c.now);
+  fed.duePing();
+  idle.duePing();
+  fed.pong();
+  idle.pong();
+  c.t += 350; // due 50 ms ago
+  assert.equal(fed.check(), undefined, 'not yet the sweep’s: a frame may still carry it');
+  assert.equal(fed.duePing(), true, 'the frame carries it');
+  assert.equal(idle.check(), undefined);
+  c.t += 50;
+  assert.equal(idle.check(), 'ping', 'no frame came: the sweep pings it, 100 ms late');
+  assert.equal(fed.check(), undefined, 'awaiting the pong of the ping its frame carried');
+});
