@@ -1,6 +1,6 @@
 /** The issue's targets, checked against this run's figures; a target whose figure was not measured is `met: null`. */
 import type { Part, Target } from './results.js';
-import type { Stat } from './stat.js';
+import { summarize, type Stat } from './stat.js';
 import type { RunRow } from './systems.js';
 import { LIVE_MS } from './util.js';
 import { stallPartName } from './cases/stalled.js';
@@ -102,14 +102,6 @@ function whepTargets(parts: Part[]): Target[] {
   return out;
 }
 
-/** The median, or null for no values. */
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
 const stat = (p: Part | undefined, key: string): Stat | null => (p?.status === 'ok' ? ((p.data?.[key] as Stat | null) ?? null) : null);
 const find = (parts: Part[], name: string) => parts.find((p) => p.name === name);
@@ -199,7 +191,7 @@ export function evaluateTargets(t: TargetInputs): Target[] {
       'T11',
       'stalled viewer: server RSS growth it causes (stalled run − run without a stall, median of the pairs)',
       `≤ ${STALL_ATTRIBUTABLE_MB} MB`,
-      median(diffs),
+      summarize(diffs, 'MB')?.median ?? null,
       (x) => x <= STALL_ATTRIBUTABLE_MB,
       (x) => `${f1(x)} MB, median of ${diffs.length} pair(s): ${diffs.map(f1).join(', ')} MB (raw, stalled vs without: ${raw} MB)`,
     ),
@@ -212,7 +204,7 @@ export function evaluateTargets(t: TargetInputs): Target[] {
       'T12',
       "stalled viewer: the others' fps (min) vs no stalled viewer (median of the pairs)",
       'within 1 fps',
-      median(fpsDiffs),
+      summarize(fpsDiffs, 'fps')?.median ?? null,
       (x) => x <= 1,
       (x) => `Δ ${x.toFixed(2)} fps, pairs: ${fpsPairs.map((p) => `${minFps(p.b)!.toFixed(2)} → ${minFps(p.d)!.toFixed(2)}`).join('; ')}`,
     ),

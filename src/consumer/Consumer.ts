@@ -77,8 +77,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #maxBuffered: number;
   #resumeAtKeyframe: boolean;
   #inFlight = 0;
-  /** 1 while a writeNow the transport could not take at once is still buffered (counted in #inFlight; no callback tells when it is done). */
-  #untracked = 0;
+  /** A writeNow the transport could not take at once is still buffered (counted in #inFlight; no callback tells when it is done). */
+  #untracked = false;
   /** Catch-up frames pending or in flight. */
   #burst = 0;
   #pending: Queued[] = [];
@@ -210,7 +210,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#slow = false; // the queue was empty: any "too slow" episode is over
     if (sink.bufferedBytes() > 0) {
       // Not taken at once: it holds a slot until the transport's buffer is seen empty or a later write completes.
-      this.#untracked = 1;
+      this.#untracked = true;
       this.#inFlight++;
     }
     return true;
@@ -218,11 +218,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   /** The untracked write is done once the transport buffers nothing. */
   #settle(): void {
-    if (this.#untracked === 1 && this.#sink.bufferedBytes() === 0) this.#release();
+    if (this.#untracked && this.#sink.bufferedBytes() === 0) this.#release();
   }
 
   #release(): void {
-    this.#untracked = 0;
+    this.#untracked = false;
     this.#inFlight--;
   }
 
@@ -239,7 +239,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #written(q: Queued, err?: Error | null): void {
     this.#inFlight--;
     // Writes complete in order: an untracked write before this one is done too.
-    if (this.#untracked === 1) this.#release();
+    if (this.#untracked) this.#release();
     if (q.burst) this.#burst--;
     if (err) {
       if (!this.#closed) this.emit('error', err);

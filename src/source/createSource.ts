@@ -54,7 +54,7 @@ export function knownSourceCodec(camera: CameraConfig): CodecName | undefined {
  * set up before the first real picture arrives.
  */
 export function spawnSpareTranscoder(from: CodecName, to: CodecName, camera: CameraConfig): SpareProcess {
-  return new SpareProcess(transcodeArgs(from, to, camera), 'ffmpeg', from === 'jpeg' ? blackJpeg(camera).then(mpjpegPart) : undefined);
+  return new SpareProcess(transcodeArgs(from, to, camera), from === 'jpeg' ? blackJpeg(camera).then(mpjpegPart) : undefined);
 }
 
 async function blackJpeg(camera: CameraConfig): Promise<Buffer> {

@@ -45,8 +45,8 @@ export class SpareProcess {
   readonly #closed: Promise<void>;
 
   /** `prime`: the bytes of one throw-away input picture (already framed for the process's stdin). */
-  constructor(args: string[], command = 'ffmpeg', prime?: Promise<Buffer>) {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(args: string[], prime?: Promise<Buffer>) {
+    const child = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     child.once('spawn', () => (this.#spawned = true));
     // Not installed, or killed: then it is simply not handed out (the taker spawns as usual and reports).
