@@ -35,6 +35,8 @@ export interface VehicleSignalsDeps {
   ownVehicle?: string | undefined;
   /** A gateway's default vehicle (not its own): a request naming none gets this vehicle's signals. */
   defaultVehicle?: string | undefined;
+  /** Called with each remote vehicle's bus as it is added (role policies re-check on its changes); returns the unwatch. */
+  watchBus?(bus: SignalBus): () => void;
 }
 
 /** Forwards a device's POST to the vehicle's own source (see SignalsHttpDeps.forward). */
@@ -43,6 +45,7 @@ export type SignalsForward = NonNullable<SignalsHttpDeps['forward']>;
 interface Remote extends SignalsEndpoint {
   bus: SignalBus;
   reverse: ReverseViewPolicy;
+  unwatch(): void;
 }
 
 const VEHICLE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -92,7 +95,9 @@ export class VehicleSignals {
    */
   addRemote(vehicle: string, forward: SignalsForward): { bus: SignalBus; remove(): void } {
     if (vehicle === this.#deps.ownVehicle) throw new Error(`vehicle ${vehicle} is this process's own`);
-    this.#remote.get(vehicle)?.reverse.close();
+    const old = this.#remote.get(vehicle);
+    old?.unwatch();
+    old?.reverse.close();
     const { config, auth, log } = this.#deps;
     const vlog = log.child({ vehicle });
     const bus = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => vlog.error({ err }, 'signal listener failed') });
@@ -109,7 +114,8 @@ export class VehicleSignals {
       log: vlog,
     });
     ws.broadcastView(reverse.current);
-    const remote: Remote = { bus, ws, reverse, http: { bus, auth, log: vlog, vehicle, forward, bodyTimeoutMs: config.limits.bodyTimeoutMs } };
+    const unwatch = this.#deps.watchBus?.(bus) ?? (() => {});
+    const remote: Remote = { bus, ws, reverse, unwatch, http: { bus, auth, log: vlog, vehicle, forward, bodyTimeoutMs: config.limits.bodyTimeoutMs } };
     this.#remote.set(vehicle, remote);
     return {
       bus,
@@ -122,6 +128,7 @@ export class VehicleSignals {
   }
 
   #closeRemote(r: Remote): void {
+    r.unwatch();
     r.reverse.close();
     r.ws.close();
   }

@@ -69,8 +69,17 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const tls = config.server.tls ? tlsServerOptions(config.server.tls, opts.baseDir ?? process.cwd()) : undefined;
   const log = opts.log ?? createLogger(config.log.level);
   const signals = new SignalBus({ staleAfterMs: config.signals.staleAfterMs, onListenerError: (err) => log.error({ err }, 'signal listener failed') });
-  // Role policies (parked, consent) read the latest signals at each request.
-  const auth = newDeviceAuth(config, { signals: (path) => signals.get(path)?.value, log });
+  // Role policies (parked, consent) read the fresh signals of the vehicle streamed, at each request
+  // and on every change: this process's own, or a remote vehicle's bus (filled in below).
+  let remoteBus: (vehicle: string) => SignalBus | undefined = () => undefined;
+  const busFor = (vehicle: string | undefined): SignalBus | undefined => (vehicle === undefined || vehicle === opts.vehicle ? signals : remoteBus(vehicle));
+  const auth = newDeviceAuth(config, {
+    signals: (vehicle) => {
+      const bus = busFor(vehicle);
+      return (path) => bus?.fresh(path)?.value;
+    },
+    log,
+  });
   if (!tls && !isLoopbackHost(config.server.host)) log.warn({ host: config.server.host }, 'listening beyond loopback without server.tls: tokens and frames cross the network in clear');
   const metrics = new Metrics();
   const host = await ServiceHost.create(config, log, opts.baseDir, opts.vehicle);
@@ -112,7 +121,17 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     http: { bus: signals, auth, source: signalSource, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, ...(opts.vehicle !== undefined && { vehicle: opts.vehicle }) },
     ws: signalsWs,
   };
-  const vehicleSignals = new VehicleSignals({ config, auth, log, hold: (req) => hub.hold(req), local: localSignals, ownVehicle: opts.vehicle, defaultVehicle: opts.defaultVehicle });
+  const vehicleSignals = new VehicleSignals({
+    config,
+    auth,
+    log,
+    hold: (req) => hub.hold(req),
+    local: localSignals,
+    ownVehicle: opts.vehicle,
+    defaultVehicle: opts.defaultVehicle,
+    watchBus: (bus) => policyWatch.watch(bus),
+  });
+  remoteBus = (vehicle) => vehicleSignals.busOf(vehicle);
   const calibrator = new Calibrator({ config, host, configFile: opts.configFile, log });
   const gateway = new Gateway({
     host,

@@ -16,6 +16,9 @@ the query); without it, the only vehicle offering the service is used
                       credentials and TLS only from the config's nats section)
       --vehicle NAME  the vehicle a request gets when it names none and several
                       vehicles offer the service (default: none; then it must name one)
+      --simulate      run the config's signal source (the simulator) as a vehicle of
+                      the gateway's own; without it the gateway has no signals but
+                      its vehicles', and a role policy is judged on those only
   -c, --config FILE   YAML or JSON config (its services list is ignored)
   -p, --port N        listen port, 0 = any free port (default ${DEFAULT_CONFIG.server.port}; env REVCAM_PORT)
       --host H        listen address (default ${DEFAULT_CONFIG.server.host}; env REVCAM_HOST)
@@ -32,6 +35,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     options: {
       nats: { type: 'string' },
       vehicle: { type: 'string' },
+      simulate: { type: 'boolean' },
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
@@ -49,8 +53,10 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   // --nats replaces only the url: credentials and TLS stay in the config's nats section.
   const natsUrl = values.nats ?? config.nats.url;
   if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to find services on)', 'gateway');
-  // No local services: every instance this gateway streams is a remote one.
-  const app = await startRevcam({ ...config, services: [] }, values.vehicle !== undefined ? { defaultVehicle: values.vehicle } : {});
+  // No local services: every instance this gateway streams is a remote one. And no vehicle of its own
+  // unless asked: a simulated gear here must never be what a phone's policy reads.
+  const signals = values.simulate ? config.signals : { ...config.signals, source: 'none' as const };
+  const app = await startRevcam({ ...config, services: [], signals }, values.vehicle !== undefined ? { defaultVehicle: values.vehicle } : {});
   const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
   return runUntilStopped(app, bus);

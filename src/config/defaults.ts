@@ -110,8 +110,9 @@ export const DEFAULT_ROLES: Record<string, RoleRights> = {
   probe: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 50 },
   phone: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 20, policy: { parked: true, consent: true } },
   remote: { ...DEFAULT_ROLE, stream: ANY, priority: 10, policy: { parked: true, consent: true } },
-  controller: { ...DEFAULT_ROLE, readSignals: true, writeSignals: true, priority: 0 },
-  admin: { ...DEFAULT_ROLE, readSignals: true, admin: true, priority: 0 },
+  // Streams nothing, so its signal writes name their vehicles themselves: any (narrow it in a fleet's config).
+  controller: { ...DEFAULT_ROLE, vehicles: ['*'], readSignals: true, writeSignals: true, priority: 0 },
+  admin: { ...DEFAULT_ROLE, vehicles: ['*'], readSignals: true, admin: true, priority: 0 },
   local: { stream: ANY, readSignals: true, writeSignals: true, calibrate: true, admin: true, priority: 100, policy: null },
 };
 

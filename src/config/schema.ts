@@ -46,6 +46,7 @@ const role = {
       required: ['services', 'cameras', 'vehicles'],
       properties: { services: nameList, cameras: nameList, vehicles: nameList },
     },
+    vehicles: nameList,
     readSignals: { type: 'boolean' },
     writeSignals: { type: 'boolean' },
     calibrate: { type: 'boolean' },
@@ -239,7 +240,7 @@ export const configSchema = {
       additionalProperties: false,
       required: ['source', 'staleAfterMs', 'drive', 'simulator', 'can'],
       properties: {
-        source: { enum: ['simulator', 'can'] },
+        source: { enum: ['simulator', 'can', 'none'] },
         staleAfterMs: int(10, 60_000),
         drive: { anyOf: [{ type: 'null' }, { enum: ['park-left', 'park-right'] }] },
         simulator: {

@@ -108,6 +108,11 @@ export interface RolePolicy {
 export interface RoleRights {
   /** Open streams of these services/cameras/vehicles; an empty `services` list means no streaming. */
   stream: { services: string[]; cameras: string[]; vehicles: string[] };
+  /**
+   * The vehicles whose signals the role may write (and, with the recorder,
+   * whose events it may review or trigger). Absent: `stream.vehicles`.
+   */
+  vehicles?: string[];
   /** GET /api/signals and WS /api/signals. */
   readSignals: boolean;
   /** POST /api/signals (the simulator only). */
@@ -170,8 +175,8 @@ export interface CanSignalMapping {
 
 /** Where vehicle signals come from; see docs/signals.md. */
 export interface SignalsConfig {
-  /** `simulator`: POST /api/signals and scripted drives. `can`: CAN frames through a DBC. */
-  source: 'simulator' | 'can';
+  /** `simulator`: POST /api/signals and scripted drives. `can`: CAN frames through a DBC. `none`: no vehicle of its own (a gateway's default). */
+  source: 'simulator' | 'can' | 'none';
   /** Gear, steering and sensor values older than this are reported stale. */
   staleAfterMs: number;
   /** A scripted drive the simulator plays on a loop from boot (simulator only). */

@@ -13,7 +13,7 @@ import type { RevcamConfig, RoleRights } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import { clientFrom, TrustedProxies, type ClientContext } from './clientContext.js';
-import { policyProblem, type SignalLookup } from './policy.js';
+import { policyProblem, type VehicleSignalLookup } from './policy.js';
 import { TokenCache } from './tokenCache.js';
 import { parseTokenHash, verifyTokenAsync, type ParsedTokenHash } from './tokenHash.js';
 
@@ -23,7 +23,8 @@ export { tokenFrom } from './clientContext.js';
 export type Action =
   | { kind: 'stream'; service: string; camera: string; vehicle?: string }
   | { kind: 'readSignals' }
-  | { kind: 'writeSignals' }
+  /** On the vehicle named (undefined: the embedded default's own, which names none). */
+  | { kind: 'writeSignals'; vehicle?: string | undefined }
   | { kind: 'calibrate' }
   | { kind: 'admin' };
 
@@ -37,8 +38,11 @@ export interface Device {
 }
 
 export interface DeviceAuthOptions {
-  /** The latest vehicle signals, for role policies (parked, consent). Without it a policy never holds. */
-  signals?: SignalLookup;
+  /**
+   * The latest fresh signals of a vehicle (undefined: this process's own), for
+   * role policies (parked, consent). Without it a policy never holds.
+   */
+  signals?: VehicleSignalLookup;
   /** Where the plain-token warning goes (once per device, at construction). */
   log?: Pick<Logger, 'warn'>;
   /** Tokens verified against the scrypt hashes per second beyond the cache (default 4, burst 8). */
@@ -63,7 +67,7 @@ export class DeviceAuth {
   #byCertName = new Map<string, Device>();
   #anonymousLoopback: boolean;
   #roles: Record<string, RoleRights>;
-  #signals: SignalLookup;
+  #signals: VehicleSignalLookup;
   #cache: TokenCache<Device>;
   /** Verifications under way, by token digest: 200 viewers arriving with one new token share one scrypt. */
   #verifying = new Map<string, Promise<Device | null>>();
@@ -73,7 +77,7 @@ export class DeviceAuth {
     this.#anonymousLoopback = auth.anonymousLoopback;
     this.#proxies = new TrustedProxies(opts.trustProxy ?? []);
     this.#roles = auth.roles;
-    this.#signals = opts.signals ?? (() => undefined);
+    this.#signals = opts.signals ?? (() => () => undefined);
     this.#cache = new TokenCache({ checksPerSecond: opts.hashChecksPerSecond ?? 4, ...(opts.clock && { clock: opts.clock }) });
     auth.devices.forEach((d, i) => {
       const device: Device = { id: d.id, role: d.role, anonymous: false };
@@ -126,20 +130,28 @@ export class DeviceAuth {
     if (!rights) throw new RevcamError('FORBIDDEN', `role "${device.role}" has no rights`);
     if (action.kind !== 'stream') {
       if (!rights[action.kind]) throw new RevcamError('FORBIDDEN', `role "${device.role}" lacks the ${action.kind} right`);
+      // Rights over a vehicle's signals apply to the role's own vehicles only.
+      const vehicle = 'vehicle' in action ? action.vehicle : undefined;
+      if (!matches(rights.vehicles ?? rights.stream.vehicles, vehicle)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not ${action.kind} for vehicle "${vehicle}"`);
       return;
     }
     const { services, cameras, vehicles } = rights.stream;
     if (!matches(services, action.service)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not stream service "${action.service}"`);
     if (!matches(cameras, action.camera)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not stream camera "${action.camera}"`);
     if (!matches(vehicles, action.vehicle)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not stream vehicle "${action.vehicle}"`);
-    const problem = this.streamPolicyProblem(device.role);
+    const problem = this.streamPolicyProblem(device.role, action.vehicle);
     if (problem) throw new RevcamError('FORBIDDEN', `role "${device.role}" may stream ${problem}`);
   }
 
-  /** Why the role's stream policy does not hold on the current signals; undefined when it holds (or it has none). */
-  streamPolicyProblem(role: string): string | undefined {
+  /**
+   * Why the role's stream policy does not hold on the current signals of the
+   * vehicle streamed (undefined: this process's own); undefined when it holds
+   * (or the role has none).
+   */
+  streamPolicyProblem(role: string, vehicle?: string): string | undefined {
     const rights = Object.hasOwn(this.#roles, role) ? this.#roles[role] : undefined;
-    return policyProblem(rights?.policy ?? null, this.#signals);
+    const problem = policyProblem(rights?.policy ?? null, this.#signals(vehicle));
+    return problem === undefined || vehicle === undefined ? problem : `${problem} (vehicle "${vehicle}")`;
   }
 
   /** Roles whose streaming depends on a policy: their open streams are re-checked when signals change. */

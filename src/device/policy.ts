@@ -9,6 +9,14 @@ import { SELECTED_GEAR, VSS, type SignalValue } from '../wire/signals.js';
 /** The latest valid value of a VSS path, or undefined when missing or invalid. */
 export type SignalLookup = (path: string) => SignalValue | undefined;
 
+/**
+ * The lookup of one vehicle's signals: undefined names this process's own
+ * (the embedded default, or `serve --nats --vehicle`'s). A vehicle whose
+ * signals are unknown here gets a lookup that finds nothing, so its policies
+ * fail closed.
+ */
+export type VehicleSignalLookup = (vehicle: string | undefined) => SignalLookup;
+
 /** The paths a policy reads: a change of any of them re-checks open streams. */
 export const POLICY_PATHS: readonly string[] = [VSS.selectedGear, VSS.gear, VSS.speed, VSS.remoteViewConsent];
 

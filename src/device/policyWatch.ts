@@ -1,9 +1,11 @@
 /**
  * Re-checks role policies while streaming (docs/security.md, "Roles"): when
- * a signal a policy reads changes (gear, speed, consent) and a role's policy
- * stops holding, every open stream of that role's devices ends with
- * FORBIDDEN. A viewer admitted while a signal change raced its request is
- * checked once more as soon as it is added.
+ * a signal a policy reads changes (gear, speed, consent) on any vehicle's
+ * bus, and every sweep period (so a vehicle whose signals went stale fails
+ * closed), each viewer of a policy role is checked on the signals of the
+ * vehicle it streams; one whose policy stopped holding ends with FORBIDDEN.
+ * A viewer admitted while a signal change raced its request is checked once
+ * more as soon as it is added.
  */
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
@@ -14,36 +16,72 @@ import { POLICY_PATHS } from './policy.js';
 
 /** Anything holding viewers that can be ended from outside (the stream hub, the overlay taps). */
 export interface ViewerHolder {
-  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number;
+  /** Ends every viewer for which `reasonFor` returns a reason; returns how many. */
+  endViewers(reasonFor: (viewer: ViewerInfo) => RevcamError | undefined): number;
 }
 
 export interface PolicyWatchOptions {
   auth: DeviceAuth;
+  /** This process's own signals; a gateway adds each remote vehicle's bus with watch(). */
   signals: Pick<SignalBus, 'subscribe'>;
   holders: ViewerHolder[];
   log: Pick<Logger, 'info'>;
+  /** Sweep this often as well as on changes (default 500 ms; 0 = only on changes). */
+  sweepEveryMs?: number;
 }
+
+const WATCHED = new Set(POLICY_PATHS);
 
 export class PolicyWatch {
   #opts: PolicyWatchOptions;
   #roles: Set<string>;
-  #unsubscribe: () => void;
+  #unsubscribe: (() => void)[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: PolicyWatchOptions) {
     this.#opts = opts;
     this.#roles = new Set(opts.auth.policyRoles());
-    const watched = new Set(POLICY_PATHS);
-    this.#unsubscribe = this.#roles.size === 0 ? () => {} : opts.signals.subscribe((changed) => {
-      if (changed.some((s) => watched.has(s.path))) this.sweep();
-    });
+    if (this.#roles.size === 0) return;
+    this.watch(opts.signals);
+    const every = opts.sweepEveryMs ?? 500;
+    if (every > 0) this.#timer = setInterval(() => this.sweep(), every).unref();
   }
 
-  /** Ends the streams of every role whose policy does not hold now. Returns how many ended. */
+  /** Re-checks on the changes of one more bus (a remote vehicle's); returns the unsubscribe. */
+  watch(bus: Pick<SignalBus, 'subscribe'>): () => void {
+    if (this.#roles.size === 0) return () => {};
+    const off = bus.subscribe((changed) => {
+      if (changed.some((s) => WATCHED.has(s.path))) this.sweep();
+    });
+    this.#unsubscribe.push(off);
+    return () => {
+      off();
+      this.#unsubscribe = this.#unsubscribe.filter((f) => f !== off);
+    };
+  }
+
+  /** Ends the streams whose role policy does not hold on their vehicle's signals now. Returns how many ended. */
   sweep(): number {
+    // One evaluation per (role, vehicle) per sweep, however many viewers share it.
+    const verdicts = new Map<string, RevcamError | undefined>();
+    const ended = new Map<string, number>();
+    const reasonFor = (v: ViewerInfo): RevcamError | undefined => {
+      const { role } = v.device;
+      if (!this.#roles.has(role)) return undefined;
+      const key = `${role}\u0000${v.vehicle ?? ''}`;
+      if (!verdicts.has(key)) {
+        const problem = this.#opts.auth.streamPolicyProblem(role, v.vehicle);
+        verdicts.set(key, problem === undefined ? undefined : forbidden(role, problem));
+      }
+      const reason = verdicts.get(key);
+      if (reason) ended.set(key, (ended.get(key) ?? 0) + 1);
+      return reason;
+    };
     let n = 0;
-    for (const role of this.#roles) {
-      const problem = this.#opts.auth.streamPolicyProblem(role);
-      if (problem) n += this.#end((v) => v.device.role === role, role, problem);
+    for (const h of this.#opts.holders) n += h.endViewers(reasonFor);
+    for (const [key, count] of ended) {
+      const [role, vehicle] = key.split('\u0000');
+      this.#opts.log.info({ role, ...(vehicle && { vehicle }), ended: count, reason: verdicts.get(key)?.message }, 'streams ended: role policy no longer holds');
     }
     return n;
   }
@@ -53,20 +91,22 @@ export class PolicyWatch {
     const { role } = sub.viewer.device;
     if (!this.#roles.has(role)) return;
     setImmediate(() => {
-      const problem = this.#opts.auth.streamPolicyProblem(role);
-      if (problem && !sub.consumer.closed) this.#end((v) => v === sub.viewer, role, problem);
+      if (sub.consumer.closed) return;
+      const problem = this.#opts.auth.streamPolicyProblem(role, sub.viewer.vehicle);
+      if (!problem) return;
+      const reason = forbidden(role, problem);
+      let n = 0;
+      for (const h of this.#opts.holders) n += h.endViewers((v) => (v === sub.viewer ? reason : undefined));
+      if (n > 0) this.#opts.log.info({ role, ended: n, reason: problem }, 'streams ended: role policy no longer holds');
     });
   };
 
-  #end(which: (v: ViewerInfo) => boolean, role: string, problem: string): number {
-    const reason = new RevcamError('FORBIDDEN', `role "${role}" may stream ${problem}; stream ended`);
-    let n = 0;
-    for (const h of this.#opts.holders) n += h.endViewers(which, reason);
-    if (n > 0) this.#opts.log.info({ role, ended: n, reason: problem }, 'streams ended: role policy no longer holds');
-    return n;
-  }
-
   close(): void {
-    this.#unsubscribe();
+    clearInterval(this.#timer);
+    for (const off of this.#unsubscribe.splice(0)) off();
   }
+}
+
+function forbidden(role: string, problem: string): RevcamError {
+  return new RevcamError('FORBIDDEN', `role "${role}" may stream ${problem}; stream ended`);
 }

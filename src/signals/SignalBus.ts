@@ -112,6 +112,12 @@ export class SignalBus {
     return this.#entries.get(path)?.sample;
   }
 
+  /** The latest valid value if it arrived within staleAfterMs; undefined when missing, invalid or stale (what a safety rule may trust). */
+  fresh(path: string, nowMs: number = this.#clock()): SignalSample | undefined {
+    const e = this.#entries.get(path);
+    return e?.sample !== undefined && nowMs - e.receivedMs <= this.staleAfterMs ? e.sample : undefined;
+  }
+
   /** Every valid value, in arrival order of first appearance. */
   snapshot(): SignalSample[] {
     const out: SignalSample[] = [];

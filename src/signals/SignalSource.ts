@@ -1,10 +1,10 @@
-/** Where the bus's values come from: the simulator or CAN (docs/signals.md). */
+/** Where the bus's values come from: the simulator, CAN, or none (a gateway: its vehicles' signals arrive over the bus) (docs/signals.md). */
 import type { SignalSample } from '../wire/signals.js';
 import type { DriveName } from './drives.js';
 import type { SampleInput } from './validateSample.js';
 
 export interface SignalSource {
-  readonly kind: 'simulator' | 'can';
+  readonly kind: 'simulator' | 'can' | 'none';
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Present when clients may set values (POST /api/signals); absent when the vehicle is the source. */

@@ -17,5 +17,7 @@ export interface SignalSourceOptions {
 export async function createSignalSource(config: Readonly<SignalsConfig>, bus: SignalBus, opts: SignalSourceOptions = {}): Promise<SignalSource> {
   // The CAN stack (a DBC parser) loads only when a CAN source is configured.
   if (config.source === 'can') return (await import('./can/CanSource.js')).createCanSource(config.can, bus, opts);
+  // No vehicle of its own (a fleet gateway): nothing is published, so every policy on it fails closed.
+  if (config.source === 'none') return { kind: 'none', start: async () => {}, stop: async () => {} };
   return new SimulatorSource(bus, { republishMs: config.simulator.republishMs, initialGear: config.simulator.initialGear, drive: config.drive, ...(opts.log && { log: opts.log }) });
 }

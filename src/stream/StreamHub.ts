@@ -41,6 +41,8 @@ export interface ViewerInfo {
   transport: string;
   /** Its `address` (the forwarded client behind a trusted proxy) goes to the audit log. */
   device: Device;
+  /** The vehicle whose stream it watches (set by the hub at subscribe; undefined in the embedded default): role policies read its signals. */
+  vehicle?: string | undefined;
 }
 
 /** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
@@ -325,10 +327,11 @@ export class StreamHub {
    * `beforeFirstFrame` runs before the viewer can receive anything (the transport's `accepted`).
    * Throws RevcamError.
    */
-  async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame?: (sub: Subscription) => void): Promise<Subscription> {
+  async subscribe(req: MatchRequest, sink: ConsumerSink, asked: ViewerInfo, beforeFirstFrame?: (sub: Subscription) => void): Promise<Subscription> {
     const match = this.registry.match(req);
     const instance = this.#endpoints.get(match.id);
     if (!instance) throw new RevcamError('SERVICE_NOT_FOUND', `instance ${match.id} is gone`);
+    const viewer: ViewerInfo = { ...asked, vehicle: instance.vehicle };
     // Limits are checked before the camera opens: a refused viewer costs nothing.
     const ticket = this.admit(viewer, streamKey(instance.id, req.camera, req.codec));
     let stream: Stream;
@@ -418,13 +421,14 @@ export class StreamHub {
     };
   }
 
-  /** Ends every viewer `which` selects (Consumer.end: its transport tells it `reason` and closes). Returns how many. */
-  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number {
+  /** Ends every viewer `reasonFor` gives a reason (Consumer.end: its transport tells it the reason and closes). Returns how many. */
+  endViewers(reasonFor: (viewer: ViewerInfo) => RevcamError | undefined): number {
     let n = 0;
     for (const s of this.#streams.values()) {
       for (const c of [...s.consumers()]) {
         const viewer = this.#viewerOf.get(c);
-        if (viewer && !c.closed && which(viewer)) {
+        const reason = viewer && !c.closed ? reasonFor(viewer) : undefined;
+        if (reason) {
           c.end(reason);
           n++;
         }

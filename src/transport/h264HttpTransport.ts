@@ -14,6 +14,7 @@ import { streamRequestFromQuery } from '../request/StreamRequest.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { decodeHeader } from '../wire/frame.js';
 import { HttpStreamGuard } from './httpStreamGuard.js';
+import { streamAction } from '../device/streamAction.js';
 
 export const H264_PATH = '/stream.h264';
 
@@ -27,7 +28,7 @@ export interface H264HttpDeps {
 export async function serveH264(req: IncomingMessage, res: ServerResponse, url: URL, deps: H264HttpDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'h264');
   const device = await deps.auth.fromRequest(req, url);
-  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
+  deps.auth.authorize(device, streamAction(deps.hub.registry, request));
   // Listening for the client's going before anything awaits: one gone mid-subscribe leaves no encoder running.
   const guard = new HttpStreamGuard(res);
   const sink = {

@@ -13,6 +13,7 @@ import { decodeHeader } from '../wire/frame.js';
 import type { OverlayTaps } from './overlayTap.js';
 import type { Consumer } from '../consumer/Consumer.js';
 import { HttpStreamGuard } from './httpStreamGuard.js';
+import { streamAction } from '../device/streamAction.js';
 
 export const MJPEG_PATH = '/stream.mjpg';
 export const MJPEG_BOUNDARY = 'revcamframe';
@@ -29,7 +30,7 @@ export interface MjpegDeps {
 export async function serveMjpeg(req: IncomingMessage, res: ServerResponse, url: URL, deps: MjpegDeps): Promise<void> {
   const request = streamRequestFromQuery(url, 'jpeg');
   const device = await deps.auth.fromRequest(req, url);
-  deps.auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
+  deps.auth.authorize(device, streamAction(deps.hub.registry, request));
   // Listening for the client's going before anything awaits: one gone mid-subscribe leaves nothing behind.
   const guard = new HttpStreamGuard(res);
   const sink = {

@@ -61,8 +61,9 @@ export class OverlayTaps {
     // Audited like any viewer (the tap's own viewer of the real stream is the platform's).
     this.hub.openSession(consumer, viewer, source.instance, req.camera, 'jpeg');
     derived.add(consumer);
-    this.#viewers.set(consumer, viewer);
-    this.hub.onViewerAdded?.({ viewer, consumer }); // the same admission re-check as the hub's own viewers
+    const onVehicle: ViewerInfo = { ...viewer, vehicle: source.instance.vehicle };
+    this.#viewers.set(consumer, onVehicle);
+    this.hub.onViewerAdded?.({ viewer: onVehicle, consumer }); // the same admission re-check as the hub's own viewers
     return {
       consumer,
       leave: () => {
@@ -74,11 +75,12 @@ export class OverlayTaps {
     };
   }
 
-  /** Ends every overlay viewer `which` selects (Consumer.end). Returns how many. */
-  endViewers(which: (viewer: ViewerInfo) => boolean, reason: RevcamError): number {
+  /** Ends every overlay viewer `reasonFor` gives a reason (Consumer.end). Returns how many. */
+  endViewers(reasonFor: (viewer: ViewerInfo) => RevcamError | undefined): number {
     let n = 0;
     for (const [consumer, viewer] of [...this.#viewers]) {
-      if (consumer.closed || !which(viewer)) continue;
+      const reason = consumer.closed ? undefined : reasonFor(viewer);
+      if (!reason) continue;
       consumer.end(reason);
       n++;
     }

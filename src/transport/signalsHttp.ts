@@ -136,7 +136,8 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
 }
 
 async function authorize(req: IncomingMessage, deps: SignalsHttpDeps, kind: 'readSignals' | 'writeSignals'): Promise<void> {
-  deps.auth.authorize(await deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x')), { kind });
+  const device = await deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x'));
+  deps.auth.authorize(device, kind === 'writeSignals' ? { kind, vehicle: deps.vehicle } : { kind });
 }
 
 /** Checks and converts a parsed body into samples (all-or-nothing), naming the offending field. */
@@ -161,7 +162,9 @@ export function parseSignalsPost(body: unknown, nowUs: number = Date.now() * 100
 
 /** Why a source takes no POST (405), or undefined when it does: the local POST and a host's bus input say the same. */
 export function postRefusal(source: Pick<SignalSource, 'kind' | 'input'> | undefined): string | undefined {
-  return source?.input ? undefined : `signals come from the ${source?.kind ?? 'vehicle'} source; POST ${SIGNALS_PATH} is accepted only with signals.source: simulator`;
+  if (source?.input) return undefined;
+  if (source?.kind === 'none') return `this process has no vehicle signals of its own (signals.source: none); name the vehicle: POST ${SIGNALS_PATH}?vehicle=NAME`;
+  return `signals come from the ${source?.kind ?? 'vehicle'} source; POST ${SIGNALS_PATH} is accepted only with signals.source: simulator`;
 }
 
 /** Checks a parsed POST body and applies it to the source's input (all-or-nothing); throws the coded error a POST answers. */

@@ -20,6 +20,7 @@ import { prebuiltBinaryFrame, prebuiltBinaryFrameWithPing } from './prebuiltFram
 import { DEFAULT_MAX_FRAME_AGE_MS } from '../wire/clock.js';
 import { nowUs } from '../wire/frame.js';
 import { isClockRequest, MAX_CONTROL_MESSAGE_BYTES, type AcceptedMessage, type ClockMessage, type ServerMessage, type StreamEvent } from '../wire/messages.js';
+import { streamAction } from '../device/streamAction.js';
 
 export const STREAM_PATH = '/api/stream';
 
@@ -98,7 +99,7 @@ export class WsTransport {
         try {
           const request = parseStreamRequest(data.toString());
           const device = await auth.fromRequest(req, url, request.token);
-          auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
+          auth.authorize(device, streamAction(hub.registry, request));
           const s = await hub.subscribe(request, wsSink(ws, socket, gate), { transport: 'ws', device }, (sub) => ws.send(JSON.stringify(acceptedMessage(sub, this.#deps.display?.maxFrameAgeMs, receivedUs))));
           if (ws.readyState !== ws.OPEN) return hub.unsubscribe(s);
           sub = s;

@@ -25,6 +25,7 @@ import { readBody } from '../transport/signalsHttp.js';
 import { checkOffer } from './offer.js';
 import { iceBindingFor, keepCandidatesOf, loadWerift, peerConfig } from './werift.js';
 import type { WhepSession } from './WhepSession.js';
+import { streamAction } from '../device/streamAction.js';
 
 export const WHEP_PREFIX = '/whep/';
 export const WHEP_SESSIONS = '/whep/sessions/';
@@ -112,7 +113,7 @@ export class WhepEndpoint {
       query.searchParams.set('camera', names.camera);
       const request = streamRequestFromQuery(query, 'h264');
       const device = await auth.fromRequest(req, url);
-      auth.authorize(device, { kind: 'stream', service: request.service, camera: request.camera, ...(request.vehicle !== undefined && { vehicle: request.vehicle }) });
+      auth.authorize(device, streamAction(hub.registry, request));
       const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/sdp') {
         res.setHeader('Connection', 'close');

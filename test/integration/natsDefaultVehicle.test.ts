@@ -56,7 +56,7 @@ describe('a gateway with a default vehicle', { skip }, () => {
     await viewers.at(-1)!.waitForFrames(5, 20_000);
   });
 
-  test("/api/signals without vehicle= is the default vehicle's (remote) on that gateway, the gateway's own simulator on the other", async () => {
+  test("/api/signals without vehicle= is the default vehicle's (remote) on that gateway, none of its own on the other (a gateway simulates no vehicle)", async () => {
     const deadline = Date.now() + 15_000;
     let body: { vehicle?: string; source?: string | null } = {};
     for (;;) {
@@ -69,7 +69,7 @@ describe('a gateway with a default vehicle', { skip }, () => {
     assert.equal(body.source, 'remote');
     const own = (await (await fetch(`${plain.url}/api/signals`)).json()) as typeof body;
     assert.equal(own.vehicle, undefined);
-    assert.equal(own.source, 'simulator');
+    assert.equal(own.source, 'none');
   });
 
   test('the same request on a gateway without a default: BAD_REQUEST naming both vehicles', async () => {

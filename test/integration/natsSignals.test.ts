@@ -137,7 +137,8 @@ describe('vehicle signals on a real nats-server: two simulator hosts, a CAN host
       // veh-d: services only; its signals belong to another (absent) host of the vehicle.
       startHost(nats.url, 'veh-d', ['--config', canConfig, '--no-signals']),
     ]);
-    [gateway] = await startAll([startGateway(nats.url, ['--config', parked])]);
+    // --simulate: the gateway's own signals are the reference a forwarded POST's answers are compared with.
+    [gateway] = await startAll([startGateway(nats.url, ['--config', parked, '--simulate'])]);
     // Discovery polls every second: wait until the gateway follows all three vehicles.
     for (const v of ['veh-a', 'veh-b', 'veh-c', 'veh-d']) await until(`the gateway to follow ${v}'s signals`, 15_000, async () => (await getSignals(gateway.url!, v)).status === 200);
   });

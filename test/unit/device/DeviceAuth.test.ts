@@ -9,7 +9,7 @@ import { SELECTED_GEAR, VSS, type SignalValue } from '../../../src/wire/signals.
 
 const devices: DeviceConfig[] = [{ id: 'head-unit', token: 'hu-secret-token-0123456789', role: 'head-unit' }];
 const make = (anonymousLoopback: boolean, list: DeviceConfig[] = devices, signals?: Record<string, SignalValue>) =>
-  new DeviceAuth({ anonymousLoopback, devices: list, roles: DEFAULT_ROLES }, signals ? { signals: (p) => signals[p] } : {});
+  new DeviceAuth({ anonymousLoopback, devices: list, roles: DEFAULT_ROLES }, signals ? { signals: () => (p) => signals[p] } : {});
 const client = (token: string | undefined, address: string | undefined, extra: Partial<ClientContext> = {}): ClientContext => ({ token, address, forwarded: false, ...extra });
 
 test('a known token identifies its device from anywhere', async () => {
@@ -134,4 +134,20 @@ test('a plain token warns once at start-up, naming the device and never the toke
 
 test('a malformed tokenHash is a config error naming the device entry', () => {
   assert.throws(() => make(false, [{ id: 'x', role: 'phone', tokenHash: 'scrypt$nonsense' }]), /\/auth\/devices\/0\/tokenHash/);
+});
+
+test('signal writes are confined to the role\'s vehicles: its own list, else stream.vehicles', () => {
+  const roles = {
+    ...DEFAULT_ROLES,
+    'fleet-a': { ...DEFAULT_ROLES.controller!, vehicles: ['veh-a'] },
+    'viewer-a': { ...DEFAULT_ROLES.controller!, vehicles: undefined, stream: { services: ['*'], cameras: ['*'], vehicles: ['veh-a'] } },
+  };
+  const auth = new DeviceAuth({ anonymousLoopback: false, devices: [], roles });
+  const as = (role: string) => ({ id: role, role, anonymous: false });
+  assert.doesNotThrow(() => auth.authorize(as('fleet-a'), { kind: 'writeSignals', vehicle: 'veh-a' }));
+  assert.throws(() => auth.authorize(as('fleet-a'), { kind: 'writeSignals', vehicle: 'veh-b' }), { code: 'FORBIDDEN', message: /writeSignals for vehicle "veh-b"/ });
+  assert.throws(() => auth.authorize(as('viewer-a'), { kind: 'writeSignals', vehicle: 'veh-b' }), { code: 'FORBIDDEN' });
+  assert.doesNotThrow(() => auth.authorize(as('viewer-a'), { kind: 'writeSignals', vehicle: 'veh-a' }));
+  assert.doesNotThrow(() => auth.authorize(as('controller'), { kind: 'writeSignals', vehicle: 'veh-b' }), 'the built-in controller: any vehicle');
+  assert.doesNotThrow(() => auth.authorize(as('fleet-a'), { kind: 'writeSignals' }), 'the embedded default names no vehicle');
 });
