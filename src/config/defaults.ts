@@ -91,6 +91,8 @@ export const DEFAULT_ROLE: RoleRights = {
   readSignals: false,
   writeSignals: false,
   calibrate: false,
+  reviewEvents: false,
+  record: false,
   admin: false,
   priority: 0,
   policy: null,
@@ -105,15 +107,16 @@ const ANY = { services: ['*'], cameras: ['*'], vehicles: ['*'] };
  * consents; `admin` sees metrics, services and sessions.
  */
 export const DEFAULT_ROLES: Record<string, RoleRights> = {
-  'head-unit': { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 100 },
+  // The driver's screen reviews and saves clips (the recorder, docs/recorder.md).
+  'head-unit': { ...DEFAULT_ROLE, stream: ANY, readSignals: true, reviewEvents: true, record: true, priority: 100 },
   cluster: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 90 },
   probe: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 50 },
-  phone: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, priority: 20, policy: { parked: true, consent: true } },
-  remote: { ...DEFAULT_ROLE, stream: ANY, priority: 10, policy: { parked: true, consent: true } },
+  phone: { ...DEFAULT_ROLE, stream: ANY, readSignals: true, reviewEvents: true, priority: 20, policy: { parked: true, consent: true } },
+  remote: { ...DEFAULT_ROLE, stream: ANY, reviewEvents: true, priority: 10, policy: { parked: true, consent: true } },
   // Streams nothing, so its signal writes name their vehicles themselves: any (narrow it in a fleet's config).
   controller: { ...DEFAULT_ROLE, vehicles: ['*'], readSignals: true, writeSignals: true, priority: 0 },
-  admin: { ...DEFAULT_ROLE, vehicles: ['*'], readSignals: true, admin: true, priority: 0 },
-  local: { stream: ANY, readSignals: true, writeSignals: true, calibrate: true, admin: true, priority: 100, policy: null },
+  admin: { ...DEFAULT_ROLE, vehicles: ['*'], readSignals: true, reviewEvents: true, record: true, admin: true, priority: 0 },
+  local: { stream: ANY, readSignals: true, writeSignals: true, calibrate: true, reviewEvents: true, record: true, admin: true, priority: 100, policy: null },
 };
 
 /** The embedded default: synthetic rear, left and right (door-mirror) and cabin cameras, no broker, loopback only. */
@@ -167,5 +170,14 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     },
   },
   nats: { url: null, user: null, pass: null, token: null, nkeySeedFile: null, credsFile: null, tls: null },
+  recorder: {
+    dir: 'state/recordings',
+    preSeconds: 10,
+    postSeconds: 10,
+    maxSeconds: 60,
+    maxBytes: 2 * 1024 ** 3,
+    minFreeBytes: 512 * 1024 ** 2,
+    triggers: { sensorBelowM: 0.3, decelerationMps2: 4, impact: true, manoeuvre: false },
+  },
   log: { level: 'info' },
 };

@@ -38,7 +38,7 @@ const nameList = { type: 'array', maxItems: 256, items: { anyOf: [{ const: '*' }
 const role = {
   type: 'object',
   additionalProperties: false,
-  required: ['stream', 'readSignals', 'writeSignals', 'calibrate', 'admin', 'priority', 'policy'],
+  required: ['stream', 'readSignals', 'writeSignals', 'calibrate', 'reviewEvents', 'record', 'admin', 'priority', 'policy'],
   properties: {
     stream: {
       type: 'object',
@@ -50,6 +50,8 @@ const role = {
     readSignals: { type: 'boolean' },
     writeSignals: { type: 'boolean' },
     calibrate: { type: 'boolean' },
+    reviewEvents: { type: 'boolean' },
+    record: { type: 'boolean' },
     admin: { type: 'boolean' },
     priority: int(0, 1000),
     policy: {
@@ -107,7 +109,7 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'serviceHost', 'vehicle', 'signals', 'reverse', 'nats', 'log'],
+  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'serviceHost', 'vehicle', 'signals', 'reverse', 'nats', 'recorder', 'log'],
   properties: {
     nats: {
       type: 'object',
@@ -299,6 +301,30 @@ export const configSchema = {
         codec: { enum: ['jpeg', 'h264'] },
         holdMs: int(0, 600_000),
         exitSpeedKmh: num(0, 100),
+      },
+    },
+    recorder: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dir', 'preSeconds', 'postSeconds', 'maxSeconds', 'maxBytes', 'minFreeBytes', 'triggers'],
+      properties: {
+        dir: { type: 'string', minLength: 1, maxLength: 4096 },
+        preSeconds: num(0, 120),
+        postSeconds: num(0, 600),
+        maxSeconds: num(1, 3600),
+        maxBytes: int(1024 * 1024, Number.MAX_SAFE_INTEGER),
+        minFreeBytes: int(0, Number.MAX_SAFE_INTEGER),
+        triggers: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['sensorBelowM', 'decelerationMps2', 'impact', 'manoeuvre'],
+          properties: {
+            sensorBelowM: { anyOf: [{ type: 'null' }, num(0.01, 10)] },
+            decelerationMps2: { anyOf: [{ type: 'null' }, num(0.5, 100)] },
+            impact: { type: 'boolean' },
+            manoeuvre: { type: 'boolean' },
+          },
+        },
       },
     },
     log: {

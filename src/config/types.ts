@@ -119,6 +119,10 @@ export interface RoleRights {
   writeSignals: boolean;
   /** Installer calibration. */
   calibrate: boolean;
+  /** GET /api/events (the recorder's clips), under the role's policy like a stream. */
+  reviewEvents: boolean;
+  /** POST /api/events (a manual trigger) and locking a clip. */
+  record: boolean;
   /** /metrics, /api/services, /api/sessions. */
   admin: boolean;
   /** Under a viewer limit, viewers of a lower priority are shed first (like EVS's primary client). */
@@ -263,5 +267,33 @@ export interface RevcamConfig {
   signals: SignalsConfig;
   reverse: ReverseConfig;
   nats: NatsConfig;
+  /** The reversing-event recorder (docs/recorder.md); it runs as the `builtin:recorder` service when `services` lists it. */
+  recorder: RecorderConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+/** The recorder's settings (docs/recorder.md): clip timing, retention and triggers. */
+export interface RecorderConfig {
+  /** Where clips and their manifests are written, relative to the base directory. */
+  dir: string;
+  /** Seconds kept before a trigger (the in-memory pre-roll ring holds this plus one group of pictures). */
+  preSeconds: number;
+  /** Seconds recorded after the last trigger. */
+  postSeconds: number;
+  /** A clip extended by later triggers ends at this length. */
+  maxSeconds: number;
+  /** Byte quota of the recordings folder. */
+  maxBytes: number;
+  /** Keep at least this much free on the file system. */
+  minFreeBytes: number;
+  triggers: {
+    /** The nearest rear parking sensor below this many metres while reversing; null = off. */
+    sensorBelowM: number | null;
+    /** Deceleration above this many m/s² while reversing; null = off. */
+    decelerationMps2: number | null;
+    /** An impact signal (docs/recorder.md lists the paths). */
+    impact: boolean;
+    /** Every manoeuvre, from entering R to leaving it. */
+    manoeuvre: boolean;
+  };
 }

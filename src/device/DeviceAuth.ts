@@ -26,6 +26,10 @@ export type Action =
   /** On the vehicle named (undefined: the embedded default's own, which names none). */
   | { kind: 'writeSignals'; vehicle?: string | undefined }
   | { kind: 'calibrate' }
+  /** The recorder's clips of a vehicle: under the role's policy, like a stream. */
+  | { kind: 'reviewEvents'; vehicle?: string | undefined }
+  /** A manual trigger, or locking a clip, on a vehicle. */
+  | { kind: 'record'; vehicle?: string | undefined }
   | { kind: 'admin' };
 
 export interface Device {
@@ -133,6 +137,11 @@ export class DeviceAuth {
       // Rights over a vehicle's signals apply to the role's own vehicles only.
       const vehicle = 'vehicle' in action ? action.vehicle : undefined;
       if (!matches(rights.vehicles ?? rights.stream.vehicles, vehicle)) throw new RevcamError('FORBIDDEN', `role "${device.role}" may not ${action.kind} for vehicle "${vehicle}"`);
+      // A clip is what the camera saw: whoever may watch it only under a policy reviews it only under that policy.
+      if (action.kind === 'reviewEvents') {
+        const problem = this.streamPolicyProblem(device.role, vehicle);
+        if (problem) throw new RevcamError('FORBIDDEN', `role "${device.role}" may review events ${problem}`);
+      }
       return;
     }
     const { services, cameras, vehicles } = rights.stream;

@@ -19,6 +19,7 @@ import { redactUrl, type Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/Metrics.js';
 import type { StreamHub } from '../stream/StreamHub.js';
 import { CALIBRATION_PATH, handleCalibrationHttp, type CalibrationHttpDeps } from '../transport/calibrationHttp.js';
+import { EVENTS_PATH, handleEventsHttp, type EventsHttpDeps } from '../transport/eventsHttp.js';
 import { H264_PATH, serveH264 } from '../transport/h264HttpTransport.js';
 import { MJPEG_PATH, serveMjpeg } from '../transport/mjpegTransport.js';
 import type { OverlayTaps } from '../transport/overlayTap.js';
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   calibration?: CalibrationHttpDeps;
   /** What displays are told in `accepted` (config `display`). */
   display?: { maxFrameAgeMs: number };
+  /** The recorder's clips: /api/events (docs/recorder.md); 404 without it. */
+  events?: EventsHttpDeps;
 }
 
 /** How long a refused (over-limit) connection may linger for its 503 to be read. */
@@ -188,6 +191,8 @@ export class Gateway {
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#signalsFor(url).http);
     if (url.pathname.startsWith(WHEP_PREFIX)) return this.whep.handle(req, res, url);
     if (url.pathname === CALIBRATION_PATH && this.#deps.calibration && (req.method === 'POST' || !hasBody(req))) return handleCalibrationHttp(req, res, this.#deps.calibration);
+    const events = this.#deps.events;
+    if (events && (url.pathname === EVENTS_PATH || url.pathname.startsWith(`${EVENTS_PATH}/`)) && (req.method === 'POST' || !hasBody(req))) return handleEventsHttp(req, res, url, events);
     // Nothing else takes a body: refuse it unread (Connection: close, so Node does not drain it either).
     if (hasBody(req)) {
       res.setHeader('Connection', 'close');

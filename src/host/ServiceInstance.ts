@@ -15,15 +15,15 @@
  * backoff never spawn early: they wait for the scheduled restart.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { CalibrationConfig, CameraConfig, ServiceConfig, VehicleConfig } from '../config/types.js';
-import { RevcamError } from '../errors/RevcamError.js';
+import { ERROR_CODES, RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
 import type { Logger } from '../log/logger.js';
 import type { OpenedCamera, ServiceManifest } from '../service/types.js';
 import type { CodecName } from '../wire/frame.js';
 import type { SignalSample } from '../wire/signals.js';
-import { FRAME_PIPE_FD, FrameRecordParser, type ChildMessage, type ParentMessage } from './childProtocol.js';
+import { FRAME_PIPE_FD, FrameRecordParser, recordPrefix, type ChildMessage, type ParentMessage } from './childProtocol.js';
 import type { InstanceState, ServiceEndpoint, ServiceEndpointEvents } from './ServiceEndpoint.js';
 import { forkServiceChild } from './spareHost.js';
 
@@ -61,6 +61,8 @@ export interface ServiceInstanceOptions {
   stableAfterMs?: number;
   /** Where a new child comes from: the spare service host when there is one (ServiceHost), else a fresh fork. */
   spawnChild?: () => ChildProcess;
+  /** The service kind's own config section, handed to the child at init (ServiceContext.settings). */
+  settings?: unknown;
 }
 
 export type ServiceInstanceEvents = ServiceEndpointEvents;
@@ -76,6 +78,9 @@ interface Wanted {
 }
 
 const openKey = (camera: string, codec: CodecName) => `${camera}/${codec}`;
+
+/** A request as sent before its id is given (distributes over the union). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> implements ServiceEndpoint {
   readonly id: string;
@@ -240,7 +245,15 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
       };
       child.on('message', onMsg);
       child.once('exit', onExit);
-      this.#post({ op: 'init', service: this.id, manifest: this.manifest, moduleUrl: this.#opts.moduleUrl, cameras: this.#opts.cameras, vehicle: this.#opts.vehicle });
+      this.#post({
+        op: 'init',
+        service: this.id,
+        manifest: this.manifest,
+        moduleUrl: this.#opts.moduleUrl,
+        cameras: this.#opts.cameras,
+        vehicle: this.#opts.vehicle,
+        ...(this.#opts.settings !== undefined && { settings: this.#opts.settings }),
+      });
     });
   }
 
@@ -292,7 +305,47 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
     }
   }
 
-  #request(msg: Omit<Extract<ParentMessage, { op: 'open' | 'close' }>, 'id'>, timeoutMs = 10_000): Promise<ChildMessage> {
+  /**
+   * Calls one of the service's own operations (ServiceLogic.call) in the
+   * running child and returns its result. Throws RevcamError: the service's
+   * own code when it threw a coded error, SERVICE_FAILED when it is not
+   * running or does not answer.
+   */
+  async call(method: string, args: unknown, timeoutMs = 5_000): Promise<unknown> {
+    if (this.#state !== 'running') throw new RevcamError('SERVICE_FAILED', `service ${this.id} is ${this.#state}`);
+    let reply: ChildMessage;
+    try {
+      reply = await this.#request({ op: 'call', method, args }, timeoutMs);
+    } catch (err) {
+      throw new RevcamError('SERVICE_FAILED', `service ${this.id}: ${method} got no answer (${(err as Error).message})`, { cause: err });
+    }
+    if (reply.op !== 'reply') throw new RevcamError('SERVICE_FAILED', `service ${this.id}: bad reply to ${method}`);
+    if (reply.ok) return reply.result;
+    const code = (ERROR_CODES as string[]).includes(reply.code ?? '') ? (reply.code as RevcamError['code']) : 'SERVICE_FAILED';
+    throw new RevcamError(code, reply.message);
+  }
+
+  /**
+   * Hands the running child a frame of a stream it records (manifest
+   * `records`) on the frame pipe, parent → child; `done` once written.
+   * False (and `done` not called) when no child runs.
+   */
+  writeFrame(stream: string, wire: Buffer, done: (err?: Error | null) => void): boolean {
+    const pipe = this.#state === 'running' ? (this.#child?.stdio[FRAME_PIPE_FD] as Writable | null | undefined) : undefined;
+    if (!pipe?.writable) return false;
+    pipe.cork();
+    pipe.write(recordPrefix(stream, wire.length));
+    pipe.write(wire, done);
+    pipe.uncork();
+    return true;
+  }
+
+  /** Bytes written to the child's frame pipe it has not taken yet (a recorded stream's consumer reads it). */
+  get frameInputBacklog(): number {
+    return (this.#child?.stdio[FRAME_PIPE_FD] as Writable | null | undefined)?.writableLength ?? 0;
+  }
+
+  #request(msg: WithoutId<Extract<ParentMessage, { op: 'open' | 'close' | 'call' }>>, timeoutMs = 10_000): Promise<ChildMessage> {
     const id = ++this.#requestId;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,8 +1,11 @@
 /**
  * What crosses the process boundary between the gateway and a service child.
  * Control goes over Node's IPC channel as small JSON messages; frames go over
- * a separate pipe (child fd 3) as length-prefixed binary records, so a frame
- * costs one write and one read, never JSON or base64.
+ * a separate pipe (child fd 3, a socket pair: both ways) as length-prefixed
+ * binary records, so a frame costs one write and one read, never JSON or
+ * base64. A service's own frames go child → parent; the frames of the
+ * streams a viewer service records (manifest `records`) go parent → child,
+ * the record's id naming the stream (`service/camera`).
  *
  * Frame record: u32le recordLength | u8 cameraIdLength | cameraId (utf8) | wire frame (src/wire/frame.ts)
  */
@@ -19,20 +22,24 @@ export const FRAME_PIPE_FD = 3;
 
 export type ParentMessage =
   /** `service`: the instance id (a spare host learns which service it is here). */
-  | { op: 'init'; service?: string; manifest: ServiceManifest; moduleUrl: string; cameras: Record<string, CameraConfig>; vehicle: VehicleConfig }
+  /** `settings`: the service kind's own config section (the recorder's `recorder`), when it has one. */
+  | { op: 'init'; service?: string; manifest: ServiceManifest; moduleUrl: string; cameras: Record<string, CameraConfig>; vehicle: VehicleConfig; settings?: unknown }
   | { op: 'open'; id: number; camera: string; codec: CodecName }
   | { op: 'close'; id: number; camera: string; codec: CodecName }
   | { op: 'ping'; id: number }
   | { op: 'signals'; samples: SignalSample[] }
   /** A camera's calibration changed (installer calibration): applied live, no restart. */
   | { op: 'calibration'; camera: string; calibration: CalibrationConfig }
+  /** A service's own operation (ServiceLogic.call), e.g. the recorder's trigger; answered by a `reply` with `result`. */
+  | { op: 'call'; id: number; method: string; args: unknown }
   | { op: 'stop' };
 
 export type ChildMessage =
   | { op: 'ready' }
   | { op: 'initFailed'; message: string }
-  | { op: 'reply'; id: number; ok: true; opened?: OpenedCamera }
-  | { op: 'reply'; id: number; ok: false; message: string }
+  | { op: 'reply'; id: number; ok: true; opened?: OpenedCamera; result?: unknown }
+  /** `code`: a RevcamError's code thrown by the service, passed on as is (else the parent's own). */
+  | { op: 'reply'; id: number; ok: false; message: string; code?: string }
   | { op: 'pong'; id: number; framesOut: number; framesDropped: number; rssBytes: number }
   | { op: 'status'; camera: string; event: StreamEvent; message: string }
   | { op: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> };

@@ -10,12 +10,13 @@ import type { SourceFrame } from '../source/Source.js';
 import { encodeMeta, HEADER_LENGTH, writeHeader } from '../wire/frame.js';
 import type { FrameMeta } from '../wire/overlay.js';
 // SPARE_ENV from childProtocol, not spareHost: a child has no use for node:child_process.
-import { FRAME_PIPE_FD, recordPrefix, SPARE_ENV, type ChildMessage, type ParentMessage } from './childProtocol.js';
+import { FRAME_PIPE_FD, FrameRecordParser, recordPrefix, SPARE_ENV, type ChildMessage, type ParentMessage } from './childProtocol.js';
 
 /** Above this many unflushed bytes on the pipe the child drops frames instead of buffering them. */
 const MAX_PIPE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
-const pipe = new Socket({ fd: FRAME_PIPE_FD, readable: false, writable: true });
+// Readable too: a viewer service (manifest `records`) gets its streams' frames on it; others never do.
+const pipe = new Socket({ fd: FRAME_PIPE_FD, readable: true, writable: true });
 let logic: ServiceLogic | undefined;
 let framesOut = 0;
 let framesDropped = 0;
@@ -61,11 +62,24 @@ async function init(msg: Extract<ParentMessage, { op: 'init' }>): Promise<void> 
     manifest: msg.manifest,
     cameras: msg.cameras,
     vehicle: msg.vehicle,
+    ...(msg.settings !== undefined && { settings: msg.settings }),
     emitFrame,
     emitStatus: (camera, event, message) => send({ op: 'status', camera, event, message }),
     log: (level, m, data) => send({ op: 'log', level, msg: m, ...(data && { data }) }),
   };
   logic = await mod.default(ctx);
+  const onFrame = logic.onFrame?.bind(logic);
+  if (onFrame) {
+    const parser = new FrameRecordParser((stream, wire) => onFrame(stream, wire));
+    pipe.on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        send({ op: 'log', level: 'error', msg: `corrupt frame input: ${(err as Error).message}` });
+        process.exit(1);
+      }
+    });
+  }
 }
 
 async function handle(msg: ParentMessage): Promise<void> {
@@ -107,6 +121,16 @@ async function handle(msg: ParentMessage): Promise<void> {
         logic?.onCalibration?.(msg.camera, msg.calibration);
       } catch (err) {
         send({ op: 'log', level: 'error', msg: `onCalibration failed: ${(err as Error).message}` });
+      }
+      return;
+    case 'call':
+      try {
+        if (!logic?.call) throw new Error(`the service has no operation ${JSON.stringify(msg.method)}`);
+        const result = await logic.call(msg.method, msg.args);
+        send({ op: 'reply', id: msg.id, ok: true, result });
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        send({ op: 'reply', id: msg.id, ok: false, message: (err as Error).message, ...(typeof code === 'string' && { code }) });
       }
       return;
     case 'ping':

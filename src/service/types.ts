@@ -25,6 +25,13 @@ export interface ServiceManifest {
   module: string;
   /** VSS paths (or prefixes ending in `.`) the service wants delivered to onSignals. */
   signals?: string[];
+  /**
+   * Streams this service is a viewer of, `service/camera` (H.264), e.g.
+   * `reversing/rear` for the recorder: the platform subscribes to each while
+   * the service runs and hands it every frame (onFrame) under the stream's
+   * bounded-queue rules. It adds no capture and no encode.
+   */
+  records?: string[];
 }
 
 export interface OpenedCamera {
@@ -38,6 +45,8 @@ export interface ServiceContext {
   /** Only the cameras this service may use. */
   cameras: Readonly<Record<string, CameraConfig>>;
   vehicle: Readonly<VehicleConfig>;
+  /** The service kind's own config section (the recorder's `recorder` settings), when the platform has one for it. */
+  settings?: unknown;
   /** Hands one encoded frame to the platform; `meta` only when it changed. */
   emitFrame(camera: string, frame: SourceFrame, meta?: FrameMeta): void;
   /** Tells the viewers of a camera about its health; the connection stays open. */
@@ -64,6 +73,14 @@ export interface ServiceLogic {
    * Delivered again after every (re)start. The camera's source is not touched.
    */
   onCalibration?(camera: string, calibration: CalibrationConfig): void;
+  /** A frame of a stream the manifest `records` (`service/camera`): a revcam wire frame, H.264. */
+  onFrame?(stream: string, wire: Buffer): void;
+  /**
+   * The service's own operations, called by the platform (the recorder's
+   * trigger, lock, delete). The result must be JSON; a thrown RevcamError
+   * keeps its code on the way back.
+   */
+  call?(method: string, args: unknown): Promise<unknown>;
 }
 
 export type ServiceFactory = (ctx: ServiceContext) => ServiceLogic | Promise<ServiceLogic>;
