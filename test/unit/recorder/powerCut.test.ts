@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { requireCommand } from '../../helpers/requireCommand.js';
 import { Recorder } from '../../../src/recorder/Recorder.js';
 import { FRAME_US, GOP, T0_US } from './h264Fixture.js';
-import { decodeCount, probeErrors, tempDir } from './recorderHarness.js';
+import { closed, decodeCount, Harness, probeErrors, tempDir } from './recorderHarness.js';
 
 test('kill -9 mid-clip: recovery marks the clip truncated and the mp4 plays to its last complete fragment', { timeout: 60_000 }, async (t) => {
   if (!requireCommand(t, 'ffmpeg') || !requireCommand(t, 'ffprobe')) return;
@@ -56,4 +56,29 @@ test('kill -9 mid-clip: recovery marks the clip truncated and the mp4 plays to i
   const again = await Recorder.open({ dir, maxBytes: 1e9, minFreeBytes: 0, tickMs: 0 });
   assert.equal(again.stats.recovered, 0);
   await again.close();
+});
+
+test('a torn last fragment is cut off: the mp4 ends at the last whole moof+mdat', { timeout: 60_000 }, async (t) => {
+  if (!requireCommand(t, 'ffprobe')) return;
+  const h = await Harness.open({ preSeconds: 1, postSeconds: 3 });
+  h.pushTo(60);
+  const { clipId } = h.rec.trigger({ kind: 'manual' });
+  const done = closed(h.rec, clipId);
+  h.pushTo(200);
+  const full = await done;
+  await h.rec.close();
+  const file = h.rec.mp4Path(clipId);
+  // Tear it: cut into the middle of the last fragment, and say the clip was still recording.
+  truncateSync(file, statSync(file).size - 3000);
+  writeFileSync(file.replace(/\.mp4$/, '.json'), JSON.stringify({ ...full, state: 'recording', sha256: undefined }));
+  const rec = await Recorder.open({ dir: h.rec.dir, maxBytes: 1e9, minFreeBytes: 0, tickMs: 0 });
+  const m = rec.get(clipId);
+  assert.equal(m.state, 'truncated');
+  assert.equal(m.fragments, full.fragments - 1);
+  const lastGroup = ((full.frames - 1) % GOP) + 1; // the clip starts at a keyframe; groups are GOP frames
+  assert.equal(m.frames, full.frames - lastGroup, 'exactly the torn group is lost');
+  assert.equal(m.bytes, statSync(file).size);
+  assert.equal(probeErrors(file), '');
+  assert.deepEqual(decodeCount(file), { frames: m.frames, errors: '' });
+  await rec.close();
 });
