@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'CALIBRATION_REJECTED'
   | 'NOT_FOUND'
   | 'REQUEST_TIMEOUT'
+  | 'RECORDER_FULL'
   | 'INTERNAL';
 
 /** What a device asks for (the StreamRequest noun, as it travels). */

@@ -22,6 +22,11 @@ export const VSS = {
   },
   /** The owner's consent to remote viewing (revcam extension): 1 = given, 0 = not. Phones and remote viewers need it. */
   remoteViewConsent: 'Vehicle.Private.Revcam.RemoteViewConsent',
+  /**
+   * An impact was sensed (revcam extension: VSS has no collision signal): 1 while the
+   * airbag/crash or bumper-impact sensor reports a hit, 0 otherwise. The recorder triggers on 0→1.
+   */
+  impact: 'Vehicle.Private.Revcam.Impact',
 } as const;
 
 export type SignalValue = number | boolean | string;
@@ -68,6 +73,7 @@ export const SIGNAL_SPECS: Readonly<Record<string, SignalSpec>> = {
   [VSS.rearSensor.innerRight]: sensorSpec('inner-right'),
   [VSS.rearSensor.outerRight]: sensorSpec('outer-right'),
   [VSS.remoteViewConsent]: { unit: '', integer: true, min: 0, max: 1, description: "owner's consent to remote viewing: 1 = given (revcam extension)" },
+  [VSS.impact]: { unit: '', integer: true, min: 0, max: 1, description: 'impact sensed: 1 = a hit is reported (revcam extension); the recorder triggers on 0 -> 1' },
 };
 
 /**
