@@ -101,6 +101,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   readonly #closingIds = new Set<string>();
   #clip: Clip | undefined;
   #lastSeq: number | undefined;
+  /** The guideline overlay in force (frames' metadata), and whether the timeline has not had it yet. */
+  #overlay: unknown;
+  #overlayChanged = false;
   #freeBytes = Infinity;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -178,7 +181,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       bytes: wire.byteLength,
     };
     this.#ring.push(f);
+    if (h.metaLength > 0) this.#takeOverlay(wire, h.headerLength, h.metaLength);
     const rows = this.#timeline.advance(f.captureUs, this.#rowValues());
+    if (rows.length > 0 && this.#overlayChanged) {
+      rows[0]!.overlay = this.#overlay;
+      this.#overlayChanged = false;
+    }
     const clip = this.#clip;
     if (!clip) return;
     clip.addRows(rows);
@@ -208,12 +216,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
    * merged into the clip being written. Throws RevcamError RECORDER_FULL when
    * a new clip is needed and only locked clips are left.
    */
-  trigger(t: { kind: 'manual' | 'fleet'; by?: string; atUs?: number }): { clipId: string; merged: boolean } {
+  trigger(t: { kind: 'manual' | 'fleet'; by?: string; atUs?: number; note?: string }): { clipId: string; merged: boolean } {
     if (this.#closed) throw new RevcamError('SERVICE_FAILED', 'the recorder is closed');
     if (t.kind !== 'manual' && t.kind !== 'fleet') throw new RevcamError('BAD_REQUEST', 'trigger kind must be manual or fleet');
     const atUs = t.atUs ?? this.#clock();
     this.#timeline.markTrigger(t.kind, atUs);
-    return this.#trigger(t.kind, atUs, t.by);
+    return this.#trigger(t.kind, atUs, t.by, t.note === undefined ? undefined : { note: t.note.slice(0, 200) });
   }
 
   /** Closes a clip whose stream has stopped; called by the timer, or by the host when tickMs is 0. */
@@ -254,7 +262,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#stats.clipsStarted++;
     clip.addTrigger(kind, atUs, atUs + post, by, detail);
     if (kind === 'manoeuvre') clip.holdWhileReversing = true;
-    clip.addRows(this.#timeline.since(startUs));
+    clip.addRows(this.#timeline.since(startUs, this.#overlay));
     for (const f of frames) {
       if (f.captureUs > clip.manifest.plannedEndUs) {
         this.#closeClip('post'); // the trigger was in the past: the ring already holds the whole clip
@@ -387,6 +395,18 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   #error(err: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);
     else this.#o.log?.warn(`recorder: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  /** A frame's metadata carries the overlay only when it changed: keep the one in force for the timeline. */
+  #takeOverlay(wire: Uint8Array, at: number, length: number): void {
+    try {
+      const meta = JSON.parse(Buffer.from(wire.buffer, wire.byteOffset + at, length).toString('utf8')) as { overlay?: unknown };
+      if (meta.overlay === undefined) return;
+      this.#overlay = meta.overlay;
+      this.#overlayChanged = true;
+    } catch {
+      // Bad metadata costs the review its overlay for a while, never the video.
+    }
   }
 
   #rowValues() {

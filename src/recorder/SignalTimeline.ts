@@ -22,9 +22,14 @@ export interface SignalRow {
   reversing: boolean;
   /** Triggers that fired since the previous row. */
   triggers?: TriggerKind[];
+  /**
+   * The guideline overlay the driver saw (the frames' metadata, src/wire/overlay.ts),
+   * from this row on: set only where it changed, and on a clip's first row.
+   */
+  overlay?: unknown;
 }
 
-export type RowValues = Omit<SignalRow, 'tUs' | 'triggers'>;
+export type RowValues = Omit<SignalRow, 'tUs' | 'triggers' | 'overlay'>;
 
 export class SignalTimeline {
   readonly periodUs: number;
@@ -73,8 +78,20 @@ export class SignalTimeline {
     return added;
   }
 
-  /** Rows at or after `fromUs`, oldest first. */
-  since(fromUs: number): SignalRow[] {
-    return this.#rows.filter((r) => r.tUs >= fromUs);
+  /**
+   * Rows at or after `fromUs`, oldest first; the first carries the overlay in
+   * force at its time (`current` when no row of the ring set one).
+   */
+  since(fromUs: number, current?: unknown): SignalRow[] {
+    let inForce = current;
+    const out: SignalRow[] = [];
+    for (const r of this.#rows) {
+      if (r.tUs < fromUs) {
+        if (r.overlay !== undefined) inForce = r.overlay;
+        continue;
+      }
+      out.push(out.length === 0 && r.overlay === undefined && inForce !== undefined ? { ...r, overlay: inForce } : r);
+    }
+    return out;
   }
 }

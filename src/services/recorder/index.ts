@@ -1,0 +1,95 @@
+/**
+ * The recorder service: hosts src/recorder's Recorder in its own supervised
+ * child process. The platform hands it the recorded stream's frames
+ * (onFrame) and the vehicle's signals (onSignals); the review and trigger
+ * operations arrive as calls (ServiceLogic.call) from /api/events and the
+ * fleet. A crash here loses at most the open group of pictures (the power-cut
+ * rule) and never touches the live view.
+ */
+import type { RecorderConfig } from '../../config/types.js';
+import { RevcamError } from '../../errors/RevcamError.js';
+import { Recorder, type ClipFilter } from '../../recorder/Recorder.js';
+import type { ServiceFactory, ServiceLogic } from '../../service/types.js';
+
+/** What the host hands the recorder at init (ServiceContext.settings). */
+export interface RecorderSettings extends RecorderConfig {
+  /** The recordings folder, absolute. */
+  dir: string;
+  vehicle?: string;
+}
+
+export type RecorderCall =
+  | { method: 'list'; args: ClipFilter }
+  | { method: 'get'; args: { id: string } }
+  | { method: 'mp4Path'; args: { id: string } }
+  | { method: 'trigger'; args: { kind: 'manual' | 'fleet'; by?: string; note?: string } }
+  | { method: 'lock'; args: { id: string } }
+  | { method: 'markShipped'; args: { id: string } }
+  | { method: 'remove'; args: { id: string } }
+  | { method: 'stats'; args: Record<string, never> };
+
+const idOf = (args: unknown): string => {
+  const id = (args as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string') throw new RevcamError('BAD_REQUEST', 'an event id is required');
+  return id;
+};
+
+const recorder: ServiceFactory = async (ctx) => {
+  const s = ctx.settings as RecorderSettings | undefined;
+  if (!s) throw new Error('the recorder needs its settings (config `recorder`)');
+  const [service = 'reversing', camera = 'rear'] = (ctx.manifest.records?.[0] ?? '').split('/');
+  const rec = await Recorder.open({
+    dir: s.dir,
+    ...(s.vehicle !== undefined && { vehicle: s.vehicle }),
+    service,
+    camera,
+    preSeconds: s.preSeconds,
+    postSeconds: s.postSeconds,
+    maxSeconds: s.maxSeconds,
+    maxBytes: s.maxBytes,
+    minFreeBytes: s.minFreeBytes,
+    triggers: s.triggers,
+    log: { warn: (m) => ctx.log('warn', m), info: (m) => ctx.log('info', m) },
+  });
+  rec.on('clip', (m, phase) => {
+    if (phase !== 'updated') ctx.log('info', `event clip ${phase}`, { id: m.id, state: m.state, triggers: m.triggers.map((t) => t.kind).join(','), durationMs: m.durationMs });
+  });
+  rec.on('full', (info) => ctx.log('error', 'recorder full: only locked clips are left; the event was refused (RECORDER_FULL)', info));
+  rec.on('error', (err) => ctx.log('error', `recorder: ${(err as Error).message ?? String(err)}`));
+
+  const logic: ServiceLogic = {
+    openCamera: () => Promise.reject(new Error('the recorder streams no camera')),
+    closeCamera: () => Promise.resolve(),
+    stop: () => rec.close(),
+    onSignals: (samples) => rec.onSignals(samples),
+    onFrame: (_stream, wire) => rec.pushFrame(wire),
+    async call(method, args) {
+      switch (method as RecorderCall['method']) {
+        case 'list':
+          return rec.list((args ?? {}) as ClipFilter);
+        case 'get':
+          return rec.get(idOf(args));
+        case 'mp4Path':
+          return rec.mp4Path(idOf(args));
+        case 'trigger': {
+          const a = (args ?? {}) as { kind?: 'manual' | 'fleet'; by?: string; note?: string };
+          return rec.trigger({ kind: a.kind ?? 'manual', ...(a.by !== undefined && { by: a.by }), ...(a.note !== undefined && { note: a.note }) });
+        }
+        case 'lock':
+          return rec.lock(idOf(args));
+        case 'markShipped':
+          return rec.markShipped(idOf(args));
+        case 'remove':
+          await rec.remove(idOf(args));
+          return null;
+        case 'stats':
+          return rec.stats;
+        default:
+          throw new RevcamError('BAD_REQUEST', `the recorder has no operation ${JSON.stringify(method)}`);
+      }
+    },
+  };
+  return logic;
+};
+
+export default recorder;
