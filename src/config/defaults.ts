@@ -167,4 +167,6 @@ export const DEFAULT_CONFIG: RevcamConfig = {
   },
   nats: { url: null, user: null, pass: null, token: null, nkeySeedFile: null, credsFile: null, tls: null },
   log: { level: 'info' },
+  // Replaced by $STATE_DIRECTORY under systemd when the file names none (loadConfig).
+  stateDir: './state',
 };

@@ -259,4 +259,10 @@ export interface RevcamConfig {
   reverse: ReverseConfig;
   nats: NatsConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /**
+   * The one directory revcam writes under (recordings, their backups, future state); the config stays read-only.
+   * Default: $STATE_DIRECTORY when set (systemd's StateDirectory=), else `./state`. A relative path is resolved
+   * from the working directory (docs/deploy.md, "The state directory"). Read it with stateDirOf().
+   */
+  stateDir: string;
 }
