@@ -17,10 +17,11 @@ export interface CliServer {
  * `ready` (the first group, if any, is returned as the URL). Every test that
  * runs revcam as a real process starts it through here. `script` is relative
  * to the checkout or absolute (an installed package's bin); `cwd` defaults to
- * the checkout.
+ * the checkout; `wrap` runs node through a command (e.g. setpriv to another user).
  */
-export async function spawnUntilReady(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000, cwd = ROOT): Promise<CliServer> {
-  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
+export async function spawnUntilReady(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000, cwd = ROOT, wrap: string[] = []): Promise<CliServer> {
+  const command = [...wrap, process.execPath, resolve(ROOT, script), ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,12 +13,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, haveChromium, launchChromium } from '../helpers/browser.js';
 import { spawnUntilReady, type CliServer } from '../helpers/cliServer.js';
 import { requireNatsServer, startNatsServer } from '../helpers/natsServer.js';
+import { requireCommand } from '../helpers/requireCommand.js';
 import { ROOT } from '../helpers/server.js';
 
 interface PackResult {
@@ -87,6 +88,18 @@ function revcamSync(args: string[]): { status: number | null; stdout: string; st
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs the installed revcam as this test's user without blocking the event loop. */
+function runInstalled(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [revcam, ...args], { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('exit', (code) => res({ code, stdout, stderr }));
+  });
+}
+
 /** Starts the installed revcam, ready once its output matches `ready`. */
 function startInstalled(args: string[], ready: RegExp): Promise<CliServer> {
   return spawnUntilReady(revcam, args, ready, { REVCAM_CACHE_DIR: join(work, 'cache') }, 30_000, runDir);
@@ -143,16 +156,9 @@ test('it installs with --omit=dev without warnings (but the known engine note of
 test('the installed revcam serve streams 30 frames to the installed probe, and Chromium paints the display', { timeout: 60_000 }, async (t) => {
   const server = await startInstalled(['serve', '--port', '0'], /display at (http:\/\/[^\s/]+)\//);
   try {
-    const probe = await new Promise<{ code: number | null; out: string; err: string }>((res) => {
-      const child = spawn(process.execPath, [revcam, 'probe', server.url, '--frames', '30', '--json'], { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-      child.once('exit', (code) => res({ code, out, err }));
-    });
-    assert.equal(probe.code, 0, `probe failed:\n${probe.out}\n${probe.err}`);
-    const result = JSON.parse(probe.out) as { ok: boolean; frames: number; fps: number };
+    const probe = await runInstalled(['probe', server.url, '--frames', '30', '--json']);
+    assert.equal(probe.code, 0, `probe failed:\n${probe.stdout}\n${probe.stderr}`);
+    const result = JSON.parse(probe.stdout) as { ok: boolean; frames: number; fps: number };
     assert.equal(result.ok, true);
     assert.equal(result.frames, 30);
     console.log(`installed probe: 30 frames at ${result.fps} fps`);
@@ -197,16 +203,10 @@ test('the installed revcam host and gateway stream over a NATS bus', { timeout: 
     const deadline = Date.now() + 15_000;
     let last = '';
     for (;;) {
-      const r = await new Promise<{ code: number | null; out: string }>((res) => {
-        const child = spawn(process.execPath, [revcam, 'probe', url, '--frames', '30', '--json'], { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        child.stderr.resume();
-        child.once('exit', (code) => res({ code, out }));
-      });
-      last = r.out;
+      const r = await runInstalled(['probe', url, '--frames', '30', '--json']);
+      last = r.stdout;
       if (r.code === 0) {
-        const result = JSON.parse(r.out) as { frames: number; instance: string };
+        const result = JSON.parse(r.stdout) as { frames: number; instance: string };
         assert.equal(result.frames, 30);
         assert.equal(result.instance, 'veh-a/reversing');
         break;
@@ -237,3 +237,41 @@ test('the installed revcam answers --version, token and --help, and bench says i
   assert.equal(bench.status, 1);
   assert.match(bench.stderr, /^revcam: bench: not part of the installed package; .*npm run bench/);
 });
+
+test('the installed revcam runs on a read-only install and working directory, writing only its state directory', { timeout: 60_000 }, async (t) => {
+  // Root ignores file modes: as root, revcam runs as nobody (setpriv), for whom read-only is read-only.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot && !requireCommand(t, 'setpriv')) return;
+  const prefix = join(work, 'prefix');
+  const state = join(work, 'state');
+  const readOnlyDir = join(work, 'readonly-cwd');
+  mkdirSync(state);
+  mkdirSync(readOnlyDir);
+  chmodSync(work, 0o755); // mkdtemp's 0700 would keep nobody out of everything
+  if (asRoot) chownSync(state, 65534, 65534);
+  const setWritable = (writable: boolean) => {
+    for (const dir of [prefix, readOnlyDir]) run('chmod', ['-R', writable ? 'u+w' : 'a-w', dir], work);
+  };
+  setWritable(false);
+  let server: CliServer | undefined;
+  try {
+    // STATE_DIRECTORY as systemd sets it; the scene cache under it; HOME read-only too.
+    const env = { STATE_DIRECTORY: state, REVCAM_CACHE_DIR: join(state, 'cache'), HOME: readOnlyDir, REVCAM_LOG_LEVEL: 'warn' };
+    const wrap = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] : [];
+    server = await spawnUntilReady(revcam, ['serve', '--port', '0'], /display at (http:\/\/[^\s/]+)\//, env, 30_000, readOnlyDir, wrap);
+    const probe = await runInstalled(['probe', server.url, '--frames', '30', '--json']);
+    assert.equal(probe.code, 0, `probe failed:\n${probe.stdout}\n${probe.stderr}\n${server.output()}`);
+    const result = JSON.parse(probe.stdout) as { ok: boolean; frames: number };
+    assert.equal(result.frames, 30);
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0, server.output());
+    assert.doesNotMatch(server.output(), /EACCES|EROFS|EPERM/);
+    // What it wrote is under the state directory (the synthetic camera's backgrounds).
+    assert.ok(readdirSync(join(state, 'cache', 'scenes')).some((f) => f.endsWith('.rgb')), 'nothing written under the state directory');
+    assert.deepEqual(readdirSync(readOnlyDir), [], 'something was written in the working directory');
+  } finally {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    setWritable(true);
+  }
+});
+
