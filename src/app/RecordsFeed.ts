@@ -27,11 +27,27 @@ export class RecordsFeed {
   /** Streams whose failure was logged: one line per outage, not one per retry. */
   #warned = new Set<string>();
   #closed = false;
+  #startTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RecordsFeedOptions) {
     this.#opts = opts;
     opts.instance.on('state', this.#onState);
     if (opts.instance.state === 'running') this.#onState('running');
+  }
+
+  /**
+   * Starts the service `delayMs` from now unless it runs already: a recorder
+   * listed `cold` comes up after boot, never beside the reverse camera's
+   * first frame on two cores. The supervisor keeps it up from then on.
+   */
+  startLater(delayMs: number): void {
+    clearTimeout(this.#startTimer);
+    this.#startTimer = setTimeout(() => {
+      const { instance, log } = this.#opts;
+      if (this.#closed || instance.state !== 'stopped') return;
+      instance.start().catch((err: unknown) => log.warn({ err, service: instance.id }, 'recorder could not start'));
+    }, delayMs);
+    this.#startTimer.unref();
   }
 
   #onState = (state: string): void => {
@@ -91,6 +107,7 @@ export class RecordsFeed {
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#startTimer);
     this.#opts.instance.off('state', this.#onState);
     this.#unsubscribeAll();
   }

@@ -26,6 +26,12 @@ import { SignalsWsTransport } from '../transport/signalsWs.js';
 import { logBootTo, markBoot, sinceStartMs } from './bootMarks.js';
 import { ReverseViewPolicy } from './ReverseViewPolicy.js';
 import { VehicleSignals } from './VehicleSignals.js';
+import { RecordsFeed } from './RecordsFeed.js';
+import { localEvents } from './localEvents.js';
+import { stateDirOf } from '../config/loadConfig.js';
+import { RevcamError } from '../errors/RevcamError.js';
+import type { EventsBackend } from '../transport/eventsHttp.js';
+import { resolve } from 'node:path';
 import { decodeHeader } from '../wire/frame.js';
 
 export interface RevcamApp {
@@ -46,6 +52,9 @@ export interface RevcamApp {
   calibrator: Calibrator;
   close(): Promise<void>;
 }
+
+/** The recorder comes up this long after the standby services (docs/recorder.md): boot in reverse comes first. */
+const RECORDER_START_DELAY_MS = 1_000;
 
 export interface StartOptions {
   log?: Logger;
@@ -133,6 +142,15 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   });
   remoteBus = (vehicle) => vehicleSignals.busOf(vehicle);
   const calibrator = new Calibrator({ config, host, configFile: opts.configFile, log });
+  // Viewer services (the recorder) get their recorded streams while they run; /api/events asks this process's recorder.
+  const recorders = host.instances().filter((i) => (i.manifest.records?.length ?? 0) > 0);
+  const feeds = recorders.map((instance) => new RecordsFeed({ hub, instance, log }));
+  const ownRecorder = recorders.find((i) => i.manifest.kind === 'recorder');
+  const ownEvents = ownRecorder && localEvents(ownRecorder, resolve(stateDirOf(config, opts.baseDir), config.recorder.dir));
+  const eventsFor = (vehicle: string | null): EventsBackend => {
+    if (ownEvents && (vehicle === null || vehicle === opts.vehicle)) return ownEvents;
+    throw new RevcamError('NOT_FOUND', vehicle === null ? 'no recorder runs here (services: builtin:recorder)' : `no events of vehicle "${vehicle.slice(0, 64)}" here`);
+  };
   const gateway = new Gateway({
     host,
     hub,
@@ -145,6 +163,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     limits: config.limits,
     display: config.display,
     calibration: { calibrator, auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs },
+    events: { auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, backendFor: eventsFor },
   });
   const address = await gateway.listen(config.server.port, config.server.host);
   markBoot('listening');
@@ -152,6 +171,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   logBootTo(log);
   // Standby services come up after listening: the server answers at once, the services beside it.
   await hub.warmUp();
+  for (const f of feeds) f.startLater(RECORDER_START_DELAY_MS);
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
   log.info({ url }, 'revcam listening');
@@ -174,6 +194,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
         reverse.close();
         vehicleSignals.close();
         policyWatch.close();
+        for (const f of feeds) f.close();
         unsubscribeServices();
         await signalSource.stop();
         // Streams first, so no frame is written to a response being ended; then the viewers are told and closed.

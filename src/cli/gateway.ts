@@ -59,5 +59,6 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const app = await startRevcam({ ...config, services: [], signals }, values.vehicle !== undefined ? { defaultVehicle: values.vehicle } : {});
   const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
-  return runUntilStopped(app, bus);
+  // No local services: healthy while its loop keeps time (the hosts' own watchdogs watch theirs).
+  return runUntilStopped(app, bus, { log: app.log });
 }

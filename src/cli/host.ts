@@ -1,7 +1,7 @@
 /** `revcam host`: runs the configured services of one vehicle and announces them on NATS; no HTTP. */
 import { startServices } from '../app/startServices.js';
 import { DRIVE_NAMES } from '../signals/drives.js';
-import { checkNatsUrl, checkVehicle, commandConfig, joinBus, runUntilStopped } from './serve.js';
+import { checkNatsUrl, checkVehicle, commandConfig, joinBus, reverseServiceHealthy, runUntilStopped } from './serve.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
 export const HOST_USAGE = `usage: revcam host --nats URL --vehicle NAME [options]
@@ -55,5 +55,5 @@ export async function hostCommand(argv: string[]): Promise<number> {
   const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub, ...(!values['no-signals'] && { signals: { bus: app.signals, source: app.signalSource } }) } }));
   const names = app.host.instances().map((i) => i.id).join(', ');
   process.stdout.write(`revcam: host ${vehicle} announced ${names} on ${natsUrl}\n`);
-  return runUntilStopped(app, bus);
+  return runUntilStopped(app, bus, { healthy: reverseServiceHealthy({ host: app.host, config }), log: app.log });
 }

@@ -6,6 +6,7 @@
  */
 // First: the boot clock's first mark is "node is up, revcam's code runs".
 import { markBoot } from '../app/bootMarks.js';
+import { existsSync } from 'node:fs';
 import { preforkSpareHost } from '../host/spareHost.js';
 import { Exit, packageVersion, UsageError } from './usage.js';
 
@@ -58,7 +59,14 @@ async function main(argv: string[]): Promise<number> {
       return tokenCommand(rest);
     }
     case 'bench': {
-      const { benchCommand } = await import('../../bench/run.js');
+      // The bench measures a checkout: it drives Chromium (playwright-core) and a peer (node-media-server), dev
+      // dependencies, and uses bench/fixtures. The npm package holds none of them (docs/deploy.md, "The package").
+      const bench = new URL('../../bench/run.js', import.meta.url);
+      if (!existsSync(bench)) {
+        process.stderr.write('revcam: bench: not part of the installed package; the bench runs from a git checkout of revcam, with its dev dependencies: npm ci && npm run bench (docs/deploy.md, docs/performance.md)\n');
+        return Exit.failed;
+      }
+      const { benchCommand } = (await import(bench.href)) as typeof import('../../bench/run.js');
       return benchCommand(rest);
     }
     case 'help':

@@ -2,6 +2,8 @@ import { markBoot } from '../app/bootMarks.js';
 import { startRevcam } from '../app/startRevcam.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { RevcamConfig } from '../config/types.js';
+import type { ServiceHost } from '../host/ServiceHost.js';
+import type { NotifyLog } from '../systemd/notify.js';
 import { DRIVE_NAMES } from '../signals/drives.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 import { SERVE_USAGE } from './serveUsage.js';
@@ -40,7 +42,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Loaded only with --nats: without it nothing about NATS is.
   const bus = nats === undefined ? undefined : await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: nats, log: app.log, config: config.nats, host: { vehicle: vehicle!, services: app.host, hub: app.hub, signals: { bus: app.signals, source: app.signalSource } }, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
   process.stdout.write(`revcam: display at ${app.url}/  (probe: npx revcam probe ${app.url} --frames 300 --json)\n`);
-  return runUntilStopped(app, bus);
+  return runUntilStopped(app, bus, { healthy: reverseServiceHealthy(app), log: app.log });
 }
 
 /** The config a command runs with: its --config file, REVCAM_* variables, then its flags (--port, --host, --drive), checked. */
@@ -70,14 +72,35 @@ export async function joinBus(app: Closable, connect: () => Promise<Closable>): 
   }
 }
 
-/** Serves until SIGINT or SIGTERM, then closes the bus and the app within the shutdown deadline. */
-export async function runUntilStopped(app: Closable, bus?: Closable): Promise<number> {
-  await untilStopSignal();
+export interface RunOptions {
+  /** Whether the services answer (the watchdog pings only then): the reverse-gear service is not `failed`. */
+  healthy?: () => boolean;
+  log?: NotifyLog;
+}
+
+/**
+ * Serves until SIGINT or SIGTERM, then closes the bus and the app within the shutdown deadline.
+ * Under systemd ($NOTIFY_SOCKET): READY=1 now (the caller is listening and its standby services are warm),
+ * WATCHDOG=1 while healthy, STOPPING=1 when the stop begins (src/systemd/notify.ts).
+ */
+export async function runUntilStopped(app: Closable, bus?: Closable, opts: RunOptions = {}): Promise<number> {
+  const stopped = untilStopSignal();
+  // Loaded only under systemd and with test hooks on: the boot's module graph stays as it was.
+  if (process.env.REVCAM_TEST_HOOKS === '1') (await import('../systemd/testHooks.js')).installTestHooks();
+  const systemd = process.env.NOTIFY_SOCKET ? (await import('../systemd/notify.js')).startSystemdNotify(opts) : undefined;
+  await stopped;
+  const told = systemd?.stopping();
   await closeWithin(async () => {
     await bus?.close();
     await app.close();
   });
+  await told;
   return 0;
+}
+
+/** The reverse-gear service answers: its instance (if this process runs one) has not failed for good. */
+export function reverseServiceHealthy(app: { host: ServiceHost; config: Readonly<RevcamConfig> }): () => boolean {
+  return () => app.host.get(app.config.reverse.service)?.state !== 'failed';
 }
 
 /** `--port`: an integer 0-65535, or undefined when not given. */

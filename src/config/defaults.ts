@@ -151,6 +151,8 @@ export const DEFAULT_CONFIG: RevcamConfig = {
   services: [
     { ...DEFAULT_SERVICE, manifest: 'builtin:reversing', standby: 'warm' },
     { ...DEFAULT_SERVICE, manifest: 'builtin:cabin' },
+    // Started a second after boot (src/app/RecordsFeed.ts), then supervised like the others.
+    { ...DEFAULT_SERVICE, manifest: 'builtin:recorder' },
   ],
   serviceHost: { spare: true },
   vehicle: { widthM: 1.85, wheelbaseM: 2.75, trackM: 1.58, rearOverhangM: 1.0, steeringRatio: 15.5 },
@@ -171,7 +173,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
   },
   nats: { url: null, user: null, pass: null, token: null, nkeySeedFile: null, credsFile: null, tls: null },
   recorder: {
-    dir: 'state/recordings',
+    dir: 'recordings',
     preSeconds: 10,
     postSeconds: 10,
     maxSeconds: 60,
@@ -180,4 +182,6 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     triggers: { sensorBelowM: 0.3, decelerationMps2: 4, impact: true, manoeuvre: false },
   },
   log: { level: 'info' },
+  // Replaced by $STATE_DIRECTORY under systemd when the file names none (loadConfig).
+  stateDir: './state',
 };

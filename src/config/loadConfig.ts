@@ -7,6 +7,7 @@
 import { precompiledValidator } from '../schema/precompiled.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVICE } from './defaults.js';
 import { configSchema } from './schema.js';
 import type { RevcamConfig } from './types.js';
@@ -99,6 +100,11 @@ function fromEnv(env: NodeJS.ProcessEnv): Plain {
   return out;
 }
 
+/** The state directory, absolute: config.stateDir resolved from `baseDir` (default: the working directory). Not created here. */
+export function stateDirOf(config: Pick<RevcamConfig, 'stateDir'>, baseDir = process.cwd()): string {
+  return resolve(baseDir, config.stateDir);
+}
+
 export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig> {
   const fileRaw = opts.file !== undefined ? readFile(opts.file) : opts.raw;
   if (fileRaw !== undefined && fileRaw !== null && !isPlain(fileRaw)) throw new ConfigError('config: must be an object');
@@ -109,6 +115,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig>
     if (file.cameras !== undefined) (merged as Plain).cameras = {};
     merged = deepMerge(merged, file);
   }
+  // systemd's StateDirectory= (one path, or several joined by ':': the first) is the default a file may replace.
+  const stateDirectory = opts.env?.STATE_DIRECTORY?.split(':')[0];
+  if (stateDirectory && !(isPlain(fileRaw) && fileRaw.stateDir !== undefined)) merged = deepMerge(merged, { stateDir: stateDirectory });
   merged = deepMerge(merged, fromEnv(opts.env ?? {}));
   const o = opts.overrides ?? {};
   if (o.host !== undefined || o.port !== undefined) {

@@ -109,8 +109,9 @@ export const configSchema = {
   $id: 'revcam/config',
   type: 'object',
   additionalProperties: false,
-  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'serviceHost', 'vehicle', 'signals', 'reverse', 'nats', 'recorder', 'log'],
+  required: ['server', 'auth', 'limits', 'stream', 'display', 'cameras', 'services', 'serviceHost', 'vehicle', 'signals', 'reverse', 'nats', 'recorder', 'log', 'stateDir'],
   properties: {
+    stateDir: { type: 'string', minLength: 1 },
     nats: {
       type: 'object',
       additionalProperties: false,

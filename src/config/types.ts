@@ -270,11 +270,17 @@ export interface RevcamConfig {
   /** The reversing-event recorder (docs/recorder.md); it runs as the `builtin:recorder` service when `services` lists it. */
   recorder: RecorderConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /**
+   * The one directory revcam writes under (recordings, their backups, future state); the config stays read-only.
+   * Default: $STATE_DIRECTORY when set (systemd's StateDirectory=), else `./state`. A relative path is resolved
+   * from the working directory (docs/deploy.md, "The state directory"). Read it with stateDirOf().
+   */
+  stateDir: string;
 }
 
 /** The recorder's settings (docs/recorder.md): clip timing, retention and triggers. */
 export interface RecorderConfig {
-  /** Where clips and their manifests are written, relative to the base directory. */
+  /** Where clips and their manifests are written, relative to `stateDir`. */
   dir: string;
   /** Seconds kept before a trigger (the in-memory pre-roll ring holds this plus one group of pictures). */
   preSeconds: number;

@@ -79,3 +79,34 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: 
     res.once('close', () => resolveSent());
   }));
 }
+
+/**
+ * Sends one file of `root` by its plain name (no folders) with `send`:
+ * Range requests (206, 416 for one that cannot be met), HEAD, conditional
+ * requests. For the recorder's clips; `name` was checked by the caller.
+ */
+export function sendFileIn(req: IncomingMessage, res: ServerResponse, root: string, name: string, contentType: string): Promise<void> {
+  if (name.includes('/') || name.includes('\\') || name.startsWith('.')) return Promise.reject(new RevcamError('BAD_REQUEST', 'not a file name'));
+  return loadSend().then((send) => new Promise<void>((resolveSent, reject) => {
+    if (res.destroyed) return resolveSent();
+    send(req, `/${encodeURIComponent(name)}`, { root, dotfiles: 'deny', index: false, cacheControl: false })
+      .on('headers', (r: ServerResponse) => {
+        r.setHeader('Content-Type', contentType);
+        r.setHeader('Cache-Control', 'no-cache');
+        r.setHeader('X-Content-Type-Options', 'nosniff');
+      })
+      .on('error', (err: { status?: number; statusCode?: number; headers?: Record<string, string> }) => {
+        const status = err.status ?? err.statusCode ?? 500;
+        if (status === 416) {
+          // A Range past the end: the size goes back in Content-Range, so the client can ask again.
+          res.writeHead(416, { 'Content-Range': err.headers?.['Content-Range'] ?? 'bytes */*', 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+          res.end(JSON.stringify({ error: { code: 'BAD_REQUEST', message: `Range not satisfiable: ${String(req.headers.range).slice(0, 80)}` } }));
+          return resolveSent();
+        }
+        reject(status === 404 ? new RevcamError('NOT_FOUND', `no file for ${name}`) : refusal(status, name));
+      })
+      .on('end', () => resolveSent())
+      .pipe(res);
+    res.once('close', () => resolveSent());
+  }));
+}

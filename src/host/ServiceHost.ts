@@ -4,6 +4,8 @@
  * camera already open. With `serviceHost.spare` it keeps one spare service
  * host booted ahead (spareHost.ts) that the next start of any instance takes.
  */
+import { resolve } from 'node:path';
+import { stateDirOf } from '../config/loadConfig.js';
 import type { CameraConfig, RevcamConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { loadManifest } from '../service/manifest.js';
@@ -28,7 +30,9 @@ export class ServiceHost {
     for (const service of config.services) {
       const { manifest, moduleUrl } = await loadManifest(service.manifest, baseDir);
       const cameras: Record<string, CameraConfig> = {};
-      for (const id of manifest.cameras) {
+      // A viewer service (the recorder) gets the cameras it records too: their geometry, not a capture.
+      const recorded = (manifest.records ?? []).map((r) => r.split('/')[1] ?? '');
+      for (const id of [...manifest.cameras, ...recorded.filter((c) => !manifest.cameras.includes(c))]) {
         const cam = config.cameras[id];
         if (cam) cameras[id] = cam;
         else log.warn({ service: manifest.name, camera: id }, 'service names a camera the config does not define; it is not available');
@@ -37,7 +41,9 @@ export class ServiceHost {
       for (let n = 2; host.#instances.has(id); n++) id = `${manifest.name}#${n}`;
       const instanceId = id;
       const spawnChild = () => host.#takeChild(instanceId);
-      const instance = new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, vehicleId, log, spawnChild });
+      // A service kind with a config section of its own gets it at init.
+      const settings = manifest.kind === 'recorder' ? { ...config.recorder, dir: resolve(stateDirOf(config, baseDir), config.recorder.dir), ...(vehicleId !== undefined && { vehicle: vehicleId }) } : undefined;
+      const instance = new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, vehicleId, log, spawnChild, ...(settings && { settings }) });
       instance.on('state', (state) => {
         if (state === 'running' || state === 'backoff' || state === 'failed') host.#refillSpare();
       });

@@ -14,5 +14,8 @@ export const manifestSchema = {
     records: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}/[a-z][a-z0-9-]{0,63}$' } },
   },
   // A service streams (a camera and a codec at least) or views streams (`records`), or both.
-  anyOf: [{ required: ['records'] }, { properties: { cameras: { minItems: 1 }, codecs: { minItems: 1 } } }],
+  anyOf: [
+    { type: 'object', required: ['records'], properties: { records: { type: 'array' } } },
+    { type: 'object', properties: { cameras: { type: 'array', minItems: 1 }, codecs: { type: 'array', minItems: 1 } } },
+  ],
 } as const;

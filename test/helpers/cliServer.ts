@@ -15,11 +15,14 @@ export interface CliServer {
 /**
  * Spawns a Node script as a child process and waits until its output matches
  * `ready` (the first group, if any, is returned as the URL). Every test that
- * runs revcam as a real process starts it through here.
+ * runs revcam as a real process starts it through here. `script` is relative
+ * to the checkout or absolute (an installed package's bin); `cwd` defaults to
+ * the checkout; `wrap` runs node through a command (e.g. setpriv to another user).
  */
-export async function spawnUntilReady(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliServer> {
-  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
-    cwd: ROOT,
+export async function spawnUntilReady(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000, cwd = ROOT, wrap: string[] = []): Promise<CliServer> {
+  const command = [...wrap, process.execPath, resolve(ROOT, script), ...args];
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,5 @@
 import type { ServiceManifest } from '../../service/types.js';
+import { VSS } from '../../wire/signals.js';
 
 /** The reversing-event recorder (docs/recorder.md): a viewer of the rear camera's H.264 stream; it streams nothing itself. */
 export const manifest: ServiceManifest = {
@@ -9,6 +10,6 @@ export const manifest: ServiceManifest = {
   codecs: [],
   module: './index.js',
   records: ['reversing/rear'],
-  // Triggers and the timeline: gear, speed, steering, every sensor, impact.
-  signals: ['Vehicle.'],
+  // The triggers and the timeline: gear, speed, steering, every rear sensor, impact.
+  signals: [VSS.gear, VSS.selectedGear, VSS.speed, VSS.steeringWheelAngle, ...Object.values(VSS.rearSensor), VSS.impact],
 };
