@@ -22,6 +22,7 @@ commands:
   probe    act as a display: request a stream, report frames and latency (revcam probe --help)
   bench    measure first frame, fan-out and stalls against baselines (revcam bench --help)
   token    make a device token and the config line with its hash (revcam token --help)
+  events   list, show and export the recorder's event clips (revcam events --help)
 
 options:
   -h, --help       this help
@@ -57,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { tokenCommand } = await import('./token.js');
       return tokenCommand(rest);
+    }
+    case 'events': {
+      const { eventsCommand } = await import('./events.js');
+      return eventsCommand(rest);
     }
     case 'bench': {
       // The bench measures a checkout: it drives Chromium (playwright-core) and a peer (node-media-server), dev
