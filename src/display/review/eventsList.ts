@@ -3,7 +3,7 @@
  * time, length, triggers with their offsets, state and lock. One is
  * selected; a click selects another.
  */
-import type { ReviewClip } from './api.js';
+import type { ReviewClip } from './types.js';
 
 const when = (iso: string): string => iso.replace('T', ' ').slice(0, 19);
 

@@ -4,7 +4,7 @@
  * the playhead. A click on the bar seeks there; a click on a mark seeks to
  * that trigger exactly.
  */
-import type { ReviewClip, ReviewTrigger } from './api.js';
+import type { ReviewClip, ReviewTrigger } from './types.js';
 
 const clock = (iso: string): string => iso.slice(11, 23); // HH:MM:SS.mmm UTC, as the manifest has it
 

@@ -6,7 +6,7 @@
  * The overlay in force is the last one set at or before that row.
  */
 import type { Overlay } from '../../wire/overlay.js';
-import type { Timeline, TimelineRow } from './api.js';
+import type { Timeline, TimelineRow } from './types.js';
 
 export interface TimelinePoint {
   index: number;

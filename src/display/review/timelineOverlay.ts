@@ -7,7 +7,7 @@
 import { letterbox } from '../letterbox.js';
 import { drawOverlay } from '../overlayPainter.js';
 import { gearLetter } from '../../wire/signals.js';
-import type { ReviewTrigger } from './api.js';
+import type { ReviewTrigger } from './types.js';
 import type { TimelineCursor } from './timeline.js';
 
 /** What was last drawn, for the page's state (window.revcamReview) and the tests. */
