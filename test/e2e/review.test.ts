@@ -190,7 +190,7 @@ function overlayAt(rows: readonly Row[], row: Row): Row['overlay'] {
   return inForce;
 }
 
-test('a sensor and a manual trigger make one clip that /review lists, plays, seeks to each trigger with the timeline HUD and overlay, and locks', { skip: SKIP, timeout: 180_000 }, async () => {
+test('a sensor and a manual trigger make one clip that /review lists, plays, seeks to each trigger with the timeline HUD and overlay, and locks', { skip: SKIP, timeout: 180_000 }, async (t) => {
   const base = server!.url;
   // The recorder starts about a second after boot; then give the ring its 2 s of pre-roll.
   await until('the recorder service', WAIT_MS, async () => /"service":"recorder"[^\n]*"service running"/.test(server!.output()));
@@ -225,7 +225,9 @@ test('a sensor and a manual trigger make one clip that /review lists, plays, see
     .stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
   assert.equal(pts.length, m.frames, 'ffprobe counts the manifest\'s frames');
   /** The frame on screen at `t`: the last one presented at or before it. */
-  const frameAt = (t: number): number => pts.filter((p) => p <= t + 1e-4).at(-1) ?? pts[0]!;
+  const frameAt = (at: number): number => pts.filter((p) => p <= at + 1e-4).at(-1) ?? pts[0]!;
+  const maxGap = Math.max(...pts.slice(1).map((p, i) => p - pts[i]!));
+  t.diagnostic(`clip ${id}: ${m.frames} frames in ${m.durationMs} ms, longest frame interval ${(maxGap * 1000).toFixed(0)} ms, triggers at ${m.triggers.map((x) => `${x.kind} ${x.offsetMs} ms`).join(', ')}`);
 
   // GET /api/events/{id}/signals: the sidecar, as JSON.
   const side = await api<Sidecar>(`/api/events/${id}/signals`);
@@ -242,7 +244,12 @@ test('a sensor and a manual trigger make one clip that /review lists, plays, see
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  // The main display links here.
+  // The page is served at /review and /review.html; the main display links here.
+  for (const path of ['/review', '/review.html']) {
+    const r = await fetch(`${base}${path}`);
+    assert.equal(r.status, 200, path);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/html/, path);
+  }
   await page.goto(`${base}/?follow=0`);
   assert.equal(await page.getAttribute('#review-link', 'href'), '/review');
 
@@ -286,6 +293,7 @@ test('a sensor and a manual trigger make one clip that /review lists, plays, see
   assert.ok(Math.abs(seek.currentTime - sensor.offsetMs / 1000) <= frameS, `currentTime ${seek.currentTime} ≈ ${sensor.offsetMs / 1000}`);
   assert.ok(Math.abs(seek.mediaTime - frameAt(sensor.offsetMs / 1000)) < 0.002, `the frame shown (${seek.mediaTime}) is the one at the trigger (${frameAt(sensor.offsetMs / 1000)} ≤ ${sensor.offsetMs / 1000})`);
   const hud = await hudAt(page, sensor.offsetMs / 1000, frameS);
+  t.diagnostic(`at the sensor trigger: frame ${seek.mediaTime.toFixed(3)} s shown for ${seek.currentTime.toFixed(3)} s, HUD ${JSON.stringify({ row: hud.rowTMs, gear: hud.gear, nearestM: hud.nearestM, speedKmh: hud.speedKmh })}`);
   const row = nearestRow(side.body.rows, hud.t * 1000);
   assert.equal(hud.rowTMs, row.tMs, 'the HUD shows the row nearest the time shown');
   assert.equal(hud.gear, gearLetter(row.currentGear ?? undefined, row.selectedGear ?? undefined));
