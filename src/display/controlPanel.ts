@@ -95,6 +95,9 @@ export class ControlPanel {
       this.#sensors.set(zone, { range, none, out });
     }
     this.#status = make('p', { className: 'status' });
+    // The recorder's clips (docs/recorder.md, "Review"), with this page's token if it has one.
+    const token = new URLSearchParams(doc.defaultView?.location.search ?? '').get('token');
+    make('a', { id: 'review-link', className: 'review-link', href: token ? `/review?token=${encodeURIComponent(token)}` : '/review', textContent: 'Recorded events →' });
     make('p', { className: 'hint', textContent: 'press c to hide' });
   }
 

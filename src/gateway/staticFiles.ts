@@ -2,6 +2,7 @@
  * Serves the display app with the `send` library, each route rooted at
  * exactly one browser folder so no server code can ever be reached:
  *   `/`, `/index.html`   → src/display/index.html
+ *   `/review`, `/review.html` → src/display/review.html (the recorder's clips)
  *   `/static/<asset>`    → src/display (assets only: .css .svg .png .ico)
  *   `/app/display/*.js`  → dist/src/display (the compiled display)
  *   `/app/wire/*.js`     → dist/src/wire (the wire format the display shares)
@@ -35,9 +36,13 @@ const ROUTES: readonly StaticRoute[] = [
   { prefix: '/app/wire/', root: resolve(here, '../wire'), extensions: BROWSER_CODE },
 ];
 
+/** The pages, each by its exact path (no other .html of the folder is reachable). */
+const PAGE_ROUTE: StaticRoute = { prefix: '/', root: displaySourceDir, extensions: new Set(['.html']) };
+
 /** The route and the still-encoded path inside its root, or undefined when the URL path is not a static file. */
 function routeOf(rawPath: string): { route: StaticRoute; rel: string } | undefined {
-  if (rawPath === '/' || rawPath === '/index.html') return { route: { prefix: '/', root: displaySourceDir, extensions: new Set(['.html']) }, rel: '/index.html' };
+  if (rawPath === '/' || rawPath === '/index.html') return { route: PAGE_ROUTE, rel: '/index.html' };
+  if (rawPath === '/review' || rawPath === '/review.html') return { route: PAGE_ROUTE, rel: '/review.html' };
   const route = ROUTES.find((r) => rawPath.startsWith(r.prefix));
   return route && { route, rel: `/${rawPath.slice(route.prefix.length)}` };
 }

@@ -450,6 +450,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return clipPath(this.dir, this.#find(id).id, 'mp4');
   }
 
+  /** The signal timeline sidecar's path (checked to be inside the folder). */
+  signalsPath(id: string): string {
+    return clipPath(this.dir, this.#find(id).id, 'signals');
+  }
+
   /** Locks (or unlocks) a clip: a locked clip is never deleted automatically. */
   async lock(id: string, locked = true): Promise<ClipManifest> {
     return this.#setFlag(id, { locked });

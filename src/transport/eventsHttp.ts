@@ -5,6 +5,7 @@
  *   POST   /api/events                                 manual trigger       record
  *   GET    /api/events/{id}                            the clip's manifest  reviewEvents
  *   GET    /api/events/{id}.mp4                        the clip, with Range reviewEvents
+ *   GET    /api/events/{id}/signals                    the signal timeline  reviewEvents
  *   POST   /api/events/{id}/lock                       never auto-deleted   record
  *   DELETE /api/events/{id}                            delete               admin
  *
@@ -21,7 +22,7 @@ export const EVENTS_PATH = '/api/events';
 const MAX_EVENT_BODY_BYTES = 4 * 1024;
 /** A clip id: letters, digits, `-` and `_`; no dot, no slash, so never a path. */
 export const CLIP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const ITEM = /^\/api\/events\/([^/]*?)(\.mp4|\/lock)?$/;
+const ITEM = /^\/api\/events\/([^/]*?)(\.mp4|\/lock|\/signals)?$/;
 
 export interface EventFilter {
   from?: string;
@@ -42,6 +43,12 @@ export interface EventsBackend {
   remove(id: string): Promise<void>;
   /** Serves the clip's MP4 (Range included) or rejects with NOT_FOUND. */
   sendMp4(req: IncomingMessage, res: ServerResponse, id: string): Promise<void>;
+  /**
+   * Serves the clip's signal timeline (the `<id>.signals.json` sidecar: rows
+   * on the video's clock with the overlay the driver saw) as JSON, or rejects
+   * with NOT_FOUND.
+   */
+  signals(req: IncomingMessage, res: ServerResponse, id: string): Promise<void>;
 }
 
 export interface EventsHttpDeps {
@@ -122,7 +129,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, deps: 
   }
   const m = ITEM.exec(url.pathname);
   const id = m?.[1] ?? '';
-  if (!m || !CLIP_ID.test(id)) throw new RevcamError('BAD_REQUEST', `${url.pathname.slice(0, 120)}: not an event path (${EVENTS_PATH}/{id}, {id}.mp4, {id}/lock; an id is letters, digits, "-" and "_")`);
+  if (!m || !CLIP_ID.test(id)) throw new RevcamError('BAD_REQUEST', `${url.pathname.slice(0, 120)}: not an event path (${EVENTS_PATH}/{id}, {id}.mp4, {id}/signals, {id}/lock; an id is letters, digits, "-" and "_")`);
   const what = m[2];
   if (what === '/lock') {
     if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } }, { Allow: 'POST' });
@@ -138,6 +145,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, deps: 
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } }, { Allow: what === undefined ? 'GET, HEAD, DELETE' : 'GET, HEAD' });
   deps.auth.authorize(await device(req, deps), { kind: 'reviewEvents', vehicle });
   if (what === '.mp4') return backend.sendMp4(req, res, id);
+  if (what === '/signals') return backend.signals(req, res, id);
   return sendJson(res, 200, await backend.get(id));
 }
 

@@ -22,6 +22,7 @@ export type RecorderCall =
   | { method: 'list'; args: ClipFilter }
   | { method: 'get'; args: { id: string } }
   | { method: 'mp4Path'; args: { id: string } }
+  | { method: 'signalsPath'; args: { id: string } }
   | { method: 'trigger'; args: { kind: 'manual' | 'fleet'; by?: string; note?: string } }
   | { method: 'lock'; args: { id: string } }
   | { method: 'markShipped'; args: { id: string } }
@@ -71,6 +72,8 @@ const recorder: ServiceFactory = async (ctx) => {
           return rec.get(idOf(args));
         case 'mp4Path':
           return rec.mp4Path(idOf(args));
+        case 'signalsPath':
+          return rec.signalsPath(idOf(args));
         case 'trigger': {
           const a = (args ?? {}) as { kind?: 'manual' | 'fleet'; by?: string; note?: string };
           return rec.trigger({ kind: a.kind ?? 'manual', ...(a.by !== undefined && { by: a.by }), ...(a.note !== undefined && { note: a.note }) });
