@@ -35,6 +35,23 @@ const idOf = (args: unknown): string => {
   return id;
 };
 
+/** Resolves when the clip's first manifest is written (or after 2 s: the answer is not held up forever). */
+function started(rec: Recorder, id: string): Promise<void> {
+  if (rec.list().some((m) => m.id === id)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      rec.off('clip', onClip);
+      resolve();
+    };
+    const onClip = (m: { id: string }) => {
+      if (m.id === id) done();
+    };
+    const timer = setTimeout(done, 2_000);
+    rec.on('clip', onClip);
+  });
+}
+
 const recorder: ServiceFactory = async (ctx) => {
   const s = ctx.settings as RecorderSettings | undefined;
   if (!s) throw new Error('the recorder needs its settings (config `recorder`)');
@@ -76,7 +93,10 @@ const recorder: ServiceFactory = async (ctx) => {
           return rec.signalsPath(idOf(args));
         case 'trigger': {
           const a = (args ?? {}) as { kind?: 'manual' | 'fleet'; by?: string; note?: string };
-          return rec.trigger({ kind: a.kind ?? 'manual', ...(a.by !== undefined && { by: a.by }), ...(a.note !== undefined && { note: a.note }) });
+          const r = rec.trigger({ kind: a.kind ?? 'manual', ...(a.by !== undefined && { by: a.by }), ...(a.note !== undefined && { note: a.note }) });
+          // A new clip is answered once its manifest is on disk: whoever was told "created" finds it listed.
+          if (!r.merged) await started(rec, r.clipId);
+          return r;
         }
         case 'lock':
           return rec.lock(idOf(args));
