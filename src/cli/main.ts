@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** One line, whatever the error: a user sees what to fix, not a stack (REVCAM_DEBUG=1 adds it). */
+/** One line, whatever the error (an invalid config: one per mistake): a user sees what to fix, not a stack (REVCAM_DEBUG=1 adds it). */
 function report(err: unknown): number {
   const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
   if (err instanceof UsageError) {
@@ -96,7 +96,9 @@ function report(err: unknown): number {
   }
   const msg = err instanceof Error ? err.message : String(err);
   const configError = (err as { code?: unknown } | null)?.code === 'CONFIG_INVALID'; // ConfigError, without loading the config module
-  process.stderr.write(`revcam: ${configError ? '' : 'error: '}${firstLine(msg)}\n`);
+  // A config's mistakes are one line each (src/config/configErrors.ts): all of them, so one run shows every fix.
+  const lines = configError && msg.startsWith('invalid config:') ? msg.split('\n').filter((l) => l.trim() !== '') : [firstLine(msg)];
+  process.stderr.write(lines.map((l) => `revcam: ${configError ? '' : 'error: '}${l.trim()}\n`).join(''));
   if (process.env.REVCAM_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return Exit.failed;
 }
