@@ -143,18 +143,17 @@ function valueLine(pointer: string, schema: unknown, value: unknown): string {
   return fits(schema, value) ? `${pointer || '/'}: ${found} is not ${describe(schema)}` : `${pointer || '/'}: expected ${describe(schema)}, got ${found}`;
 }
 
+/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
-  return d[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The known name closest to a misspelt one, if any is close: "fsp" → "fps", "certfile" → "certFile". */
@@ -179,7 +178,28 @@ const inside = (e: SchemaError, c: SchemaError) =>
 export function formatSchemaErrors(errors: readonly SchemaError[], data: unknown, schema: object): string[] {
   const lines = new Map<string, string>();
   collect(errors, data, schema as Schema, lines);
-  return [...lines.values()];
+  // In the config's order (a missing field just after its object), not the schema's.
+  const order = documentOrder(data);
+  const rank = (key: string) => {
+    for (let p = key.replace(/#.*$/, ''); ; p = p.slice(0, p.lastIndexOf('/'))) {
+      const r = order.get(p);
+      if (r !== undefined) return r;
+      if (p === '') return 0;
+    }
+  };
+  return [...lines.entries()].map(([key, line], i) => ({ line, r: rank(key), i })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.line);
+}
+
+/** Every pointer of `data`, numbered depth-first. */
+function documentOrder(data: unknown): Map<string, number> {
+  const order = new Map<string, number>();
+  const walk = (v: unknown, p: string) => {
+    order.set(p, order.size);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
+    else if (isPlain(v)) for (const [k, x] of Object.entries(v)) walk(x, `${p}/${escapeSegment(k)}`);
+  };
+  walk(data, '');
+  return order;
 }
 
 function collect(errors: readonly SchemaError[], data: unknown, root: Schema, lines: Map<string, string>): void {

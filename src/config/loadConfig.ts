@@ -8,9 +8,9 @@ import { precompiledValidator } from '../schema/precompiled.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { DEFAULT_CAMERA, DEFAULT_CAN_MAPPING, DEFAULT_CONFIG, DEFAULT_NATS_TLS, DEFAULT_POLICY, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVER_TLS, DEFAULT_SERVICE } from './defaults.js';
+import { DEFAULT_CALIBRATION, DEFAULT_CAMERA, DEFAULT_CAN_MAPPING, DEFAULT_CONFIG, DEFAULT_NATS_TLS, DEFAULT_POLICY, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVER_TLS, DEFAULT_SERVICE } from './defaults.js';
 import { formatSchemaErrors } from './configErrors.js';
-import { configSchema } from './schema.js';
+import { calibrationSchema, configSchema } from './schema.js';
 import type { RevcamConfig } from './types.js';
 
 /**
@@ -124,10 +124,25 @@ function fillObjectDefaults(config: unknown): unknown {
   c = update(c, 'nats', (n) => update(n, 'tls', over(DEFAULT_NATS_TLS)));
   c = update(c, 'auth', (a) => update(a, 'roles', mapValues((r) => update(r, 'policy', over(DEFAULT_POLICY)))));
   c = update(c, 'cameras', mapValues((cam) => {
-    const mount = isPlain(cam) && isPlain(cam.calibration) && isPlain(cam.calibration.mount) ? cam.calibration.mount : {};
-    return update(cam, 'synthetic', (s) => update(s, 'trueMount', over(mount)));
+    const calibrated = isPlain(cam) && isPlain(cam.calibration) && isPlain(cam.calibration.mount) ? cam.calibration.mount : {};
+    return update(cam, 'synthetic', (s) => update(s, 'trueMount', over(trueMountDefaults(calibrated))));
   }));
   return update(c, 'signals', (s) => update(s, 'can', (can) => update(can, 'map', mapItems(over(DEFAULT_CAN_MAPPING)))));
+}
+
+/**
+ * The fields a given trueMount leaves out: the camera's calibrated mount's. A calibrated field that is itself
+ * wrong (reported there) gives the default's instead, so a mistake is reported once, where it was made.
+ */
+function trueMountDefaults(calibrated: Plain): Plain {
+  const fields = calibrationSchema.properties.mount.properties;
+  return Object.fromEntries(
+    Object.entries(DEFAULT_CALIBRATION.mount).map(([k, d]) => {
+      const v = calibrated[k];
+      const range = fields[k as keyof typeof fields];
+      return [k, typeof v === 'number' && v >= range.minimum && v <= range.maximum ? v : d];
+    }),
+  );
 }
 
 function fromEnv(env: NodeJS.ProcessEnv): Plain {
