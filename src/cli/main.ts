@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `revcam` command: serve, host, gateway, probe, bench, token.
+ * The `revcam` command: serve, host, gateway, probe, bench, token, config.
  * Every command's module graph is loaded on demand, so `serve` can start its
  * spare service host (src/host/spareHost.ts) before loading its own.
  */
@@ -22,6 +22,7 @@ commands:
   probe    act as a display: request a stream, report frames and latency (revcam probe --help)
   bench    measure first frame, fan-out and stalls against baselines (revcam bench --help)
   token    make a device token and the config line with its hash (revcam token --help)
+  config   check a config file and print the effective config (revcam config --help)
 
 options:
   -h, --help       this help
@@ -30,6 +31,7 @@ options:
 example:
   revcam serve --port 8080
   revcam probe http://127.0.0.1:8080 --frames 300 --json
+  revcam config check /etc/revcam/revcam.yaml
 
 ${serveUsage}`;
 
@@ -58,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
       const { tokenCommand } = await import('./token.js');
       return tokenCommand(rest);
     }
+    case 'config': {
+      const { configCommand } = await import('./config.js');
+      return configCommand(rest);
+    }
     case 'bench': {
       // The bench measures a checkout: it drives Chromium (playwright-core) and a peer (node-media-server), dev
       // dependencies, and uses bench/fixtures. The npm package holds none of them (docs/deploy.md, "The package").
@@ -80,9 +86,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`revcam ${packageVersion()}\n`);
       return Exit.ok;
     case undefined:
-      throw new UsageError('no command given (commands: serve, host, gateway, probe, bench, token; revcam --help)');
+      throw new UsageError('no command given (commands: serve, host, gateway, probe, bench, token, config; revcam --help)');
     default:
-      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, host, gateway, probe, bench, token; revcam --help)`);
+      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, host, gateway, probe, bench, token, config; revcam --help)`);
   }
 }
 

@@ -112,7 +112,7 @@ function update(obj: unknown, key: string, f: (v: unknown) => unknown): unknown 
 const mapValues = (f: (v: unknown) => unknown) => (m: unknown) => (isPlain(m) ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, f(v)])) : m);
 const mapItems = (f: (v: unknown) => unknown) => (a: unknown) => (Array.isArray(a) ? a.map(f) : a);
 /** An object given where the default is null (or an entry of a list) starts from these defaults; anything else is left to the schema. */
-const over = (defaults: object) => (v: unknown) => (isPlain(v) ? deepMerge(defaults, v) : v);
+const over = (defaults: object) => (v: unknown) => (isPlain(v) ? { ...v, ...deepMerge(defaults, v) } : v); // the given fields first
 
 /**
  * Objects whose default is null (server.tls, nats.tls, a role's policy, a camera's synthetic.trueMount) and
