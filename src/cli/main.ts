@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `revcam` command: serve, host, gateway, probe, bench, token.
+ * The `revcam` command: serve, host, gateway, probe, bench, token, config.
  * Every command's module graph is loaded on demand, so `serve` can start its
  * spare service host (src/host/spareHost.ts) before loading its own.
  */
@@ -23,6 +23,7 @@ commands:
   bench    measure first frame, fan-out and stalls against baselines (revcam bench --help)
   token    make a device token and the config line with its hash (revcam token --help)
   events   list, show and export the recorder's event clips (revcam events --help)
+  config   check a config file and print the effective config (revcam config --help)
 
 options:
   -h, --help       this help
@@ -31,6 +32,7 @@ options:
 example:
   revcam serve --port 8080
   revcam probe http://127.0.0.1:8080 --frames 300 --json
+  revcam config check /etc/revcam/revcam.yaml
 
 ${serveUsage}`;
 
@@ -63,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       const { eventsCommand } = await import('./events.js');
       return eventsCommand(rest);
     }
+    case 'config': {
+      const { configCommand } = await import('./config.js');
+      return configCommand(rest);
+    }
     case 'bench': {
       // The bench measures a checkout: it drives Chromium (playwright-core) and a peer (node-media-server), dev
       // dependencies, and uses bench/fixtures. The npm package holds none of them (docs/deploy.md, "The package").
@@ -85,13 +91,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`revcam ${packageVersion()}\n`);
       return Exit.ok;
     case undefined:
-      throw new UsageError('no command given (commands: serve, host, gateway, probe, bench, token; revcam --help)');
+      throw new UsageError('no command given (commands: serve, host, gateway, probe, bench, token, config; revcam --help)');
     default:
-      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, host, gateway, probe, bench, token; revcam --help)`);
+      throw new UsageError(`unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd} (commands: serve, host, gateway, probe, bench, token, config; revcam --help)`);
   }
 }
 
-/** One line, whatever the error: a user sees what to fix, not a stack (REVCAM_DEBUG=1 adds it). */
+/** One line, whatever the error (an invalid config: one per mistake): a user sees what to fix, not a stack (REVCAM_DEBUG=1 adds it). */
 function report(err: unknown): number {
   const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
   if (err instanceof UsageError) {
@@ -101,7 +107,9 @@ function report(err: unknown): number {
   }
   const msg = err instanceof Error ? err.message : String(err);
   const configError = (err as { code?: unknown } | null)?.code === 'CONFIG_INVALID'; // ConfigError, without loading the config module
-  process.stderr.write(`revcam: ${configError ? '' : 'error: '}${firstLine(msg)}\n`);
+  // A config's mistakes are one line each (src/config/configErrors.ts): all of them, so one run shows every fix.
+  const lines = configError && msg.startsWith('invalid config:') ? msg.split('\n').filter((l) => l.trim() !== '') : [firstLine(msg)];
+  process.stderr.write(lines.map((l) => `revcam: ${configError ? '' : 'error: '}${l.trim()}\n`).join(''));
   if (process.env.REVCAM_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return Exit.failed;
 }

@@ -1,4 +1,4 @@
-import type { CalibrationConfig, CameraConfig, CanSignalMapping, RevcamConfig, RoleRights, ServiceConfig } from './types.js';
+import type { CalibrationConfig, CameraConfig, CanSignalMapping, NatsTlsConfig, RevcamConfig, RolePolicy, RoleRights, ServiceConfig, TlsConfig } from './types.js';
 import { VSS } from '../wire/signals.js';
 
 /**
@@ -84,6 +84,21 @@ export const DEFAULT_CAN_MAP: CanSignalMapping[] = [
   { signal: 'PDC_Rear.InnerRightDistance', path: VSS.rearSensor.innerRight, scale: 0.01 },
   { signal: 'PDC_Rear.OuterRightDistance', path: VSS.rearSensor.outerRight, scale: 0.01 },
 ];
+
+/**
+ * What a given `server.tls` object starts from: `server.tls` is null (plain HTTP) by default, so an
+ * object in a file is not merged over anything; `{ certFile, keyFile }` is plain HTTPS.
+ */
+export const DEFAULT_SERVER_TLS: Omit<TlsConfig, 'certFile' | 'keyFile'> = { caFile: null, requestClientCert: false };
+
+/** What a given `nats.tls` object starts from (null by default: no TLS to the server). */
+export const DEFAULT_NATS_TLS: NatsTlsConfig = { caFile: null, certFile: null, keyFile: null };
+
+/** What a given role `policy` object starts from: a condition not named is not required. */
+export const DEFAULT_POLICY: RolePolicy = { parked: false, consent: false };
+
+/** What each `signals.can.map` entry starts from. */
+export const DEFAULT_CAN_MAPPING: Omit<CanSignalMapping, 'signal' | 'path'> = { scale: 1 };
 
 /** A role named in a config starts from no rights at all: everything it may do is said. */
 export const DEFAULT_ROLE: RoleRights = {

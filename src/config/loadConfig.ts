@@ -8,16 +8,31 @@ import { precompiledValidator } from '../schema/precompiled.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { DEFAULT_CAMERA, DEFAULT_CONFIG, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVICE } from './defaults.js';
-import { configSchema } from './schema.js';
+import { DEFAULT_CALIBRATION, DEFAULT_CAMERA, DEFAULT_CAN_MAPPING, DEFAULT_CONFIG, DEFAULT_NATS_TLS, DEFAULT_POLICY, DEFAULT_ROLE, DEFAULT_ROLES, DEFAULT_SERVER_TLS, DEFAULT_SERVICE } from './defaults.js';
+import { formatSchemaErrors } from './configErrors.js';
+import { calibrationSchema, configSchema } from './schema.js';
 import type { RevcamConfig } from './types.js';
 
+/**
+ * A config that cannot run. Its message is one line per mistake, each starting `invalid config: ` and naming
+ * the field's JSON pointer (src/config/configErrors.ts); `lines` holds them.
+ */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
   }
+
+  /** The message's lines, one per mistake. */
+  get lines(): string[] {
+    return this.message.split('\n');
+  }
+}
+
+/** One `invalid config: <pointer>: <mistake>` line per mistake. */
+function invalidConfig(mistakes: readonly string[]): ConfigError {
+  return new ConfigError(mistakes.map((m) => `invalid config: ${m}`).join('\n'));
 }
 
 type Plain = Record<string, unknown>;
@@ -90,6 +105,46 @@ function applyEntryDefaults(file: Plain): Plain {
   return out;
 }
 
+/** `obj` with `key` replaced by `f(obj[key])`, when obj is an object that has the key; else obj itself. */
+function update(obj: unknown, key: string, f: (v: unknown) => unknown): unknown {
+  return isPlain(obj) && Object.hasOwn(obj, key) ? { ...obj, [key]: f(obj[key]) } : obj;
+}
+const mapValues = (f: (v: unknown) => unknown) => (m: unknown) => (isPlain(m) ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, f(v)])) : m);
+const mapItems = (f: (v: unknown) => unknown) => (a: unknown) => (Array.isArray(a) ? a.map(f) : a);
+/** An object given where the default is null (or an entry of a list) starts from these defaults; anything else is left to the schema. */
+const over = (defaults: object) => (v: unknown) => (isPlain(v) ? { ...v, ...deepMerge(defaults, v) } : v); // the given fields first
+
+/**
+ * Objects whose default is null (server.tls, nats.tls, a role's policy, a camera's synthetic.trueMount) and
+ * list entries (signals.can.map) are not merged over anything by deepMerge: their optional fields are filled
+ * here, after every layer, so a file gives only what it changes.
+ */
+function fillObjectDefaults(config: unknown): unknown {
+  let c = update(config, 'server', (s) => update(s, 'tls', over(DEFAULT_SERVER_TLS)));
+  c = update(c, 'nats', (n) => update(n, 'tls', over(DEFAULT_NATS_TLS)));
+  c = update(c, 'auth', (a) => update(a, 'roles', mapValues((r) => update(r, 'policy', over(DEFAULT_POLICY)))));
+  c = update(c, 'cameras', mapValues((cam) => {
+    const calibrated = isPlain(cam) && isPlain(cam.calibration) && isPlain(cam.calibration.mount) ? cam.calibration.mount : {};
+    return update(cam, 'synthetic', (s) => update(s, 'trueMount', over(trueMountDefaults(calibrated))));
+  }));
+  return update(c, 'signals', (s) => update(s, 'can', (can) => update(can, 'map', mapItems(over(DEFAULT_CAN_MAPPING)))));
+}
+
+/**
+ * The fields a given trueMount leaves out: the camera's calibrated mount's. A calibrated field that is itself
+ * wrong (reported there) gives the default's instead, so a mistake is reported once, where it was made.
+ */
+function trueMountDefaults(calibrated: Plain): Plain {
+  const fields = calibrationSchema.properties.mount.properties;
+  return Object.fromEntries(
+    Object.entries(DEFAULT_CALIBRATION.mount).map(([k, d]) => {
+      const v = calibrated[k];
+      const range = fields[k as keyof typeof fields];
+      return [k, typeof v === 'number' && v >= range.minimum && v <= range.maximum ? v : d];
+    }),
+  );
+}
+
 function fromEnv(env: NodeJS.ProcessEnv): Plain {
   const server: Plain = {};
   if (env.REVCAM_HOST) server.host = env.REVCAM_HOST;
@@ -107,7 +162,7 @@ export function stateDirOf(config: Pick<RevcamConfig, 'stateDir'>, baseDir = pro
 
 export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig> {
   const fileRaw = opts.file !== undefined ? readFile(opts.file) : opts.raw;
-  if (fileRaw !== undefined && fileRaw !== null && !isPlain(fileRaw)) throw new ConfigError('config: must be an object');
+  if (fileRaw !== undefined && fileRaw !== null && !isPlain(fileRaw)) throw invalidConfig([`/: expected an object of settings, got ${Array.isArray(fileRaw) ? 'a list' : JSON.stringify(fileRaw)}`]);
   let merged: unknown = structuredClone(DEFAULT_CONFIG);
   if (isPlain(fileRaw)) {
     // A file that lists cameras or services replaces the default lists rather than adding to them.
@@ -124,21 +179,19 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<RevcamConfig>
     merged = deepMerge(merged, { server: { ...(o.host !== undefined && { host: o.host }), ...(o.port !== undefined && { port: o.port }) } });
   }
   if (o.drive !== undefined) merged = deepMerge(merged, { signals: { drive: o.drive } });
-  if (!validate(merged)) {
-    const details = (validate.errors ?? [])
-      .map((e) => `${e.instancePath || '/'}${e.params && 'additionalProperty' in e.params ? `/${String(e.params.additionalProperty)}` : ''}: ${e.message}`)
-      .join('; ');
-    throw new ConfigError(`invalid config: ${details}`);
-  }
+  merged = fillObjectDefaults(merged);
+  if (!validate(merged)) throw invalidConfig(formatSchemaErrors(validate.errors ?? [], merged, configSchema));
   const config = merged as RevcamConfig;
+  const mistakes: string[] = [];
   for (const [i, d] of config.auth.devices.entries()) {
     if (d.token === undefined && d.tokenHash === undefined && d.certCommonName === undefined) {
-      throw new ConfigError(`invalid config: /auth/devices/${i}: a device needs tokenHash, token or certCommonName`);
+      mistakes.push(`/auth/devices/${i}: a device needs tokenHash, token or certCommonName`);
     }
-    if (d.token !== undefined && d.tokenHash !== undefined) throw new ConfigError(`invalid config: /auth/devices/${i}: give tokenHash or token, not both`);
+    if (d.token !== undefined && d.tokenHash !== undefined) mistakes.push(`/auth/devices/${i}: give tokenHash or token, not both`);
     if (!Object.hasOwn(config.auth.roles, d.role)) {
-      throw new ConfigError(`invalid config: /auth/devices/${i}/role: no role named ${JSON.stringify(d.role)} (roles: ${Object.keys(config.auth.roles).join(', ')})`);
+      mistakes.push(`/auth/devices/${i}/role: no role named ${JSON.stringify(d.role)} (roles: ${Object.keys(config.auth.roles).join(', ')})`);
     }
   }
+  if (mistakes.length > 0) throw invalidConfig(mistakes);
   return deepFreeze(config);
 }

@@ -2,7 +2,9 @@
 
 const num = (minimum: number, maximum: number) => ({ type: 'number', minimum, maximum }) as const;
 const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
-const name = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } as const;
+const name = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$', description: 'a name: a lower-case letter, then a-z, 0-9 or -, at most 64' } as const;
+/** `description` is what an error says is allowed (src/config/configErrors.ts). */
+const path = { type: 'string', minLength: 1, description: 'a file path' } as const;
 const nullOr = <T extends object>(schema: T) => ({ anyOf: [{ type: 'null' }, schema] }) as const;
 
 const mount = {
@@ -93,7 +95,7 @@ const camera = {
       type: 'object',
       additionalProperties: false,
       required: ['inputFormat'],
-      properties: { inputFormat: { type: 'string', pattern: '^[a-z0-9_]{1,32}$' } },
+      properties: { inputFormat: { type: 'string', pattern: '^[a-z0-9_]{1,32}$', description: 'a pixel format name such as auto, mjpeg, h264 or yuyv422' } },
     },
     stallTimeoutMs: int(100, 600_000),
     synthetic: {
@@ -118,20 +120,20 @@ export const configSchema = {
       required: ['url', 'user', 'pass', 'token', 'nkeySeedFile', 'credsFile', 'tls'],
       properties: {
         // No '@': credentials belong in user/pass/token, never in a URL (logs, ps, stdout).
-        url: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*(,\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*)*$' }] },
+        url: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*(,\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*)*$', description: 'a NATS URL, nats://host:port (several: comma-separated; no credentials)' }] },
         user: nullOr({ type: 'string', minLength: 1 }),
         pass: nullOr({ type: 'string', minLength: 1 }),
         token: nullOr({ type: 'string', minLength: 1 }),
-        nkeySeedFile: nullOr({ type: 'string', minLength: 1 }),
-        credsFile: nullOr({ type: 'string', minLength: 1 }),
+        nkeySeedFile: nullOr(path),
+        credsFile: nullOr(path),
         tls: nullOr({
           type: 'object',
           additionalProperties: false,
           required: ['caFile', 'certFile', 'keyFile'],
           properties: {
-            caFile: nullOr({ type: 'string', minLength: 1 }),
-            certFile: nullOr({ type: 'string', minLength: 1 }),
-            keyFile: nullOr({ type: 'string', minLength: 1 }),
+            caFile: nullOr(path),
+            certFile: nullOr(path),
+            keyFile: nullOr(path),
           },
         }),
       },
@@ -151,15 +153,15 @@ export const configSchema = {
               additionalProperties: false,
               required: ['certFile', 'keyFile', 'caFile', 'requestClientCert'],
               properties: {
-                certFile: { type: 'string', minLength: 1 },
-                keyFile: { type: 'string', minLength: 1 },
-                caFile: { anyOf: [{ type: 'null' }, { type: 'string', minLength: 1 }] },
+                certFile: path,
+                keyFile: path,
+                caFile: nullOr(path),
                 requestClientCert: { type: 'boolean' },
               },
             },
           ],
         },
-        allowedOrigins: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^https?://[^/\\s]+$' } },
+        allowedOrigins: { type: 'array', maxItems: 64, items: { type: 'string', pattern: '^https?://[^/\\s]+$', description: 'an origin: http(s)://host[:port], no path' } },
         trustProxy: { type: 'array', maxItems: 64, items: { type: 'string', minLength: 2, maxLength: 64 } },
       },
     },
@@ -179,7 +181,7 @@ export const configSchema = {
               id: name,
               role: name,
               token: { type: 'string', minLength: 16, maxLength: 512 },
-              tokenHash: { type: 'string', pattern: '^scrypt\\$', maxLength: 512 },
+              tokenHash: { type: 'string', pattern: '^scrypt\\$', maxLength: 512, description: 'an scrypt$… hash as `revcam token` prints it' },
               certCommonName: { type: 'string', minLength: 1, maxLength: 256 },
             },
           },
@@ -212,7 +214,7 @@ export const configSchema = {
       required: ['maxFrameAgeMs'],
       properties: { maxFrameAgeMs: int(10, 10_000) },
     },
-    cameras: { type: 'object', propertyNames: name, additionalProperties: camera, minProperties: 1 },
+    cameras: { type: 'object', propertyNames: name, additionalProperties: camera, minProperties: 1, description: 'at least one camera (name: settings)' },
     services: {
       type: 'array',
       items: {
@@ -257,9 +259,9 @@ export const configSchema = {
           additionalProperties: false,
           required: ['dbc', 'log', 'interface', 'loop', 'speed', 'map'],
           properties: {
-            dbc: { type: 'string', minLength: 1 },
-            log: { anyOf: [{ type: 'null' }, { type: 'string', minLength: 1 }] },
-            interface: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$' }] },
+            dbc: path,
+            log: nullOr(path),
+            interface: nullOr({ type: 'string', pattern: '^[A-Za-z0-9_.-]{1,15}$', description: 'an interface name such as can0' }),
             loop: { type: 'boolean' },
             speed: num(0.01, 1000),
             map: {
@@ -270,8 +272,8 @@ export const configSchema = {
                 additionalProperties: false,
                 required: ['signal', 'path', 'scale'],
                 properties: {
-                  signal: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*$' },
-                  path: { type: 'string', pattern: '^Vehicle(\\.[A-Za-z0-9_]+)+$' },
+                  signal: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*$', description: 'MESSAGE.SIGNAL as the DBC names them' },
+                  path: { type: 'string', pattern: '^Vehicle(\\.[A-Za-z0-9_]+)+$', description: 'a VSS path such as Vehicle.Speed' },
                   scale: { type: 'number', not: { const: 0 } },
                 },
               },

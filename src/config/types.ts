@@ -1,4 +1,9 @@
-/** The validated, frozen configuration. Field docs live in examples/revcam.yaml. */
+/**
+ * The validated, frozen configuration. Every field has a default (src/config/defaults.ts), so a file names
+ * only what it changes; examples/revcam.yaml lists every field with its default, and docs/config.md says
+ * how a file is merged and which few fields are required (a device's id and role, a service's manifest,
+ * `server.tls`'s certFile and keyFile, a CAN mapping's signal and path).
+ */
 
 // The camera model's shape is the wire module's, shared with the display: one definition.
 import type { CameraCalibration, CameraMount } from '../wire/camera.js';
@@ -43,7 +48,10 @@ export interface CameraConfig {
 export interface SyntheticCameraConfig {
   /** Lay the calibration mat (src/calibration/mat.ts) on the ground; the moving block is left out so it never covers it. */
   calibrationMat: boolean;
-  /** Where the synthetic camera "really" is, when the installer mounted it other than `calibration.mount` says; null: as calibrated. */
+  /**
+   * Where the synthetic camera "really" is, when the installer mounted it other than `calibration.mount` says; null: as calibrated.
+   * Default null. A given object may name only the fields that differ: the rest come from `calibration.mount`.
+   */
   trueMount: MountConfig | null;
 }
 
@@ -98,9 +106,9 @@ export interface DeviceConfig {
 
 /** When a role may stream: checked on the vehicle's signals at the request and while streaming. */
 export interface RolePolicy {
-  /** Only while the vehicle is parked (selected gear P, or standing still out of gear). */
+  /** Only while the vehicle is parked (selected gear P, or standing still out of gear). Default false (left out of a new policy object). */
   parked: boolean;
-  /** Only while the owner's consent flag (`Vehicle.Private.Revcam.RemoteViewConsent`) is set. */
+  /** Only while the owner's consent flag (`Vehicle.Private.Revcam.RemoteViewConsent`) is set. Default false. */
   consent: boolean;
 }
 
@@ -131,13 +139,25 @@ export interface RoleRights {
   policy: RolePolicy | null;
 }
 
+/** `server.tls`: `{ certFile, keyFile }` is enough for HTTPS; the rest may be left out. */
 export interface TlsConfig {
+  /** PEM certificate (chain) file. Required. */
   certFile: string;
+  /** PEM private key file. Required. */
   keyFile: string;
-  /** CA that signs client certificates (mTLS); also what the server trusts. */
+  /** CA that signs client certificates (mTLS); also what the server trusts. Default null. */
   caFile: string | null;
-  /** Ask clients for a certificate and map its common name to `auth.devices[].certCommonName`. */
+  /** Ask clients for a certificate and map its common name to `auth.devices[].certCommonName` (needs caFile). Default false. */
   requestClientCert: boolean;
+}
+
+/** `nats.tls`: every field may be left out (default null). */
+export interface NatsTlsConfig {
+  /** Trusts the server's certificate. */
+  caFile: string | null;
+  /** A client certificate; with keyFile. */
+  certFile: string | null;
+  keyFile: string | null;
 }
 
 /** Resource limits; over a limit a request gets CAPACITY_EXCEEDED and nothing else is affected. */
@@ -173,7 +193,7 @@ export interface CanSignalMapping {
   signal: string;
   /** The VSS path the value is published under. */
   path: string;
-  /** Multiplies the DBC's physical value into the VSS unit (0.01 for cm -> m). */
+  /** Multiplies the DBC's physical value into the VSS unit (0.01 for cm -> m). Default 1; never 0. */
   scale: number;
 }
 
@@ -231,8 +251,8 @@ export interface NatsConfig {
   nkeySeedFile: string | null;
   /** A `.creds` file (user JWT + nkey seed), as `nsc` writes it. */
   credsFile: string | null;
-  /** TLS to the server: caFile trusts the server's certificate; certFile+keyFile is a client certificate. */
-  tls: { caFile: string | null; certFile: string | null; keyFile: string | null } | null;
+  /** TLS to the server: caFile trusts the server's certificate; certFile+keyFile is a client certificate. Default null. */
+  tls: NatsTlsConfig | null;
 }
 
 export interface RevcamConfig {

@@ -30,6 +30,15 @@ for (const cmd of ['serve', 'probe', 'bench']) {
   });
 }
 
+test('revcam config --help teaches: the check, what it prints, the exit codes and an example', () => {
+  const r = revcam(['config', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /usage: revcam config check FILE/);
+  assert.match(r.stdout, /--json/);
+  assert.match(r.stdout, /redacted/);
+  assert.match(r.stdout, /example/i);
+});
+
 test('revcam token --help answers (the token command is dispatched)', () => {
   const r = revcam(['token', '--help']);
   assert.equal(r.code, 0, r.stderr);
@@ -39,7 +48,7 @@ test('revcam token --help answers (the token command is dispatched)', () => {
 test('revcam --help lists the commands; revcam --version prints the package version', () => {
   const help = revcam(['--help']);
   assert.equal(help.code, 0);
-  for (const c of ['serve', 'probe', 'bench', 'token']) assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
+  for (const c of ['serve', 'probe', 'bench', 'token', 'config']) assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
   const { version } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string };
   for (const flag of ['--version', '-v']) {
     const r = revcam([flag]);
@@ -70,6 +79,12 @@ const USER_ERRORS: { args: string[]; code: number; says: RegExp }[] = [
   { args: ['serve', '--config', join(dir, 'bad-field.yaml')], code: 1, says: /invalid config: \/server\/port/ },
   { args: ['serve', '--config', join(dir, 'missing-service.yaml')], code: 1, says: /no-such-manifest\.json/ },
   { args: ['serve', '--config', join(dir, 'missing-builtin.yaml')], code: 1, says: /no-such-service/ },
+  { args: ['config'], code: 2, says: /config: no subcommand given/ },
+  { args: ['config', 'frob'], code: 2, says: /config: unknown subcommand frob/ },
+  { args: ['config', 'check'], code: 2, says: /config: check: no FILE given/ },
+  { args: ['config', 'check', join(dir, 'bad-field.yaml'), '--bogus'], code: 2, says: /unknown option --bogus/ },
+  { args: ['config', 'check', join(dir, 'absent.yaml')], code: 1, says: /cannot read config/ },
+  { args: ['config', 'check', join(dir, 'bad-field.yaml')], code: 1, says: /invalid config: \/server\/port: expected an integer from 0 to 65535, got "eighty"/ },
   { args: ['probe'], code: 64, says: /missing <url>/ },
   { args: ['probe', 'http://127.0.0.1:1', '--bogus'], code: 64, says: /--bogus/ },
   { args: ['probe', 'http://127.0.0.1:1', '--frames', 'many'], code: 64, says: /--frames/ },
