@@ -128,7 +128,8 @@ export function describe(schema: unknown): string {
 function show(value: unknown, key: string): string {
   if (typeof value === 'string' && SECRET_KEYS.has(key)) return `a secret of ${plural(value.length, 'character')}`;
   if (typeof value === 'string') {
-    const s = JSON.stringify(value);
+    // A URL's user:password@ is a secret too (nats://user:pw@host): shown as ***@.
+    const s = JSON.stringify(value.replace(/\/\/[^/@\s]*@/g, '//***@'));
     return s.length > 60 ? `${s.slice(0, 56)}…"` : s;
   }
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length === 1 ? '1 entry' : `${value.length} entries`}`;

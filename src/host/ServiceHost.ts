@@ -89,6 +89,6 @@ export class ServiceHost {
     this.#spare = false;
     clearTimeout(this.#refillTimer);
     discardSpareHost();
-    await Promise.all(this.instances().map((i) => i.stop(graceMs)));
+    await Promise.all(this.instances().map((i) => i.shutdown(graceMs)));
   }
 }

@@ -92,6 +92,8 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
   #state: InstanceState = 'stopped';
   #child: ChildProcess | undefined;
   #starting: Promise<void> | undefined;
+  /** Set by shutdown(): the host is shutting down, and nothing may spawn a child again. */
+  #closed = false;
   #requestId = 0;
   #replies = new Map<number, { resolve: (m: ChildMessage) => void; reject: (e: Error) => void }>();
   /** Cameras that should be open; re-opened after a restart. */
@@ -175,6 +177,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
    * During backoff it waits for the scheduled restart; when `failed` it rejects at once.
    */
   start(): Promise<void> {
+    if (this.#closed) return Promise.reject(new RevcamError('SERVICE_FAILED', `service ${this.id} is shut down`));
     if (this.#state === 'running') return Promise.resolve();
     if (this.#starting) return this.#starting;
     if (this.#state === 'failed') {
@@ -226,6 +229,8 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
       };
       const done = () => {
         cleanup();
+        // stop() came while the child was loading: it has been told to stop, and its exit settles this start.
+        if (this.#state === 'stopping') return fail(new Error('stopped while starting'));
         this.#setState('running');
         this.#startPinging();
         if (this.#signals.size > 0) this.#post({ op: 'signals', samples: [...this.#signals.values()] });
@@ -494,6 +499,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
 
   #scheduleRestart(): void {
     clearTimeout(this.#restartTimer);
+    if (this.#closed) return this.#setState('stopped');
     const delay = ServiceInstance.backoffDelay(this.#opts.service.restart, this.#failures);
     this.#setState(this.#failures >= FAILURE_THRESHOLD ? 'failed' : 'backoff');
     this.#restartTimer = setTimeout(() => {
@@ -539,6 +545,16 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
   }
 
   /** Stops the child gracefully (SIGKILL after a grace period) and forgets open cameras. */
+  /**
+   * Stops the child for good: a request, restart or recorder feed that comes
+   * later (a shutdown races them all) is refused instead of spawning a child
+   * nobody will stop, which would keep the process alive.
+   */
+  shutdown(graceMs = 2000): Promise<void> {
+    this.#closed = true;
+    return this.stop(graceMs);
+  }
+
   async stop(graceMs = 2000): Promise<void> {
     clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCliServer } from '../helpers/cliServer.js';
 import { alive, descendants } from '../helpers/processTree.js';
+import { startTestServer } from '../helpers/server.js';
 import { TestViewer } from '../helpers/viewer.js';
 
 test('SIGTERM: viewers get STREAM_ENDED and close 1001, HTTP streams end, encoders are released, exit 0 without an error', async () => {
@@ -52,4 +53,19 @@ test('SIGTERM: viewers get STREAM_ENDED and close 1001, HTTP streams end, encode
     wsH264.close();
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
   }
+});
+
+test('a service start racing the shutdown spawns no child that outlives it (the test process would never exit)', async () => {
+  const app = await startTestServer({ services: [{ manifest: 'builtin:reversing', standby: 'cold' }] });
+  const reversing = app.host.get('reversing')!;
+  // A start whose child is still loading when the shutdown comes, and one that comes after it
+  // (a viewer's lease or the recorder's feed retrying while the server closes).
+  const loading = reversing.start().catch((err: Error) => err);
+  await app.close();
+  await loading;
+  const late = await reversing.start().catch((err: Error) => err);
+  assert.ok(late instanceof Error && /shut down/.test(late.message), `a start after the shutdown is refused (got ${String(late)})`);
+  assert.equal(reversing.state, 'stopped');
+  const left = descendants(process.pid).filter((p) => p.comm !== 'ps');
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.comm}`), [], 'no service child or encoder is left running');
 });

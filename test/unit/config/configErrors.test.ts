@@ -55,7 +55,7 @@ test('the messages: pointer, what was found, what is allowed; never an anyOf lis
     '/auth/roles/phone/stream/services/0: "Maps" is not "*" or a name: a lower-case letter, then a-z, 0-9 or -, at most 64',
   ]);
   assert.deepEqual(mistakes({ nats: { url: 'nats://user:pw@host:4222' } }), [
-    '/nats/url: "nats://user:pw@host:4222" is not a NATS URL, nats://host:port (several: comma-separated; no credentials) or null',
+    '/nats/url: "nats://***@host:4222" is not a NATS URL, nats://host:port (several: comma-separated; no credentials) or null',
   ]);
   assert.deepEqual(mistakes([1, 2]), ['/: expected an object of settings, got a list']);
 });
