@@ -50,6 +50,8 @@ export interface RevcamApp {
   log: Logger;
   /** Installer calibration (POST /api/calibration). */
   calibrator: Calibrator;
+  /** /api/events of vehicles other than this process's own: the fleet's store (set by src/nats on a gateway). */
+  useFleetEvents(backend: ((vehicle: string) => EventsBackend) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -147,8 +149,11 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   const feeds = recorders.map((instance) => new RecordsFeed({ hub, instance, log }));
   const ownRecorder = recorders.find((i) => i.manifest.kind === 'recorder');
   const ownEvents = ownRecorder && localEvents(ownRecorder, resolve(stateDirOf(config, opts.baseDir), config.recorder.dir));
+  let fleetEvents: ((vehicle: string) => EventsBackend) | undefined;
   const eventsFor = (vehicle: string | null): EventsBackend => {
     if (ownEvents && (vehicle === null || vehicle === opts.vehicle)) return ownEvents;
+    const other = vehicle ?? opts.defaultVehicle ?? null;
+    if (fleetEvents && other !== null && other !== opts.vehicle) return fleetEvents(other);
     throw new RevcamError('NOT_FOUND', vehicle === null ? 'no recorder runs here (services: builtin:recorder)' : `no events of vehicle "${vehicle.slice(0, 64)}" here`);
   };
   const gateway = new Gateway({
@@ -189,6 +194,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     metrics,
     log,
     calibrator,
+    useFleetEvents(backend) {
+      fleetEvents = backend;
+    },
     close() {
       closing ??= (async () => {
         reverse.close();

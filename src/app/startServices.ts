@@ -11,6 +11,10 @@ import { createSignalSource } from '../signals/createSignalSource.js';
 import { SignalBus } from '../signals/SignalBus.js';
 import type { SignalSource } from '../signals/SignalSource.js';
 import { StreamHub } from '../stream/StreamHub.js';
+import { RecordsFeed } from './RecordsFeed.js';
+
+/** As in startRevcam: the recorder comes up after the standby services. */
+const RECORDER_START_DELAY_MS = 1_000;
 
 export interface ServicesApp {
   host: ServiceHost;
@@ -36,7 +40,10 @@ export async function startServices(config: Readonly<RevcamConfig>, opts: { vehi
     { everySample: true },
   );
   await signalSource.start();
+  // Viewer services (the recorder) get their recorded streams while they run, as under `serve`.
+  const feeds = host.instances().filter((i) => (i.manifest.records?.length ?? 0) > 0).map((instance) => new RecordsFeed({ hub, instance, log }));
   await hub.warmUp();
+  for (const f of feeds) f.startLater(RECORDER_START_DELAY_MS);
   let closing: Promise<void> | undefined;
   return {
     host,
@@ -46,6 +53,7 @@ export async function startServices(config: Readonly<RevcamConfig>, opts: { vehi
     log,
     close() {
       closing ??= (async () => {
+        for (const f of feeds) f.close();
         unsubscribe();
         await signalSource.stop();
         await hub.close();

@@ -3,6 +3,8 @@ import { startRevcam } from '../app/startRevcam.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { checkNatsUrl, checkVehicle, commandConfig, joinBus, runUntilStopped } from './serve.js';
 import { parseCommandArgs, UsageError } from './usage.js';
+import { resolve } from 'node:path';
+import { stateDirOf } from '../config/loadConfig.js';
 
 export const GATEWAY_USAGE = `usage: revcam gateway --nats URL [options]
 
@@ -57,7 +59,11 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   // unless asked: a simulated gear here must never be what a phone's policy reads.
   const signals = values.simulate ? config.signals : { ...config.signals, source: 'none' as const };
   const app = await startRevcam({ ...config, services: [], signals }, values.vehicle !== undefined ? { defaultVehicle: values.vehicle } : {});
-  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
+  const bus = await joinBus(app, async () => {
+    const attached = await (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub, signals: app.vehicleSignals, eventsCacheDir: resolve(stateDirOf(config), 'fleet-cache') } });
+    app.useFleetEvents(attached.fleetEvents);
+    return attached;
+  });
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
   // No local services: healthy while its loop keeps time (the hosts' own watchdogs watch theirs).
   return runUntilStopped(app, bus, { log: app.log });

@@ -3,6 +3,8 @@ import { startServices } from '../app/startServices.js';
 import { DRIVE_NAMES } from '../signals/drives.js';
 import { checkNatsUrl, checkVehicle, commandConfig, joinBus, reverseServiceHealthy, runUntilStopped } from './serve.js';
 import { parseCommandArgs, UsageError } from './usage.js';
+import { resolve } from 'node:path';
+import { stateDirOf } from '../config/loadConfig.js';
 
 export const HOST_USAGE = `usage: revcam host --nats URL --vehicle NAME [options]
 
@@ -52,7 +54,7 @@ export async function hostCommand(argv: string[]): Promise<number> {
   checkVehicle(values.vehicle, 'host');
   const vehicle = values.vehicle;
   const app = await startServices(config, { vehicle });
-  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub, ...(!values['no-signals'] && { signals: { bus: app.signals, source: app.signalSource } }) } }));
+  const bus = await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, host: { vehicle, services: app.host, hub: app.hub, recordingsDir: resolve(stateDirOf(config), config.recorder.dir), ...(!values['no-signals'] && { signals: { bus: app.signals, source: app.signalSource } }) } }));
   const names = app.host.instances().map((i) => i.id).join(', ');
   process.stdout.write(`revcam: host ${vehicle} announced ${names} on ${natsUrl}\n`);
   return runUntilStopped(app, bus, { healthy: reverseServiceHealthy({ host: app.host, config }), log: app.log });

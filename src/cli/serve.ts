@@ -1,6 +1,7 @@
 import { markBoot } from '../app/bootMarks.js';
 import { startRevcam } from '../app/startRevcam.js';
-import { loadConfig } from '../config/loadConfig.js';
+import { loadConfig, stateDirOf } from '../config/loadConfig.js';
+import { resolve } from 'node:path';
 import type { RevcamConfig } from '../config/types.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
 import type { NotifyLog } from '../systemd/notify.js';
@@ -40,7 +41,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const app = await startRevcam(config, { ...(values.vehicle !== undefined && { vehicle: values.vehicle }), ...(values.config !== undefined && { configFile: values.config }) });
   const { nats, vehicle } = values;
   // Loaded only with --nats: without it nothing about NATS is.
-  const bus = nats === undefined ? undefined : await joinBus(app, async () => (await import('../nats/startNats.js')).startNats({ url: nats, log: app.log, config: config.nats, host: { vehicle: vehicle!, services: app.host, hub: app.hub, signals: { bus: app.signals, source: app.signalSource } }, gateway: { hub: app.hub, signals: app.vehicleSignals } }));
+  const bus =
+    nats === undefined
+      ? undefined
+      : await joinBus(app, async () => {
+          const stateDir = stateDirOf(config);
+          const attached = await (await import('../nats/startNats.js')).startNats({
+            url: nats,
+            log: app.log,
+            config: config.nats,
+            host: { vehicle: vehicle!, services: app.host, hub: app.hub, signals: { bus: app.signals, source: app.signalSource }, recordingsDir: resolve(stateDir, config.recorder.dir) },
+            gateway: { hub: app.hub, signals: app.vehicleSignals, eventsCacheDir: resolve(stateDir, 'fleet-cache') },
+          });
+          app.useFleetEvents(attached.fleetEvents);
+          return attached;
+        });
   process.stdout.write(`revcam: display at ${app.url}/  (probe: npx revcam probe ${app.url} --frames 300 --json)\n`);
   return runUntilStopped(app, bus, { healthy: reverseServiceHealthy(app), log: app.log });
 }

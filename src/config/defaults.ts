@@ -186,7 +186,16 @@ export const DEFAULT_CONFIG: RevcamConfig = {
       map: DEFAULT_CAN_MAP,
     },
   },
-  nats: { url: null, user: null, pass: null, token: null, nkeySeedFile: null, credsFile: null, tls: null },
+  nats: {
+    url: null,
+    user: null,
+    pass: null,
+    token: null,
+    nkeySeedFile: null,
+    credsFile: null,
+    tls: null,
+    evidence: { ship: true, streamPrefix: 'REVCAM_EVIDENCE_', replicas: 1, maxBytes: -1, chunkBytes: 256 * 1024, pollMs: 2_000, duplicateWindowMs: 10 * 60_000, cacheBytes: 512 * 1024 ** 2 },
+  },
   recorder: {
     dir: 'recordings',
     preSeconds: 10,

@@ -117,7 +117,7 @@ export const configSchema = {
     nats: {
       type: 'object',
       additionalProperties: false,
-      required: ['url', 'user', 'pass', 'token', 'nkeySeedFile', 'credsFile', 'tls'],
+      required: ['url', 'user', 'pass', 'token', 'nkeySeedFile', 'credsFile', 'tls', 'evidence'],
       properties: {
         // No '@': credentials belong in user/pass/token, never in a URL (logs, ps, stdout).
         url: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*(,\\s*(nats|tls|wss?)://[^\\s/@]+/?\\s*)*$', description: 'a NATS URL, nats://host:port (several: comma-separated; no credentials)' }] },
@@ -136,6 +136,22 @@ export const configSchema = {
             keyFile: nullOr(path),
           },
         }),
+        evidence: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['ship', 'streamPrefix', 'replicas', 'maxBytes', 'chunkBytes', 'pollMs', 'duplicateWindowMs', 'cacheBytes'],
+          properties: {
+            ship: { type: 'boolean' },
+            // A stream name may not hold '.', '*', '>', whitespace or a path separator.
+            streamPrefix: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
+            replicas: int(1, 5),
+            maxBytes: { type: 'integer', minimum: -1 },
+            chunkBytes: int(4096, 1024 * 1024 - 4096),
+            pollMs: int(100, 600_000),
+            duplicateWindowMs: int(1000, 86_400_000),
+            cacheBytes: { type: 'integer', minimum: 1024 * 1024 },
+          },
+        },
       },
     },
     server: {

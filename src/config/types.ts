@@ -253,6 +253,28 @@ export interface NatsConfig {
   credsFile: string | null;
   /** TLS to the server: caFile trusts the server's certificate; certFile+keyFile is a client certificate. Default null. */
   tls: NatsTlsConfig | null;
+  /** Event clips shipped to the fleet's JetStream, and read back by gateways (docs/recorder.md "Shipping"). */
+  evidence: EvidenceConfig;
+}
+
+/** Store and forward of the recorder's clips over JetStream: one stream per vehicle, `<streamPrefix><vehicle>`. */
+export interface EvidenceConfig {
+  /** Ship finished clips when this process is a host with a recorder. */
+  ship: boolean;
+  /** The vehicle's stream is `<streamPrefix><vehicle>` (subjects `revcam.v1.<vehicle>.evidence.>`). */
+  streamPrefix: string;
+  /** Replicas of a stream the host creates (3 on a three-node cluster; at most the cluster's size). */
+  replicas: number;
+  /** Byte limit of a stream the host creates (-1: none); over it the oldest evidence goes (discard old). */
+  maxBytes: number;
+  /** Bytes of clip per message (below the server's max_payload). */
+  chunkBytes: number;
+  /** How often the host looks for finished, unshipped clips, ms. */
+  pollMs: number;
+  /** The stream's duplicate window (message-id deduplication), ms. */
+  duplicateWindowMs: number;
+  /** A gateway's cache of assembled clips under stateDir (fleet-cache), bytes. */
+  cacheBytes: number;
 }
 
 export interface RevcamConfig {

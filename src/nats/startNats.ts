@@ -15,6 +15,10 @@ import { NatsDiscovery } from './NatsDiscovery.js';
 import { NatsServiceHost } from './NatsServiceHost.js';
 import { NatsSignalPublisher, type NatsSignalPublisherOptions } from './NatsSignalPublisher.js';
 import { NatsVehicleSignals, type RemoteSignalsSink } from './NatsVehicleSignals.js';
+import { EvidenceShipper } from './EvidenceShipper.js';
+import { FleetEvents } from './FleetEvents.js';
+import { DEFAULT_CONFIG } from '../config/defaults.js';
+import type { EventsBackend } from '../transport/eventsHttp.js';
 
 export interface NatsOptions {
   /** nats://host:port (several separated by commas). */
@@ -23,17 +27,34 @@ export interface NatsOptions {
   config?: NatsConfig;
   log: Logger;
   /** Announce these local services as vehicle `vehicle`. */
-  host?: { vehicle: string; services: ServiceHost; hub: StreamHub; signals?: Pick<NatsSignalPublisherOptions, 'bus' | 'source'> };
-  /** Discover remote services into this hub, and follow each discovered vehicle's signals into `signals`. */
-  gateway?: { hub: StreamHub; signals?: RemoteSignalsSink };
+  host?: {
+    vehicle: string;
+    services: ServiceHost;
+    hub: StreamHub;
+    signals?: Pick<NatsSignalPublisherOptions, 'bus' | 'source'>;
+    /** The recordings folder (stateDir/recorder.dir): with a recorder among the services, its finished clips are shipped to JetStream. */
+    recordingsDir?: string;
+  };
+  /**
+   * Discover remote services into this hub, and follow each discovered vehicle's signals into `signals`;
+   * with `eventsCacheDir`, /api/events of vehicles on the bus reads the fleet's JetStream (`fleetEvents`).
+   */
+  gateway?: { hub: StreamHub; signals?: RemoteSignalsSink; eventsCacheDir?: string };
 }
 
 export interface NatsAttachment {
   nc: NatsConnection;
   serviceHost: NatsServiceHost | undefined;
   discovery: NatsDiscovery | undefined;
+  /** The host's evidence shipper (a host with a recorder). */
+  shipper: EvidenceShipper | undefined;
+  /** A gateway's /api/events for a vehicle on the bus (the fleet's JetStream). */
+  fleetEvents: ((vehicle: string) => EventsBackend) | undefined;
   close(): Promise<void>;
 }
+
+/** The inbox prefix of a vehicle's host: `_INBOX_<vehicle>` (examples/nats/permissions.conf grants `_INBOX_<vehicle>.>`). */
+export const hostInboxPrefix = (vehicle: string): string => `_INBOX_${vehicle}`;
 
 export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
   const { log } = opts;
@@ -47,6 +68,9 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
       // A vehicle bus comes and goes: keep trying, quickly.
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A host's replies (JetStream acks, read-back) come to inboxes of its own vehicle, so its
+      // NATS user may subscribe to those alone, never to every client's `_INBOX.>`.
+      ...(opts.host && { inboxPrefix: hostInboxPrefix(opts.host.vehicle) }),
       ...auth,
     });
   } catch (err) {
@@ -63,6 +87,9 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
   let discovery: NatsDiscovery | undefined;
   let publisher: NatsSignalPublisher | undefined;
   let vehicleSignals: NatsVehicleSignals | undefined;
+  let shipper: EvidenceShipper | undefined;
+  let fleet: FleetEvents | undefined;
+  const evidence = opts.config?.evidence ?? DEFAULT_CONFIG.nats.evidence;
   try {
     if (opts.host?.signals) {
       publisher = new NatsSignalPublisher({ nc, vehicle: opts.host.vehicle, ...opts.host.signals, log });
@@ -73,7 +100,13 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
     if (opts.host) {
       serviceHost = new NatsServiceHost({ nc, host: opts.host.services, hub: opts.host.hub, vehicle: opts.host.vehicle, log });
       await serviceHost.start();
+      const recorder = opts.host.services.instances().find((i) => i.manifest.kind === 'recorder');
+      if (recorder && opts.host.recordingsDir !== undefined) {
+        shipper = new EvidenceShipper({ nc, vehicle: opts.host.vehicle, config: evidence, dir: opts.host.recordingsDir, recorder, log });
+        shipper.start();
+      }
     }
+    if (opts.gateway?.eventsCacheDir !== undefined) fleet = new FleetEvents({ nc, config: evidence, cacheDir: opts.gateway.eventsCacheDir, log });
     if (opts.gateway) {
       const own = opts.host;
       const followed = vehicleSignals;
@@ -90,6 +123,7 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
       await discovery.start();
     }
   } catch (err) {
+    await shipper?.stop();
     vehicleSignals?.stop();
     publisher?.stop();
     await nc.close().catch(() => {});
@@ -100,8 +134,11 @@ export async function startNats(opts: NatsOptions): Promise<NatsAttachment> {
     nc,
     serviceHost,
     discovery,
+    shipper,
+    fleetEvents: fleet && ((vehicle: string) => fleet.backend(vehicle)),
     close() {
       closing ??= (async () => {
+        await shipper?.stop();
         discovery?.stop();
         vehicleSignals?.stop();
         publisher?.stop();

@@ -10,6 +10,10 @@
  *                                                          H.264: the cached group, to one opening gateway
  *   revcam.v1.<vehicle>.vss.<VSS path>                     one vehicle signal sample, {value, timestampUs}
  *   revcam.v1.<vehicle>.signals.set                        request/reply: a forwarded POST /api/signals
+ *   revcam.v1.<vehicle>.events.trigger | .lock             request/reply: the fleet triggers or locks a clip
+ *   revcam.v1.<vehicle>.evidence.<clipId>.chunks           JetStream: the clip's mp4, one chunk per message
+ *   revcam.v1.<vehicle>.evidence.<clipId>.signals          JetStream: the signal timeline sidecar, chunked
+ *   revcam.v1.<vehicle>.evidence.<clipId>.manifest         JetStream: the manifest, once the fleet has it all
  *
  * Vehicle, camera and codec names follow the request's name rules
  * (`^[a-z][a-z0-9-]*$`), so they are valid subject tokens as they are; an
@@ -28,7 +32,7 @@ export const SUBJECT_ROOT = 'revcam.v1';
 export const PROTOCOL = 'revcam.v1';
 
 /** Fourth-level tokens owned by the vehicle's signals, never by a service instance. */
-export const RESERVED_TOKENS: readonly string[] = ['vss', 'signals'];
+export const RESERVED_TOKENS: readonly string[] = ['vss', 'signals', 'events', 'evidence'];
 
 /**
  * A subject token from an instance id: anything but letters, digits, `-` and
@@ -54,6 +58,14 @@ export const subjects = {
   vssAll: (vehicle: string) => `${SUBJECT_ROOT}.${vehicle}.vss.>`,
   /** The host's input for client-set signals (a forwarded POST /api/signals). */
   signalsSet: (vehicle: string) => `${SUBJECT_ROOT}.${vehicle}.signals.set`,
+  /** The fleet's requests to the vehicle's recorder: `trigger` or `lock`. */
+  events: (vehicle: string, op: 'trigger' | 'lock') => `${SUBJECT_ROOT}.${vehicle}.events.${op}`,
+  /** Every evidence subject of one vehicle: its JetStream stream's subjects. */
+  evidenceAll: (vehicle: string) => `${SUBJECT_ROOT}.${vehicle}.evidence.>`,
+  /** One part of one clip: `chunks` (the mp4), `signals` (the sidecar), `manifest`. */
+  evidence: (vehicle: string, clipId: string, part: 'chunks' | 'signals' | 'manifest') => `${SUBJECT_ROOT}.${vehicle}.evidence.${clipId}.${part}`,
+  /** Every clip's manifest of one vehicle. */
+  evidenceManifests: (vehicle: string) => `${SUBJECT_ROOT}.${vehicle}.evidence.*.manifest`,
 };
 
 /** A group token: one subject token, chosen by the gateway for one open. */
