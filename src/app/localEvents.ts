@@ -32,6 +32,7 @@ export function localEvents(instance: ServiceInstance, dir: string): EventsBacke
       await call('remove', { id });
     },
     sendMp4: async (req, res, id) => sendFileIn(req, res, root, await fileOf('mp4Path', id), 'video/mp4'),
+    stats: () => call('stats', {}),
     signals: async (req, res, id) => sendFileIn(req, res, root, await fileOf('signalsPath', id), 'application/json; charset=utf-8'),
   };
 }

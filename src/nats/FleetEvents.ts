@@ -82,6 +82,7 @@ export class FleetEvents {
         await job;
         await sendFileIn(req, res, dir, name, 'video/mp4');
       },
+      stats: () => Promise.reject(new RevcamError('NOT_FOUND', `the recorder of ${vehicle} runs on its host: its stats are not in the fleet store`)),
       signals: async (_req, res, id) => {
         const m = await get(id);
         const body = await this.#readSignals(stream, vehicle, m);

@@ -49,6 +49,8 @@ export interface EventsBackend {
    * with NOT_FOUND.
    */
   signals(req: IncomingMessage, res: ServerResponse, id: string): Promise<void>;
+  /** The recorder's counters and memory (RecorderServiceStats); NOT_FOUND where no recorder runs. */
+  stats(): Promise<unknown>;
 }
 
 export interface EventsHttpDeps {
@@ -126,6 +128,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, deps: 
       return sendJson(res, merged ? 200 : 201, { id, merged }, { Location: `${EVENTS_PATH}/${id}` });
     }
     return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed on ${EVENTS_PATH}` } }, { Allow: 'GET, HEAD, POST' });
+  }
+  if (url.pathname === `${EVENTS_PATH}/stats`) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } }, { Allow: 'GET, HEAD' });
+    deps.auth.authorize(await device(req, deps), { kind: 'reviewEvents', vehicle });
+    return sendJson(res, 200, await backend.stats());
   }
   const m = ITEM.exec(url.pathname);
   const id = m?.[1] ?? '';

@@ -222,6 +222,16 @@ describe('the recorder in revcam: triggers, clips, review', { skip }, () => {
     assert.ok(m.durationMs >= 2_000, `${m.durationMs} ms kept`);
   });
 
+  test('GET /api/events/stats: the ring holds frames, the memory figures are there; a probe may not read them', async () => {
+    const { status, body } = await json<{ framesIn: number; ringBytes: number; memory: { rssBytes: number; rssAtStartBytes: number; arrayBuffersBytes: number } }>('/api/events/stats');
+    assert.equal(status, 200);
+    assert.ok(body.framesIn > 0 && body.ringBytes > 0, `frames in the ring: ${JSON.stringify(body)}`);
+    assert.ok(body.memory.rssBytes > 0 && body.memory.rssAtStartBytes > 0 && body.memory.arrayBuffersBytes >= body.ringBytes / 2, JSON.stringify(body.memory));
+    const probe = await fetch(`${app.url}/api/events/stats`, { headers: { authorization: `Bearer ${PROBE_TOKEN}` } });
+    assert.equal(probe.status, 403);
+    assert.equal((await api('/api/events/stats', { method: 'POST' })).status, 405);
+  });
+
   test('everything it wrote is inside the recordings folder', () => {
     const files = filesUnder(stateDir);
     assert.ok(files.length > 0);

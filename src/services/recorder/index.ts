@@ -8,7 +8,7 @@
  */
 import type { RecorderConfig } from '../../config/types.js';
 import { RevcamError } from '../../errors/RevcamError.js';
-import { Recorder, type ClipFilter } from '../../recorder/Recorder.js';
+import { Recorder, type ClipFilter, type RecorderStats } from '../../recorder/Recorder.js';
 import type { ServiceFactory, ServiceLogic } from '../../service/types.js';
 
 /** What the host hands the recorder at init (ServiceContext.settings). */
@@ -52,7 +52,20 @@ function started(rec: Recorder, id: string): Promise<void> {
   });
 }
 
+/** What `stats` answers (GET /api/events/stats): the Recorder's counters and this process's memory. */
+export interface RecorderServiceStats extends RecorderStats {
+  memory: {
+    rssBytes: number;
+    /** RSS when the service was loaded, before any frame: what the ring and the open clip add is rssBytes − this. */
+    rssAtStartBytes: number;
+    heapUsedBytes: number;
+    /** Buffers outside the JS heap: the ring's frames live here. */
+    arrayBuffersBytes: number;
+  };
+}
+
 const recorder: ServiceFactory = async (ctx) => {
+  const rssAtStartBytes = process.memoryUsage.rss();
   const s = ctx.settings as RecorderSettings | undefined;
   if (!s) throw new Error('the recorder needs its settings (config `recorder`)');
   const [service = 'reversing', camera = 'rear'] = (ctx.manifest.records?.[0] ?? '').split('/');
@@ -105,8 +118,11 @@ const recorder: ServiceFactory = async (ctx) => {
         case 'remove':
           await rec.remove(idOf(args));
           return null;
-        case 'stats':
-          return rec.stats;
+        case 'stats': {
+          const mem = process.memoryUsage();
+          const out: RecorderServiceStats = { ...rec.stats, memory: { rssBytes: mem.rss, rssAtStartBytes, heapUsedBytes: mem.heapUsed, arrayBuffersBytes: mem.arrayBuffers } };
+          return out;
+        }
         default:
           throw new RevcamError('BAD_REQUEST', `the recorder has no operation ${JSON.stringify(method)}`);
       }
