@@ -29,7 +29,7 @@ export interface BenchOptions {
   out: string;
 }
 
-export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
+export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
@@ -44,6 +44,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
                          10 boot in reverse: spawn \`revcam serve\` with the car in R → first frame on a waiting display
                           11 WHEP: capture → decoded in Chromium (WHEP vs the WebSocket display); server CPU/RSS
                              at N werift WHEP viewers beside N WebSocket H.264 viewers
+                         12 recorder: its CPU and memory beside the same run without it, trigger → listed,
+                             post end → closed, upload through a leaf node to JetStream
   --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
   --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
   --stall-pairs N       case 4: pairs of runs (all reading, one stalled), alternated (default 3; --quick 1)

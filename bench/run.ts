@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runBoot } from './cases/boot.js';
 import { runBoundary } from './cases/boundary.js';
+import { runRecorder } from './cases/recorder.js';
 import { runFirstFrame } from './cases/firstFrame.js';
 import { runNatsBus } from './cases/natsBus.js';
 import { runNatsFleet } from './cases/natsFleet.js';
@@ -43,6 +44,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
   const natsFleet: Part[] = want(9) ? await runNatsFleet(opts) : [];
   const boot: Part[] = want(10) ? await runBoot(opts) : [];
   const whep: Part[] = want(11) ? await runWhep(opts) : [];
+  const recorder: Part[] = want(12) ? await runRecorder(opts) : [];
 
   const cases: CaseResult[] = [];
   const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
@@ -92,6 +94,15 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
       ]),
     );
 
+  if (want(12))
+    cases.push(
+      makeCase(12, recorder, [
+        'the rear camera is the bench clip (H.264 720p30, passed through) with one WebSocket H.264 viewer in every run; with the recorder, a manual trigger at the window\'s start keeps a clip written (muxed, fsynced) through it',
+        'recorder CPU = its own process + (the server main process with it − without it), median of alternated pairs; memory = the recorder process\'s RSS − its RSS before its first frame (GET /api/events/stats)',
+        'upload: the host\'s EvidenceShipper → leaf nats-server → hub nats-server with JetStream (R1, file store), every chunk acked, read back and SHA-256 compared before "shipped"',
+      ]),
+    );
+
   const finished = new Date();
   const results: BenchResults = {
     schema: 'revcam-bench/1',
@@ -102,7 +113,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
     options: opts,
     machine,
     cases,
-    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet, boot, whep }),
+    targets: evaluateTargets({ firstFrame, rows, stalled, peerLate, natsBus, natsFleet, boot, whep, recorder }),
   };
   return { results, rows };
 }

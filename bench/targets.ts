@@ -19,6 +19,58 @@ export interface TargetInputs {
   boot?: Part[];
   /** Case 11 (issue 11 §3). */
   whep?: Part[];
+  /** Case 12 (issue 16). */
+  recorder?: Part[];
+}
+
+/** Issue 16's recorder targets. */
+export const RECORDER_CPU_PERCENT = 2;
+export const RECORDER_LISTED_MS = 100;
+export const RECORDER_CLOSED_MS = 1000;
+export const RECORDER_MEMORY_OVER_RING_MB = 5;
+
+/**
+ * Issue 16, ids R1-R4: the recorder's CPU (its process + what the server's
+ * main process spends more to feed it, median of the pairs) ≤ 2 % of a core;
+ * trigger → listed ≤ 100 ms and post end → closed ≤ 1 s (the worst of the
+ * triggers); its memory ≤ the ring + 5 MB.
+ */
+function recorderTargets(parts: Part[]): Target[] {
+  const data = (name: string) => {
+    const p = find(parts, name);
+    return p?.status === 'ok' ? p.data : undefined;
+  };
+  const costs: number[] = [];
+  const raw: string[] = [];
+  const memory: { held: number; rss: number; ring: number }[] = [];
+  for (let i = 1; ; i++) {
+    const without = data(`recorder cpu without, pair ${i}`);
+    const withIt = data(`recorder cpu with, pair ${i}`);
+    if (!find(parts, `recorder cpu with, pair ${i}`)) break;
+    if (!without || !withIt) continue;
+    const own = withIt.recorderCpuPercent as number;
+    const feed = (withIt.mainCpuPercent as number) - (without.mainCpuPercent as number);
+    costs.push(own + feed);
+    raw.push(`${f1(own)} own ${feed >= 0 ? '+' : '−'} ${f1(Math.abs(feed))} main`);
+    memory.push({ held: withIt.recorderHeldMB as number, rss: withIt.recorderRssOverStartMB as number, ring: withIt.ringMB as number });
+  }
+  const timing = data('recorder trigger and close');
+  const listed = (timing?.listedMs as Stat | null | undefined) ?? null;
+  const closed = (timing?.closedAfterPostMs as Stat | null | undefined) ?? null;
+  const worstMemory = memory.length === 0 ? null : memory.reduce((a, b) => (b.held - b.ring > a.held - a.ring ? b : a));
+  return [
+    target('R1', 'recorder CPU, rear H.264 720p30 recorded (its process + the main process\'s extra, median of the pairs)', `≤ ${RECORDER_CPU_PERCENT} % of a core`, summarize(costs, '%')?.median ?? null, (x) => x <= RECORDER_CPU_PERCENT, (x) => `${x.toFixed(2)} % (pairs: ${raw.join('; ')})`),
+    target('R2', 'recorder: trigger → listed in GET /api/events (worst)', `≤ ${RECORDER_LISTED_MS} ms`, listed?.max ?? null, (x) => x <= RECORDER_LISTED_MS, (x) => `${f1(x)} ms (median ${f1(listed?.median ?? NaN)}, ${String(timing?.triggers ?? '?')} triggers)`),
+    target('R3', 'recorder: post window ends → clip closed, ffprobe clean (worst)', `≤ ${RECORDER_CLOSED_MS} ms`, closed === null || timing?.ffprobeClean !== timing?.triggers ? null : closed.max, (x) => x <= RECORDER_CLOSED_MS, (x) => `${f1(x)} ms (median ${f1(closed?.median ?? NaN)}; ffprobe clean ${String(timing?.ffprobeClean)}/${String(timing?.triggers)})`),
+    target(
+      'R4',
+      'recorder memory: what its process holds (JS heap + buffers) over what it held before its first frame, vs the ring (worst pair)',
+      `≤ ring + ${RECORDER_MEMORY_OVER_RING_MB} MB`,
+      worstMemory === null ? null : worstMemory.held - worstMemory.ring,
+      (x) => x <= RECORDER_MEMORY_OVER_RING_MB,
+      (x) => `ring + ${x.toFixed(1)} MB (holds ${worstMemory!.held.toFixed(1)} MB, ring ${worstMemory!.ring.toFixed(1)} MB; RSS grew ${worstMemory!.rss.toFixed(1)} MB)`,
+    ),
+  ];
 }
 
 /** Issue 11: boot in reverse to the first painted frame; a cold start; the first H.264 viewer. */
@@ -224,5 +276,6 @@ export function evaluateTargets(t: TargetInputs): Target[] {
   );
   out.push(...natsTargets(t.natsBus ?? [], t.natsFleet ?? []));
   out.push(...whepTargets(t.whep ?? []));
+  out.push(...recorderTargets(t.recorder ?? []));
   return out;
 }

@@ -194,7 +194,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     nkeySeedFile: null,
     credsFile: null,
     tls: null,
-    evidence: { ship: true, streamPrefix: 'REVCAM_EVIDENCE_', replicas: 1, maxBytes: -1, chunkBytes: 256 * 1024, pollMs: 2_000, duplicateWindowMs: 10 * 60_000, cacheBytes: 512 * 1024 ** 2 },
+    evidence: { ship: true, streamPrefix: 'REVCAM_EVIDENCE_', replicas: 1, maxBytes: -1, chunkBytes: 256 * 1024, pollMs: 2_000, duplicateWindowMs: 10 * 60_000, domain: null, cacheBytes: 512 * 1024 ** 2 },
   },
   recorder: {
     dir: 'recordings',

@@ -139,7 +139,7 @@ export const configSchema = {
         evidence: {
           type: 'object',
           additionalProperties: false,
-          required: ['ship', 'streamPrefix', 'replicas', 'maxBytes', 'chunkBytes', 'pollMs', 'duplicateWindowMs', 'cacheBytes'],
+          required: ['ship', 'streamPrefix', 'replicas', 'maxBytes', 'chunkBytes', 'pollMs', 'duplicateWindowMs', 'cacheBytes', 'domain'],
           properties: {
             ship: { type: 'boolean' },
             // A stream name may not hold '.', '*', '>', whitespace or a path separator.
@@ -149,6 +149,7 @@ export const configSchema = {
             chunkBytes: int(4096, 1024 * 1024 - 4096),
             pollMs: int(100, 600_000),
             duplicateWindowMs: int(1000, 86_400_000),
+            domain: nullOr({ type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' }),
             cacheBytes: { type: 'integer', minimum: 1024 * 1024 },
           },
         },

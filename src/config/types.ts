@@ -273,6 +273,8 @@ export interface EvidenceConfig {
   pollMs: number;
   /** The stream's duplicate window (message-id deduplication), ms. */
   duplicateWindowMs: number;
+  /** The JetStream domain of the fleet's store (`jetstream { domain }` on the hub) when this process reaches it through a leaf node; null: the server's own. */
+  domain: string | null;
   /** A gateway's cache of assembled clips under stateDir (fleet-cache), bytes. */
   cacheBytes: number;
 }

@@ -29,7 +29,7 @@ import type { EvidenceConfig } from '../config/types.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { ClipManifest } from '../recorder/Manifest.js';
-import { CHUNK_HEADER, CHUNKS_HEADER, chunkIndexOf, ensureEvidenceStream, evidenceStreamName, lastBySubject, readChunks, subjectCounts, type FleetRecord } from './evidence.js';
+import { CHUNK_HEADER, CHUNKS_HEADER, chunkIndexOf, domainOption, ensureEvidenceStream, evidenceStreamName, lastBySubject, readChunks, subjectCounts, type FleetRecord } from './evidence.js';
 import { subjects } from './subjects.js';
 
 /** What the shipper needs of the recorder service (ServiceInstance). */
@@ -79,7 +79,7 @@ export class EvidenceShipper {
 
   constructor(opts: EvidenceShipperOptions) {
     this.#o = opts;
-    this.#js = jetstream(opts.nc, { timeout: PUBLISH_TIMEOUT_MS });
+    this.#js = jetstream(opts.nc, { timeout: PUBLISH_TIMEOUT_MS, ...domainOption(opts.config) });
     this.#stream = evidenceStreamName(opts.config, opts.vehicle);
   }
 
@@ -167,7 +167,7 @@ export class EvidenceShipper {
   }
 
   async #ensureStream(): Promise<JetStreamManager> {
-    this.#jsm ??= await jetstreamManager(this.#o.nc, { checkAPI: false, timeout: PUBLISH_TIMEOUT_MS });
+    this.#jsm ??= await jetstreamManager(this.#o.nc, { checkAPI: false, timeout: PUBLISH_TIMEOUT_MS, ...domainOption(this.#o.config) });
     if (!this.#streamReady) {
       await ensureEvidenceStream(this.#jsm, this.#o.config, this.#o.vehicle, subjects.evidenceAll(this.#o.vehicle));
       this.#streamReady = true;

@@ -19,7 +19,7 @@ import { sendFileIn } from '../gateway/staticFiles.js';
 import type { Logger } from '../log/logger.js';
 import type { ClipManifest } from '../recorder/Manifest.js';
 import { CLIP_ID, type EventFilter, type EventsBackend } from '../transport/eventsHttp.js';
-import { evidenceStreamName, fleetError, lastBySubject, readChunks, subjectCounts, type FleetRecord } from './evidence.js';
+import { domainOption, evidenceStreamName, fleetError, lastBySubject, readChunks, subjectCounts, type FleetRecord } from './evidence.js';
 import { subjects } from './subjects.js';
 
 export interface FleetEventsOptions {
@@ -46,11 +46,11 @@ export class FleetEvents {
 
   constructor(opts: FleetEventsOptions) {
     this.#o = opts;
-    this.#js = jetstream(opts.nc, { timeout: REQUEST_TIMEOUT_MS });
+    this.#js = jetstream(opts.nc, { timeout: REQUEST_TIMEOUT_MS, ...domainOption(opts.config) });
   }
 
   #manager(): Promise<JetStreamManager> {
-    this.#jsm ??= jetstreamManager(this.#o.nc, { checkAPI: false, timeout: REQUEST_TIMEOUT_MS });
+    this.#jsm ??= jetstreamManager(this.#o.nc, { checkAPI: false, timeout: REQUEST_TIMEOUT_MS, ...domainOption(this.#o.config) });
     return this.#jsm;
   }
 

@@ -19,6 +19,13 @@ import { RevcamError } from '../errors/RevcamError.js';
 export const CHUNK_HEADER = 'Revcam-Chunk';
 export const CHUNKS_HEADER = 'Revcam-Chunks';
 
+/**
+ * The JetStream domain of the fleet's store, when it is not this server's own:
+ * a vehicle on a leaf node reaches the hub's JetStream as `$JS.<domain>.API`
+ * (a leaf without JetStream answers `$JS.API` itself: "jetstream is not enabled").
+ */
+export const domainOption = (cfg: Pick<EvidenceConfig, 'domain'>): { domain?: string } => (cfg.domain === null ? {} : { domain: cfg.domain });
+
 export const evidenceStreamName = (cfg: Pick<EvidenceConfig, 'streamPrefix'>, vehicle: string): string => `${cfg.streamPrefix}${vehicle}`;
 
 /** Chunk messages a reader asks for at once: its memory is at most this many chunks. */

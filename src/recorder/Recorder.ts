@@ -177,7 +177,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       gap,
       width: h.width,
       height: h.height,
-      payload: wire.subarray(start, start + h.payloadLength),
+      // A copy of its own: a view would keep the whole 64 kB pipe read it came in alive for the ring's
+      // lifetime (the ring would hold up to 4× its counted bytes).
+      payload: Buffer.from(wire.subarray(start, start + h.payloadLength)),
       bytes: wire.byteLength,
     };
     this.#ring.push(f);

@@ -61,11 +61,14 @@ export interface RecorderServiceStats extends RecorderStats {
     heapUsedBytes: number;
     /** Buffers outside the JS heap: the ring's frames live here. */
     arrayBuffersBytes: number;
+    /** The JS heap and buffers when the service was loaded: what it holds is the growth of the two (RSS adds the allocator's slack). */
+    heapUsedAtStartBytes: number;
+    arrayBuffersAtStartBytes: number;
   };
 }
 
 const recorder: ServiceFactory = async (ctx) => {
-  const rssAtStartBytes = process.memoryUsage.rss();
+  const atStart = process.memoryUsage();
   const s = ctx.settings as RecorderSettings | undefined;
   if (!s) throw new Error('the recorder needs its settings (config `recorder`)');
   const [service = 'reversing', camera = 'rear'] = (ctx.manifest.records?.[0] ?? '').split('/');
@@ -120,7 +123,15 @@ const recorder: ServiceFactory = async (ctx) => {
           return null;
         case 'stats': {
           const mem = process.memoryUsage();
-          const out: RecorderServiceStats = { ...rec.stats, memory: { rssBytes: mem.rss, rssAtStartBytes, heapUsedBytes: mem.heapUsed, arrayBuffersBytes: mem.arrayBuffers } };
+          const out: RecorderServiceStats = { ...rec.stats, memory: {
+              rssBytes: mem.rss,
+              rssAtStartBytes: atStart.rss,
+              heapUsedBytes: mem.heapUsed,
+              arrayBuffersBytes: mem.arrayBuffers,
+              heapUsedAtStartBytes: atStart.heapUsed,
+              arrayBuffersAtStartBytes: atStart.arrayBuffers,
+            },
+          };
           return out;
         }
         default:
