@@ -28,17 +28,19 @@ import { ReverseViewPolicy } from './ReverseViewPolicy.js';
 import { VehicleSignals } from './VehicleSignals.js';
 import { RecordsFeed } from './RecordsFeed.js';
 import { localEvents } from './localEvents.js';
-import { stateDirOf } from '../config/loadConfig.js';
+import { loadConfig, stateDirOf } from '../config/loadConfig.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { EventsBackend } from '../transport/eventsHttp.js';
 import { resolve } from 'node:path';
 import { decodeHeader } from '../wire/frame.js';
+import { ConfigReloader, type ReloadResult } from './reload/ConfigReloader.js';
 
 export interface RevcamApp {
   /** http://host:port of the gateway (https:// with server.tls). */
   url: string;
   port: number;
-  config: Readonly<RevcamConfig>;
+  /** The config in force (a live reload replaces it). */
+  readonly config: Readonly<RevcamConfig>;
   host: ServiceHost;
   hub: StreamHub;
   signals: SignalBus;
@@ -52,6 +54,12 @@ export interface RevcamApp {
   calibrator: Calibrator;
   /** /api/events of vehicles other than this process's own: the fleet's store (set by src/nats on a gateway). */
   useFleetEvents(backend: ((vehicle: string) => EventsBackend) | undefined): void;
+  /**
+   * Live reload (docs/deploy.md): re-reads the config (StartOptions.reloadConfig, else the configFile)
+   * and applies it whole; `dryRun` only says what would change. Rejects with a ConfigError (one line per
+   * mistake; nothing changed) for a config that cannot run, NOT_FOUND when there is nothing to re-read.
+   */
+  reload(opts?: { dryRun?: boolean; trigger?: string }): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -72,6 +80,12 @@ export interface StartOptions {
   defaultVehicle?: string;
   /** The config file the config came from: installer calibration writes its result there (none: applied in memory only). */
   configFile?: string;
+  /**
+   * How a live reload reads the config again (revcam serve: its --config file with the same REVCAM_*
+   * variables and flags); throws ConfigError. Default: `configFile` with the environment; without
+   * either, a reload is refused (NOT_FOUND).
+   */
+  reloadConfig?: () => Readonly<RevcamConfig>;
 }
 
 export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOptions = {}): Promise<RevcamApp> {
@@ -156,6 +170,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     if (fleetEvents && other !== null && other !== opts.vehicle) return fleetEvents(other);
     throw new RevcamError('NOT_FOUND', vehicle === null ? 'no recorder runs here (services: builtin:recorder)' : `no events of vehicle "${vehicle.slice(0, 64)}" here`);
   };
+  const calibrationDeps = { calibrator, auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs };
+  const eventsDeps = { auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, backendFor: eventsFor };
+  const reloadDeps = { auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, reload: (o: { dryRun: boolean; trigger: string }): Promise<ReloadResult> => reload(o) };
   const gateway = new Gateway({
     host,
     hub,
@@ -167,9 +184,32 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     transport: { ...(tls && { tls }), allowedOrigins: config.server.allowedOrigins },
     limits: config.limits,
     display: config.display,
-    calibration: { calibrator, auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs },
-    events: { auth, log, bodyTimeoutMs: config.limits.bodyTimeoutMs, backendFor: eventsFor },
+    calibration: calibrationDeps,
+    events: eventsDeps,
+    configReload: reloadDeps,
   });
+  const reloadConfig = opts.reloadConfig ?? (opts.configFile !== undefined ? ((file: string) => () => loadConfig({ file, env: process.env }))(opts.configFile) : undefined);
+  const reloader = new ConfigReloader({
+    running: config,
+    load: () => {
+      if (!reloadConfig) throw new RevcamError('NOT_FOUND', 'this server was started without a config file: there is nothing to re-read');
+      return reloadConfig();
+    },
+    baseDir: opts.baseDir ?? process.cwd(),
+    tls: tls && { cert: tls.cert, key: tls.key, ...(tls.ca !== undefined && { ca: tls.ca }) },
+    auth,
+    gateway,
+    hub,
+    host,
+    overlayTaps,
+    policyWatch,
+    calibrator,
+    setBodyTimeoutMs: (ms) => {
+      for (const deps of [localSignals.http, calibrationDeps, eventsDeps, reloadDeps]) deps.bodyTimeoutMs = ms;
+    },
+    log,
+  });
+  const reload = (o: { dryRun?: boolean; trigger?: string } = {}): Promise<ReloadResult> => reloader.reload(o);
   const address = await gateway.listen(config.server.port, config.server.host);
   markBoot('listening');
   // Marks are logged from here (the earlier ones at once): a start that fails before listening says only why.
@@ -184,7 +224,9 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
   return {
     url,
     port: address.port,
-    config,
+    get config() {
+      return reloader.config;
+    },
     host,
     hub,
     signals,
@@ -197,6 +239,7 @@ export async function startRevcam(config: Readonly<RevcamConfig>, opts: StartOpt
     useFleetEvents(backend) {
       fleetEvents = backend;
     },
+    reload,
     close() {
       closing ??= (async () => {
         reverse.close();

@@ -56,7 +56,7 @@ export const MAX_PENDING = 4;
 export class Calibrator {
   readonly #opts: CalibratorOptions;
   /** The cameras as they are now: the config's, with each camera's latest solved calibration. */
-  readonly #cameras: Record<string, CameraConfig>;
+  #cameras: Record<string, CameraConfig>;
   #queue: Promise<unknown> = Promise.resolve();
   #pending = 0;
 
@@ -67,6 +67,11 @@ export class Calibrator {
 
   get configFile(): string | undefined {
     return this.#opts.configFile;
+  }
+
+  /** Live reload: the cameras of the new config, their calibrations as the file now says. */
+  useCameras(cameras: Readonly<Record<string, CameraConfig>>): void {
+    this.#cameras = { ...cameras };
   }
 
   /** Every camera with its calibration in force. */

@@ -57,8 +57,12 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   if (natsUrl === null) throw new UsageError('--nats URL is required (or nats.url in the config: the NATS server to find services on)', 'gateway');
   // No local services: every instance this gateway streams is a remote one. And no vehicle of its own
   // unless asked: a simulated gear here must never be what a phone's policy reads.
-  const signals = values.simulate ? config.signals : { ...config.signals, source: 'none' as const };
-  const app = await startRevcam({ ...config, services: [], signals }, values.vehicle !== undefined ? { defaultVehicle: values.vehicle } : {});
+  const gatewayConfig = (c: typeof config): typeof config => ({ ...c, services: [], signals: values.simulate ? c.signals : { ...c.signals, source: 'none' as const } });
+  const app = await startRevcam(gatewayConfig(config), {
+    ...(values.vehicle !== undefined && { defaultVehicle: values.vehicle }),
+    // A live reload (SIGHUP, POST /api/config/reload) reads the file as the start did, with the same flags.
+    ...(values.config !== undefined && { reloadConfig: () => gatewayConfig(commandConfig('gateway', values)) }),
+  });
   const bus = await joinBus(app, async () => {
     const attached = await (await import('../nats/startNats.js')).startNats({ url: natsUrl, config: config.nats, log: app.log, gateway: { hub: app.hub, signals: app.vehicleSignals, eventsCacheDir: resolve(stateDirOf(config), 'fleet-cache') } });
     app.useFleetEvents(attached.fleetEvents);
@@ -66,5 +70,5 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   });
   process.stdout.write(`revcam: display at ${app.url}/  (gateway on ${natsUrl})\n`);
   // No local services: healthy while its loop keeps time (the hosts' own watchdogs watch theirs).
-  return runUntilStopped(app, bus, { log: app.log });
+  return runUntilStopped(app, bus, { log: app.log, ...(values.config !== undefined && { reload: () => app.reload({ trigger: 'SIGHUP' }) }) });
 }

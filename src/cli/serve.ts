@@ -38,7 +38,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.vehicle !== undefined) checkVehicle(values.vehicle, 'serve');
   const config = commandConfig('serve', values);
   markBoot('config');
-  const app = await startRevcam(config, { ...(values.vehicle !== undefined && { vehicle: values.vehicle }), ...(values.config !== undefined && { configFile: values.config }) });
+  const app = await startRevcam(config, {
+    ...(values.vehicle !== undefined && { vehicle: values.vehicle }),
+    ...(values.config !== undefined && { configFile: values.config }),
+    // A reload reads the file as the start did: the same REVCAM_* variables, the same flags.
+    ...(values.config !== undefined && { reloadConfig: () => commandConfig('serve', values) }),
+  });
   const { nats, vehicle } = values;
   // Loaded only with --nats: without it nothing about NATS is.
   const bus =
@@ -57,7 +62,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
           return attached;
         });
   process.stdout.write(`revcam: display at ${app.url}/  (probe: npx revcam probe ${app.url} --frames 300 --json)\n`);
-  return runUntilStopped(app, bus, { healthy: reverseServiceHealthy(app), log: app.log });
+  return runUntilStopped(app, bus, { healthy: reverseServiceHealthy(app), log: app.log, ...(values.config !== undefined && { reload: () => app.reload({ trigger: 'SIGHUP' }) }) });
 }
 
 /** The config a command runs with: its --config file, REVCAM_* variables, then its flags (--port, --host, --drive), checked. */
@@ -91,6 +96,12 @@ export interface RunOptions {
   /** Whether the services answer (the watchdog pings only then): the reverse-gear service is not `failed`. */
   healthy?: () => boolean;
   log?: NotifyLog;
+  /**
+   * Live reload on SIGHUP (docs/deploy.md "Live reload"; systemd's ExecReload). The reload logs its
+   * outcome; a refused config is also printed one line per mistake on stderr, as at start-up.
+   * Without it SIGHUP is ignored with one line on stderr (a process started without a config file, `revcam host`).
+   */
+  reload?: () => Promise<unknown>;
 }
 
 /**
@@ -103,7 +114,18 @@ export async function runUntilStopped(app: Closable, bus?: Closable, opts: RunOp
   // Loaded only under systemd and with test hooks on: the boot's module graph stays as it was.
   if (process.env.REVCAM_TEST_HOOKS === '1') (await import('../systemd/testHooks.js')).installTestHooks();
   const systemd = process.env.NOTIFY_SOCKET ? (await import('../systemd/notify.js')).startSystemdNotify(opts) : undefined;
+  const onHangUp = () => {
+    if (!opts.reload) return void process.stderr.write('revcam: SIGHUP ignored: no config file to reload (revcam serve --config FILE and revcam gateway --config FILE reload theirs)\n');
+    opts.reload().catch((err: unknown) => {
+      const lines = (err as { lines?: unknown }).lines;
+      const text = Array.isArray(lines) ? lines : [(err as Error).message];
+      process.stderr.write(text.map((l) => `revcam: reload refused: ${String(l)}\n`).join(''));
+    });
+  };
+  // Node's default for SIGHUP ends the process: with a listener it is a reload instead.
+  process.on('SIGHUP', onHangUp);
   await stopped;
+  process.off('SIGHUP', onHangUp);
   const told = systemd?.stopping();
   await closeWithin(async () => {
     await bus?.close();

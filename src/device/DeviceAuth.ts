@@ -77,12 +77,57 @@ export class DeviceAuth {
   #verifying = new Map<string, Promise<Device | null>>();
   #proxies: TrustedProxies;
 
+  #opts: DeviceAuthOptions;
+  /** Bumped by replace(): a token verification begun before it must not fill the new cache. */
+  #generation = 0;
+
   constructor(auth: RevcamConfig['auth'], opts: DeviceAuthOptions = {}) {
-    this.#anonymousLoopback = auth.anonymousLoopback;
-    this.#proxies = new TrustedProxies(opts.trustProxy ?? []);
-    this.#roles = auth.roles;
+    this.#opts = opts;
     this.#signals = opts.signals ?? (() => () => undefined);
-    this.#cache = new TokenCache({ checksPerSecond: opts.hashChecksPerSecond ?? 4, ...(opts.clock && { clock: opts.clock }) });
+    this.#cache = this.#newCache();
+    this.#anonymousLoopback = auth.anonymousLoopback;
+    this.#roles = auth.roles;
+    this.#proxies = new TrustedProxies(opts.trustProxy ?? []);
+    this.#load(auth);
+  }
+
+  /**
+   * Live reload (src/app/reload): the devices, roles, anonymous loopback and trusted proxies of a new
+   * config, all at once. Every cached token verification is forgotten, so a revoked token is refused
+   * from the next request on. Throws ConfigError (and changes nothing) for a bad tokenHash or proxy.
+   */
+  replace(auth: RevcamConfig['auth'], trustProxy: readonly string[]): void {
+    const next = new DeviceAuth(auth, { ...this.#opts, trustProxy, log: undefined });
+    // Warned once per device at start-up; a reload warns only for a device whose plain token is new.
+    const known = new Set(this.#plain.map((e) => e.digest.toString('base64')));
+    for (const d of auth.devices) {
+      if (d.token !== undefined && !known.has(digest(d.token).toString('base64'))) this.#opts.log?.warn({ device: d.id }, `device "${d.id}" has its token in plain text; store a tokenHash instead (revcam token --device ${d.id} --role ${d.role})`);
+    }
+    this.#plain = next.#plain;
+    this.#hashed = next.#hashed;
+    this.#byCertName = next.#byCertName;
+    this.#anonymousLoopback = next.#anonymousLoopback;
+    this.#roles = next.#roles;
+    this.#proxies = next.#proxies;
+    this.#cache = this.#newCache();
+    this.#verifying.clear();
+    this.#generation++;
+  }
+
+  /** The role's rights now (undefined: no such role). */
+  rightsOf(role: string): RoleRights | undefined {
+    return Object.hasOwn(this.#roles, role) ? this.#roles[role] : undefined;
+  }
+
+  get anonymousLoopback(): boolean {
+    return this.#anonymousLoopback;
+  }
+
+  #newCache(): TokenCache<Device> {
+    return new TokenCache({ checksPerSecond: this.#opts.hashChecksPerSecond ?? 4, ...(this.#opts.clock && { clock: this.#opts.clock }) });
+  }
+
+  #load(auth: RevcamConfig['auth']): void {
     auth.devices.forEach((d, i) => {
       const device: Device = { id: d.id, role: d.role, anonymous: false };
       if (d.tokenHash !== undefined) {
@@ -95,7 +140,7 @@ export class DeviceAuth {
       if (d.token !== undefined) {
         this.#plain.push({ device, digest: digest(d.token) });
         // Name the device, never the token.
-        opts.log?.warn({ device: d.id }, `device "${d.id}" has its token in plain text; store a tokenHash instead (revcam token --device ${d.id} --role ${d.role})`);
+        this.#opts.log?.warn({ device: d.id }, `device "${d.id}" has its token in plain text; store a tokenHash instead (revcam token --device ${d.id} --role ${d.role})`);
       }
       if (d.certCommonName !== undefined) this.#byCertName.set(d.certCommonName, device);
     });
@@ -196,8 +241,12 @@ export class DeviceAuth {
 
   async #verify(token: string, d: Buffer): Promise<Device | null> {
     let found: Device | null = null;
+    const generation = this.#generation;
+    const hashed = this.#hashed;
     // Every hash is tried, for the same reason as above.
-    for (const entry of this.#hashed) if (await verifyTokenAsync(token, entry.hash)) found = entry.device;
+    for (const entry of hashed) if (await verifyTokenAsync(token, entry.hash)) found = entry.device;
+    // Devices replaced meanwhile (a reload): this answer is of the old devices, so it counts for nobody.
+    if (generation !== this.#generation) return null;
     this.#cache.set(d, found);
     return found;
   }

@@ -38,13 +38,28 @@ export class PolicyWatch {
   #unsubscribe: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
 
+  #started = false;
+
   constructor(opts: PolicyWatchOptions) {
     this.#opts = opts;
     this.#roles = new Set(opts.auth.policyRoles());
-    if (this.#roles.size === 0) return;
-    this.watch(opts.signals);
-    const every = opts.sweepEveryMs ?? 500;
+    this.#start();
+  }
+
+  /** Nothing is watched while no role has a policy (the embedded default's roles with one stream nothing by default). */
+  #start(): void {
+    if (this.#roles.size === 0 || this.#started) return;
+    this.#started = true;
+    this.watch(this.#opts.signals);
+    const every = this.#opts.sweepEveryMs ?? 500;
     if (every > 0) this.#timer = setInterval(() => this.sweep(), every).unref();
+  }
+
+  /** Live reload: the roles with a policy may have changed; re-checks every viewer on them at once. */
+  rolesChanged(): void {
+    this.#roles = new Set(this.#opts.auth.policyRoles());
+    this.#start();
+    if (this.#roles.size > 0) this.sweep();
   }
 
   /** Re-checks on the changes of one more bus (a remote vehicle's); returns the unsubscribe. */

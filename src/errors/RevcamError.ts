@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, { status: number; messa
   NOT_FOUND: { status: 404, message: 'no such resource' },
   REQUEST_TIMEOUT: { status: 408, message: 'the request did not arrive in time' },
   RECORDER_FULL: { status: 507, message: 'the recorder has no room for a new clip: only locked clips are left' },
+  CONFIG_INVALID: { status: 422, message: 'the config file is invalid; the running config is unchanged' },
   INTERNAL: { status: 500, message: 'internal error' },
 };
 

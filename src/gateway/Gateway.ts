@@ -27,6 +27,8 @@ import { handleSignalsHttp, SIGNALS_PATH, type SignalsHttpDeps } from '../transp
 import type { SignalsWsTransport } from '../transport/signalsWs.js';
 import { STREAM_PATH, WsTransport } from '../transport/wsTransport.js';
 import { WHEP_PREFIX, WhepEndpoint } from '../whep/WhepEndpoint.js';
+import { CONFIG_RELOAD_PATH, handleConfigReloadHttp, type ConfigReloadHttpDeps } from '../transport/configReloadHttp.js';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { OriginPolicy } from './origin.js';
 import { requestUrl } from './requestUrl.js';
 import { serveStatic } from './staticFiles.js';
@@ -50,6 +52,17 @@ export interface GatewayDeps {
   display?: { maxFrameAgeMs: number };
   /** The recorder's clips: /api/events (docs/recorder.md); 404 without it. */
   events?: EventsHttpDeps;
+  /** POST /api/config/reload (docs/deploy.md "Live reload"); 404 without it. */
+  configReload?: ConfigReloadHttpDeps;
+}
+
+/** What a live reload changes in the gateway itself (Gateway.reconfigure); each part left out stays as it is. */
+export interface GatewayReconfig {
+  allowedOrigins?: readonly string[];
+  limits?: Pick<LimitsConfig, 'maxConnectionsPerAddress' | 'headersTimeoutMs' | 'bodyTimeoutMs'>;
+  display?: { maxFrameAgeMs: number };
+  /** New certificate, key and CA for connections from now on; open TLS connections keep theirs. */
+  tls?: Pick<SecureContextOptions, 'cert' | 'key' | 'ca'>;
 }
 
 /** How long a refused (over-limit) connection may linger for its 503 to be read. */
@@ -95,7 +108,9 @@ export class Gateway {
   /** WHEP (docs/whep.md): WebRTC viewers, werift loaded on the first offer. */
   readonly whep: WhepEndpoint;
   #deps: GatewayDeps;
-  readonly #origins: OriginPolicy;
+  #origins: OriginPolicy;
+  readonly #secure: boolean;
+  readonly #perAddress: ConnectionsPerAddress;
   #started = Date.now();
   /** Sockets over maxConnectionsPerAddress: answered 503 at accept; any request on them is ignored. */
   #refused = new WeakSet<Socket>();
@@ -107,7 +122,8 @@ export class Gateway {
     this.ws = new WsTransport(deps);
     this.whep = new WhepEndpoint({ ...deps, bodyTimeoutMs: deps.signals.http.bodyTimeoutMs, listeningAddress: () => (this.server.address() as AddressInfo | null)?.address });
     const tls = deps.transport?.tls;
-    this.#origins = new OriginPolicy(deps.transport?.allowedOrigins ?? [], tls !== undefined);
+    this.#secure = tls !== undefined;
+    this.#origins = new OriginPolicy(deps.transport?.allowedOrigins ?? [], this.#secure);
     const limits = deps.limits ?? DEFAULT_CONFIG.limits;
     // Node checks header (and request) timeouts on this interval (default 30 s): check often enough to honour ours.
     const checkEveryMs = Math.max(100, Math.min(1_000, limits.headersTimeoutMs));
@@ -151,7 +167,7 @@ export class Gateway {
     // Not Node's requestTimeout: bodies are timed where they are read (limits.bodyTimeoutMs,
     // signalsHttp), endpoints without a body refuse one unread, and streams are long-lived responses.
     this.server.requestTimeout = 0;
-    const perAddress = new ConnectionsPerAddress(limits.maxConnectionsPerAddress);
+    const perAddress = (this.#perAddress = new ConnectionsPerAddress(limits.maxConnectionsPerAddress));
     this.server.on('connection', (socket: Socket) => {
       const address = socket.remoteAddress ?? '';
       const within = perAddress.open(address);
@@ -164,6 +180,28 @@ export class Gateway {
       socket.end(capacityResponse(perAddress.max));
       setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
     });
+  }
+
+  /**
+   * Live reload: origins, connection limits and header timeout, what displays are told, and the TLS
+   * certificate take effect for the requests and connections that come next; open ones are untouched.
+   * Throws TypeError for a bad origin or TLS material (before anything is changed).
+   */
+  reconfigure(change: GatewayReconfig): void {
+    const origins = change.allowedOrigins && new OriginPolicy(change.allowedOrigins, this.#secure);
+    if (change.tls) {
+      const server = this.server as Server & { setSecureContext?: (o: SecureContextOptions) => void };
+      if (!server.setSecureContext) throw new TypeError('server.tls: this server speaks plain HTTP; TLS needs a restart');
+      createSecureContext(change.tls); // a key that does not fit its certificate throws here, before anything changes
+      server.setSecureContext(change.tls);
+    }
+    if (origins) this.#origins = origins;
+    if (change.limits) {
+      this.#perAddress.max = change.limits.maxConnectionsPerAddress;
+      this.server.headersTimeout = change.limits.headersTimeoutMs;
+      this.whep.useBodyTimeoutMs(change.limits.bodyTimeoutMs);
+    }
+    if (change.display) this.#deps.display = change.display;
   }
 
   /** /api/signals of the vehicle `?vehicle=` names (docs/protocol.md §6.6); throws NOT_FOUND for one not seen here. */
@@ -191,6 +229,7 @@ export class Gateway {
     if (url.pathname === SIGNALS_PATH) return handleSignalsHttp(req, res, this.#signalsFor(url).http);
     if (url.pathname.startsWith(WHEP_PREFIX)) return this.whep.handle(req, res, url);
     if (url.pathname === CALIBRATION_PATH && this.#deps.calibration && (req.method === 'POST' || !hasBody(req))) return handleCalibrationHttp(req, res, this.#deps.calibration);
+    if (url.pathname === CONFIG_RELOAD_PATH && this.#deps.configReload) return handleConfigReloadHttp(req, res, this.#deps.configReload);
     const events = this.#deps.events;
     if (events && (url.pathname === EVENTS_PATH || url.pathname.startsWith(`${EVENTS_PATH}/`)) && (req.method === 'POST' || !hasBody(req))) return handleEventsHttp(req, res, url, events);
     // Nothing else takes a body: refuse it unread (Connection: close, so Node does not drain it either).

@@ -6,7 +6,8 @@
  */
 import { resolve } from 'node:path';
 import { stateDirOf } from '../config/loadConfig.js';
-import type { CameraConfig, RevcamConfig } from '../config/types.js';
+import type { CameraConfig, RevcamConfig, ServiceConfig } from '../config/types.js';
+import type { ServiceManifest } from '../service/types.js';
 import type { Logger } from '../log/logger.js';
 import { loadManifest } from '../service/manifest.js';
 import { ServiceInstance } from './ServiceInstance.js';
@@ -15,41 +16,94 @@ import { discardSpareHost, forkServiceChild, preforkSpareHost, takeSpareHost } f
 /** A new spare is forked this long after a start settled: never beside a start, on two cores. */
 const SPARE_REFILL_DELAY_MS = 300;
 
+/** One instance a config asks for: its id, config entry, loaded manifest and the cameras it gets. */
+export interface InstanceSpec {
+  id: string;
+  service: ServiceConfig;
+  manifest: ServiceManifest;
+  moduleUrl: string;
+  cameras: Record<string, CameraConfig>;
+}
+
 export class ServiceHost {
   #instances = new Map<string, ServiceInstance>();
   #spare = false;
   #refillTimer: NodeJS.Timeout | undefined;
+  #config!: Readonly<RevcamConfig>;
+  #log!: Logger;
+  #baseDir: string | undefined;
+  #vehicleId: string | undefined;
 
   /** `vehicleId`: the vehicle these services belong to on a bus (`revcam host --vehicle`); none in the embedded default. */
   static async create(config: RevcamConfig, log: Logger, baseDir?: string, vehicleId?: string): Promise<ServiceHost> {
     const host = new ServiceHost();
     host.#spare = config.serviceHost.spare;
+    host.#config = config;
+    host.#log = log;
+    host.#baseDir = baseDir;
+    host.#vehicleId = vehicleId;
     // `revcam serve` may have forked one already (main.ts), before it knew the config.
     if (host.#spare) preforkSpareHost();
     else discardSpareHost();
+    for (const spec of await ServiceHost.specs(config, log, baseDir)) host.add(spec);
+    return host;
+  }
+
+  /**
+   * The instances a config asks for, manifests loaded (a live reload loads them before it changes
+   * anything). Ids are the manifest's name, then `name#2`, … for a service listed again.
+   */
+  static async specs(config: Readonly<RevcamConfig>, log: Logger, baseDir?: string): Promise<InstanceSpec[]> {
+    const out: InstanceSpec[] = [];
+    const taken = new Set<string>();
     for (const service of config.services) {
       const { manifest, moduleUrl } = await loadManifest(service.manifest, baseDir);
-      const cameras: Record<string, CameraConfig> = {};
-      // A viewer service (the recorder) gets the cameras it records too: their geometry, not a capture.
-      const recorded = (manifest.records ?? []).map((r) => r.split('/')[1] ?? '');
-      for (const id of [...manifest.cameras, ...recorded.filter((c) => !manifest.cameras.includes(c))]) {
-        const cam = config.cameras[id];
-        if (cam) cameras[id] = cam;
-        else log.warn({ service: manifest.name, camera: id }, 'service names a camera the config does not define; it is not available');
-      }
       let id = manifest.name;
-      for (let n = 2; host.#instances.has(id); n++) id = `${manifest.name}#${n}`;
-      const instanceId = id;
-      const spawnChild = () => host.#takeChild(instanceId);
-      // A service kind with a config section of its own gets it at init.
-      const settings = manifest.kind === 'recorder' ? { ...config.recorder, dir: resolve(stateDirOf(config, baseDir), config.recorder.dir), ...(vehicleId !== undefined && { vehicle: vehicleId }) } : undefined;
-      const instance = new ServiceInstance({ id, manifest, moduleUrl, service, cameras, vehicle: config.vehicle, vehicleId, log, spawnChild, ...(settings && { settings }) });
-      instance.on('state', (state) => {
-        if (state === 'running' || state === 'backoff' || state === 'failed') host.#refillSpare();
-      });
-      host.#instances.set(id, instance);
+      for (let n = 2; taken.has(id); n++) id = `${manifest.name}#${n}`;
+      taken.add(id);
+      out.push({ id, service, manifest, moduleUrl, cameras: ServiceHost.camerasOf(manifest, config, log) });
     }
-    return host;
+    return out;
+  }
+
+  /** The configured cameras a service gets: those of its manifest, and a viewer service's (the recorder's) recorded ones: their geometry, not a capture. */
+  static camerasOf(manifest: ServiceManifest, config: Readonly<RevcamConfig>, log?: Logger): Record<string, CameraConfig> {
+    const cameras: Record<string, CameraConfig> = {};
+    const recorded = (manifest.records ?? []).map((r) => r.split('/')[1] ?? '');
+    for (const id of [...manifest.cameras, ...recorded.filter((c) => !manifest.cameras.includes(c))]) {
+      const cam = Object.hasOwn(config.cameras, id) ? config.cameras[id] : undefined;
+      if (cam) cameras[id] = cam;
+      else log?.warn({ service: manifest.name, camera: id }, 'service names a camera the config does not define; it is not available');
+    }
+    return cameras;
+  }
+
+  /** Creates the instance of a spec (not started). Live reload adds services this way too. */
+  add(spec: InstanceSpec): ServiceInstance {
+    const { id, manifest } = spec;
+    const config = this.#config;
+    const spawnChild = () => this.#takeChild(id);
+    // A service kind with a config section of its own gets it at init.
+    const settings = manifest.kind === 'recorder' ? { ...config.recorder, dir: resolve(stateDirOf(config, this.#baseDir), config.recorder.dir), ...(this.#vehicleId !== undefined && { vehicle: this.#vehicleId }) } : undefined;
+    const instance = new ServiceInstance({ id, manifest, moduleUrl: spec.moduleUrl, service: spec.service, cameras: spec.cameras, vehicle: config.vehicle, vehicleId: this.#vehicleId, log: this.#log, spawnChild, ...(settings && { settings }) });
+    instance.on('state', (state) => {
+      if (state === 'running' || state === 'backoff' || state === 'failed') this.#refillSpare();
+    });
+    this.#instances.set(id, instance);
+    return instance;
+  }
+
+  /** Live reload: a service no longer configured is stopped for good and forgotten. */
+  async remove(id: string, graceMs = 1000): Promise<void> {
+    const instance = this.#instances.get(id);
+    if (!instance) return;
+    this.#instances.delete(id);
+    await instance.shutdown(graceMs);
+  }
+
+  /** Live reload: the config new instances are made from (the vehicle, the recorder's settings). */
+  useConfig(config: Readonly<RevcamConfig>): void {
+    this.#config = config;
   }
 
   /** The spare if one waits, else a fresh fork. */

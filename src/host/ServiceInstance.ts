@@ -87,7 +87,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
   readonly manifest: ServiceManifest;
   readonly location = 'local' as const;
   readonly vehicle: string | undefined;
-  readonly cameraInfo: Readonly<Record<string, { width: number; height: number; fps: number }>>;
+  #cameraInfo: Readonly<Record<string, { width: number; height: number; fps: number }>> = {};
   #opts: ServiceInstanceOptions;
   #state: InstanceState = 'stopped';
   #child: ChildProcess | undefined;
@@ -128,12 +128,42 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
     this.id = opts.id;
     this.manifest = opts.manifest;
     this.vehicle = opts.vehicleId;
+    this.#setCameraInfo();
+  }
+
+  /** The cameras of its manifest that the config defines, with their output size and rate. */
+  get cameraInfo(): Readonly<Record<string, { width: number; height: number; fps: number }>> {
+    return this.#cameraInfo;
+  }
+
+  #setCameraInfo(): void {
     const info: Record<string, { width: number; height: number; fps: number }> = {};
-    for (const cam of opts.manifest.cameras) {
-      const c = opts.cameras[cam];
+    for (const cam of this.#opts.manifest.cameras) {
+      const c = this.#opts.cameras[cam];
       if (c) info[cam] = { width: c.width, height: c.height, fps: c.fps };
     }
-    this.cameraInfo = info;
+    this.#cameraInfo = info;
+  }
+
+  /**
+   * Live reload (src/app/reload): the service's settings (standby, idle stop, restart backoff), its
+   * cameras and the vehicle, from now on. A running child gets the cameras and vehicle at once (its
+   * guidelines follow); an open camera keeps its source until it next opens. The caller has closed the
+   * cameras that are gone first (StreamHub.dropCameras). An installer calibration of a camera whose
+   * configured calibration changed gives way to the config's.
+   */
+  reconfigure(change: { service: ServiceConfig; cameras: Record<string, CameraConfig>; vehicle: VehicleConfig }): void {
+    const before = this.#opts.cameras;
+    for (const camera of this.#calibrations.keys()) {
+      if (JSON.stringify(before[camera]?.calibration) !== JSON.stringify(change.cameras[camera]?.calibration)) this.#calibrations.delete(camera);
+    }
+    this.#opts = { ...this.#opts, service: change.service, cameras: change.cameras, vehicle: change.vehicle };
+    this.#setCameraInfo();
+    if (this.#state === 'running') {
+      this.#post({ op: 'settings', cameras: change.cameras, vehicle: change.vehicle });
+      for (const [camera, calibration] of this.#calibrations) this.#post({ op: 'calibration', camera, calibration });
+      this.#armIdleStop(); // a service made cold with nothing open stops after idleStopMs
+    }
   }
 
   get state(): InstanceState {

@@ -28,6 +28,8 @@ export type ParentMessage =
   | { op: 'close'; id: number; camera: string; codec: CodecName }
   | { op: 'ping'; id: number }
   | { op: 'signals'; samples: SignalSample[] }
+  /** The cameras and vehicle changed (a live reload): ServiceContext gets them, then ServiceLogic.onSettings. */
+  | { op: 'settings'; cameras: Record<string, CameraConfig>; vehicle: VehicleConfig }
   /** A camera's calibration changed (installer calibration): applied live, no restart. */
   | { op: 'calibration'; camera: string; calibration: CalibrationConfig }
   /** A service's own operation (ServiceLogic.call), e.g. the recorder's trigger; answered by a `reply` with `result`. */

@@ -18,6 +18,8 @@ const MAX_PIPE_BACKLOG_BYTES = 8 * 1024 * 1024;
 // Readable too: a viewer service (manifest `records`) gets its streams' frames on it; others never do.
 const pipe = new Socket({ fd: FRAME_PIPE_FD, readable: true, writable: true });
 let logic: ServiceLogic | undefined;
+/** The context the service was given: a live reload replaces its cameras and vehicle. */
+let context: ServiceContext | undefined;
 let framesOut = 0;
 let framesDropped = 0;
 const seqByCamera = new Map<string, number>();
@@ -67,6 +69,7 @@ async function init(msg: Extract<ParentMessage, { op: 'init' }>): Promise<void> 
     emitStatus: (camera, event, message) => send({ op: 'status', camera, event, message }),
     log: (level, m, data) => send({ op: 'log', level, msg: m, ...(data && { data }) }),
   };
+  context = ctx;
   logic = await mod.default(ctx);
   const onFrame = logic.onFrame?.bind(logic);
   if (onFrame) {
@@ -114,6 +117,16 @@ async function handle(msg: ParentMessage): Promise<void> {
         logic?.onSignals?.(msg.samples);
       } catch (err) {
         send({ op: 'log', level: 'error', msg: `onSignals failed: ${(err as Error).message}` });
+      }
+      return;
+    case 'settings':
+      if (!context) return;
+      context.cameras = msg.cameras;
+      context.vehicle = msg.vehicle;
+      try {
+        logic?.onSettings?.();
+      } catch (err) {
+        send({ op: 'log', level: 'error', msg: `onSettings failed: ${(err as Error).message}` });
       }
       return;
     case 'calibration':

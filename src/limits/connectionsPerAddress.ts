@@ -6,7 +6,8 @@
 export class ConnectionsPerAddress {
   #open = new Map<string, number>();
 
-  constructor(readonly max: number) {}
+  /** Changed by a live reload: connections already open stay, new ones count against the new limit. */
+  constructor(public max: number) {}
 
   /** Counts a new connection; false when it is over the limit (it still counts until closed). */
   open(address: string): boolean {

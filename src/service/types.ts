@@ -68,6 +68,11 @@ export interface ServiceLogic {
    */
   onSignals?(samples: SignalSample[]): void;
   /**
+   * The context's `cameras` or `vehicle` were replaced (a live reload of the config): geometry drawn
+   * from now on uses them, and a camera added is opened from them. An open camera may keep its source.
+   */
+  onSettings?(): void;
+  /**
    * The camera's calibration as the installer last solved it (docs/calibration.md),
    * in place of `cameras[camera].calibration`: geometry drawn from now on uses it.
    * Delivered again after every (re)start. The camera's source is not touched.

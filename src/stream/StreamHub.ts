@@ -16,6 +16,7 @@ import { Consumer, type ConsumerSink } from '../consumer/Consumer.js';
 import { RevcamError } from '../errors/RevcamError.js';
 import type { Device } from '../device/DeviceAuth.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
+import type { ServiceInstance } from '../host/ServiceInstance.js';
 import type { InstanceState, ServiceEndpoint } from '../host/ServiceEndpoint.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics, ViewerTotals } from '../metrics/Metrics.js';
@@ -43,6 +44,12 @@ export interface ViewerInfo {
   device: Device;
   /** The vehicle whose stream it watches (set by the hub at subscribe; undefined in the embedded default): role policies read its signals. */
   vehicle?: string | undefined;
+}
+
+/** What a viewer watches, for a decision to end it (a live reload re-checks rights on it). */
+export interface WatchedStream {
+  service: string;
+  camera: string;
 }
 
 /** The platform itself as a viewer (an overlay burner feeding MJPEG viewers): never shed, never limited per device. */
@@ -106,13 +113,21 @@ export class StreamHub {
 
   constructor(
     private readonly host: ServiceHost,
-    private readonly config: RevcamConfig,
+    private config: Readonly<RevcamConfig>,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
     this.sessions = new SessionLog(log);
     for (const instance of host.instances()) this.addEndpoint(instance);
     metrics.setViewerTotalsSource(() => this.viewerTotals());
+  }
+
+  /**
+   * Live reload: limits, viewer queue settings and role priorities of the new config count for the
+   * viewers admitted from now on; viewers already admitted keep their place.
+   */
+  useConfig(config: Readonly<RevcamConfig>): void {
+    this.config = config;
   }
 
   /** Every instance the hub can stream from, local and remote. */
@@ -132,20 +147,7 @@ export class StreamHub {
   addEndpoint(instance: ServiceEndpoint): void {
     if (this.#endpoints.has(instance.id)) this.removeEndpoint(instance.id, 'replaced');
     this.#endpoints.set(instance.id, instance);
-    const cameraInfo = instance.cameraInfo;
-    this.registry.register({
-      id: instance.id,
-      name: instance.manifest.name,
-      version: instance.manifest.version,
-      kind: instance.manifest.kind,
-      cameras: Object.keys(cameraInfo),
-      codecs: instance.manifest.codecs,
-      cameraInfo,
-      location: instance.location,
-      vehicle: instance.vehicle,
-      health: () => (instance.state === 'stopping' ? 'stopped' : instance.state),
-      viewers: () => this.viewersOf(instance.id),
-    });
+    this.#register(instance);
     const onFrame = (camera: string, wire: Buffer) => {
       const codec = codecById.get(wire[3] ?? 0);
       const stream = codec && this.#streams.get(streamKey(instance.id, camera, codec));
@@ -186,6 +188,62 @@ export class StreamHub {
       instance.off('restart', onRestart);
     });
     this.#resume(instance);
+  }
+
+  /** The instance as requests see it: its cameras (as it has them now), codecs, health and load. */
+  #register(instance: ServiceEndpoint): void {
+    const cameraInfo = instance.cameraInfo;
+    this.registry.register({
+      id: instance.id,
+      name: instance.manifest.name,
+      version: instance.manifest.version,
+      kind: instance.manifest.kind,
+      cameras: Object.keys(cameraInfo),
+      codecs: instance.manifest.codecs,
+      cameraInfo,
+      location: instance.location,
+      vehicle: instance.vehicle,
+      health: () => (instance.state === 'stopping' ? 'stopped' : instance.state),
+      viewers: () => this.viewersOf(instance.id),
+    });
+  }
+
+  /** Live reload: an instance's cameras changed; requests see the new set from now on (viewers of removed ones: dropCameras). */
+  refreshEndpoint(instance: ServiceEndpoint): void {
+    if (this.#endpoints.get(instance.id) === instance) this.#register(instance);
+  }
+
+  /**
+   * Live reload: ends every viewer of these cameras of an instance (all of them when `cameras` is
+   * undefined) with `reason`, and closes their streams and the instance's cameras at once, held ones
+   * too. Other streams are not touched. Returns how many viewers ended.
+   */
+  dropCameras(instanceId: string, cameras: readonly string[] | undefined, reason: RevcamError): number {
+    let n = 0;
+    for (const s of [...this.#streams.values()]) {
+      if (s.instanceId !== instanceId || (cameras && !cameras.includes(s.camera))) continue;
+      for (const c of [...s.consumers()]) {
+        if (c.closed) continue;
+        c.end(reason);
+        n++;
+      }
+      this.#streams.delete(s.id);
+      this.#holds.delete(s.id);
+      s.close();
+      void this.#endpoints.get(instanceId)?.close(s.camera, s.codec);
+    }
+    return n;
+  }
+
+  /** Live reload: a removed service. Its viewers end with `reason`, its streams close, and nothing matches it any more. */
+  retireEndpoint(id: string, reason: RevcamError): number {
+    const n = this.dropCameras(id, undefined, reason);
+    if (!this.#endpoints.delete(id)) return n;
+    this.registry.unregister(id);
+    this.#detach.get(id)?.();
+    this.#detach.delete(id);
+    this.metrics.serviceUp.set({ service: id }, 0);
+    return n;
   }
 
   /**
@@ -234,24 +292,27 @@ export class StreamHub {
 
   /** Starts warm and hot services at boot; hot ones also open their cameras (in the reverse codec for the rear view). */
   async warmUp(): Promise<void> {
-    for (const instance of this.host.instances()) {
-      if (instance.config.standby === 'cold') continue;
+    for (const instance of this.host.instances()) await this.warm(instance);
+  }
+
+  /** Starts one warm or hot instance (hot: its cameras open too); a cold one is left alone. Never rejects. */
+  async warm(instance: ServiceInstance): Promise<void> {
+    if (instance.config.standby === 'cold') return;
+    try {
+      await instance.start();
+    } catch (err) {
+      this.log.error({ err, service: instance.id }, 'standby service could not start');
+      return;
+    }
+    if (instance.config.standby !== 'hot') return;
+    for (const camera of this.registry.get(instance.id)?.cameras ?? []) {
+      // The codec reverse gear asks for, so no transcoder runs for a variant nobody watches.
+      const { reverse } = this.config;
+      const codec = reverse.service === instance.manifest.name && reverse.camera === camera && instance.manifest.codecs.includes(reverse.codec) ? reverse.codec : (instance.manifest.codecs[0] as CodecName);
       try {
-        await instance.start();
+        await this.#openStream(instance, camera, codec);
       } catch (err) {
-        this.log.error({ err, service: instance.id }, 'standby service could not start');
-        continue;
-      }
-      if (instance.config.standby !== 'hot') continue;
-      for (const camera of this.registry.get(instance.id)?.cameras ?? []) {
-        // The codec reverse gear asks for, so no transcoder runs for a variant nobody watches.
-        const { reverse } = this.config;
-        const codec = reverse.service === instance.manifest.name && reverse.camera === camera && instance.manifest.codecs.includes(reverse.codec) ? reverse.codec : (instance.manifest.codecs[0] as CodecName);
-        try {
-          await this.#openStream(instance, camera, codec);
-        } catch (err) {
-          this.log.error({ err, service: instance.id, camera }, 'hot standby could not open camera');
-        }
+        this.log.error({ err, service: instance.id, camera }, 'hot standby could not open camera');
       }
     }
   }
@@ -422,12 +483,13 @@ export class StreamHub {
   }
 
   /** Ends every viewer `reasonFor` gives a reason (Consumer.end: its transport tells it the reason and closes). Returns how many. */
-  endViewers(reasonFor: (viewer: ViewerInfo) => RevcamError | undefined): number {
+  endViewers(reasonFor: (viewer: ViewerInfo, watching: WatchedStream) => RevcamError | undefined): number {
     let n = 0;
     for (const s of this.#streams.values()) {
+      const watching: WatchedStream = { service: this.#endpoints.get(s.instanceId)?.manifest.name ?? s.instanceId.split('#')[0]!, camera: s.camera };
       for (const c of [...s.consumers()]) {
         const viewer = this.#viewerOf.get(c);
-        const reason = viewer && !c.closed ? reasonFor(viewer) : undefined;
+        const reason = viewer && !c.closed ? reasonFor(viewer, watching) : undefined;
         if (reason) {
           c.end(reason);
           n++;

@@ -12,7 +12,7 @@ import type { RevcamError } from '../errors/RevcamError.js';
 import type { Logger } from '../log/logger.js';
 import type { MatchRequest } from '../registry/Registry.js';
 import { Stream } from '../stream/Stream.js';
-import { endReasonOf, SYSTEM_DEVICE, type StreamHub, type Subscription, type ViewerInfo } from '../stream/StreamHub.js';
+import { endReasonOf, SYSTEM_DEVICE, type StreamHub, type Subscription, type ViewerInfo, type WatchedStream } from '../stream/StreamHub.js';
 import { decodeHeader, encodeFrame } from '../wire/frame.js';
 import { burnOverlay } from './overlayBurner.js';
 
@@ -27,14 +27,20 @@ export class OverlayTaps {
   #taps = new Map<string, Promise<Tap>>();
   #viewerSeq = 0;
   /** Live viewers of the burned streams (the hub only knows the burner), so a policy can end them. */
-  #viewers = new Map<Consumer, ViewerInfo>();
+  #viewers = new Map<Consumer, { viewer: ViewerInfo; watching: WatchedStream }>();
 
   constructor(
     private readonly hub: StreamHub,
-    private readonly viewerQueueFrames: number,
-    private readonly viewerMaxBufferedBytes: number,
+    private viewerQueueFrames: number,
+    private viewerMaxBufferedBytes: number,
     private readonly log: Logger,
   ) {}
+
+  /** Live reload: the queue settings of viewers added from now on (config `stream`). */
+  useStreamSettings(viewerQueueFrames: number, viewerMaxBufferedBytes: number): void {
+    this.viewerQueueFrames = viewerQueueFrames;
+    this.viewerMaxBufferedBytes = viewerMaxBufferedBytes;
+  }
 
   /** Adds a viewer of the burned stream; `beforeFirstFrame` runs before it can receive anything. */
   async subscribe(req: MatchRequest, sink: ConsumerSink, viewer: ViewerInfo, beforeFirstFrame: () => void): Promise<{ consumer: Consumer; leave(): void }> {
@@ -62,7 +68,7 @@ export class OverlayTaps {
     this.hub.openSession(consumer, viewer, source.instance, req.camera, 'jpeg');
     derived.add(consumer);
     const onVehicle: ViewerInfo = { ...viewer, vehicle: source.instance.vehicle };
-    this.#viewers.set(consumer, onVehicle);
+    this.#viewers.set(consumer, { viewer: onVehicle, watching: { service: req.service, camera: req.camera } });
     this.hub.onViewerAdded?.({ viewer: onVehicle, consumer }); // the same admission re-check as the hub's own viewers
     return {
       consumer,
@@ -76,10 +82,10 @@ export class OverlayTaps {
   }
 
   /** Ends every overlay viewer `reasonFor` gives a reason (Consumer.end). Returns how many. */
-  endViewers(reasonFor: (viewer: ViewerInfo) => RevcamError | undefined): number {
+  endViewers(reasonFor: (viewer: ViewerInfo, watching: WatchedStream) => RevcamError | undefined): number {
     let n = 0;
-    for (const [consumer, viewer] of [...this.#viewers]) {
-      const reason = consumer.closed ? undefined : reasonFor(viewer);
+    for (const [consumer, { viewer, watching }] of [...this.#viewers]) {
+      const reason = consumer.closed ? undefined : reasonFor(viewer, watching);
       if (!reason) continue;
       consumer.end(reason);
       n++;

@@ -75,6 +75,11 @@ export class WhepEndpoint {
     this.#deps = deps;
   }
 
+  /** Live reload: the time allowed for an offer's body from now on (limits.bodyTimeoutMs). */
+  useBodyTimeoutMs(ms: number): void {
+    this.#deps = { ...this.#deps, bodyTimeoutMs: ms };
+  }
+
   /** Live sessions (for tests and shutdown). */
   get size(): number {
     return this.#sessions.size;

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'REQUEST_TIMEOUT'
   | 'RECORDER_FULL'
+  | 'CONFIG_INVALID'
   | 'INTERNAL';
 
 /** What a device asks for (the StreamRequest noun, as it travels). */

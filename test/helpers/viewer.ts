@@ -11,8 +11,9 @@ export class TestViewer {
   #waiters: (() => void)[] = [];
   readonly opened: Promise<void>;
 
-  constructor(baseUrl: string, opts: { headers?: Record<string, string>; keepPayloads?: boolean } = {}) {
-    this.ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/stream`, { headers: opts.headers });
+  /** `ca`: the CA that signs an https:// server's certificate (the viewer then speaks wss://). */
+  constructor(baseUrl: string, opts: { headers?: Record<string, string>; keepPayloads?: boolean; ca?: Buffer } = {}) {
+    this.ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/stream`, { headers: opts.headers, ...(opts.ca && { ca: opts.ca }) });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);

@@ -66,6 +66,13 @@ export class ReversingService implements ServiceLogic {
     this.#refresh();
   }
 
+  /** A live reload: the guidelines are drawn from the new cameras and vehicle at once. */
+  onSettings(): void {
+    for (const [id, camera] of Object.entries(this.#ctx.cameras)) {
+      this.#sessions.setOverlay(id, guidelineOverlay(this.#geometry(camera), this.#ctx.vehicle, this.#inputs));
+    }
+  }
+
   /** The guidelines move at once: a new overlay rides on the camera's next frame. */
   onCalibration(camera: string, calibration: CalibrationConfig): void {
     const config = Object.hasOwn(this.#ctx.cameras, camera) ? this.#ctx.cameras[camera] : undefined;
