@@ -27,12 +27,16 @@ export interface BenchOptions {
   cpuProfDir: string | null;
   /** Where the JSON results go. */
   out: string;
+  /** Runs of the selected cases; every target is judged on all of them (met only when met in each). */
+  repeat: number;
 }
 
 export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
+  --repeat N            run the selected cases N times; every target is judged on all N runs
+                        (met only when met in each; each run's results beside --out as …-run<i>.json)
   --quick               a few seconds per case (the CI smoke); default viewers 1,4
   --cases 1,2,...       cases to run (default all):
                           1 first frame (gear → frame, warm/cold; late viewer JPEG/H.264)
@@ -100,6 +104,7 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
         'whep-viewers': { type: 'string' },
         'cpu-prof': { type: 'string' },
         out: { type: 'string' },
+        repeat: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -126,5 +131,6 @@ export function parseBenchArgs(argv: string[], defaultOut: string): BenchOptions
     whepViewers: v['whep-viewers'] === undefined ? (quick ? [1, 4] : [1, 10, 50]) : [...new Set(list('whep-viewers', v['whep-viewers']))].sort((a, b) => a - b),
     cpuProfDir: v['cpu-prof'] ?? null,
     out: v.out ?? defaultOut,
+    repeat: Math.round(positive('repeat', v.repeat, 1)),
   };
 }

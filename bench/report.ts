@@ -1,5 +1,5 @@
 /** The bench's cases as JSON parts, and the table printed on stdout. */
-import { caseStatus, type BenchResults, type CaseResult, type Part } from './results.js';
+import { caseStatus, type BenchResults, type CaseResult, type Part, type Target } from './results.js';
 import { isStat, type Stat } from './stat.js';
 import type { RunRow } from './systems.js';
 import type { ProcUsage } from './proc.js';
@@ -294,11 +294,18 @@ export function formatTable(res: BenchResults, rows: RunRow[]): string {
     for (const n of c.notes) out.push(`  note: ${n}`);
     out.push('');
   }
-  out.push('Targets (issues 5, 9, 11)');
-  for (const t of res.targets) {
-    const verdict = t.met === null ? 'not measured' : t.met ? 'MET' : 'NOT MET';
-    out.push(`  ${pad(t.id, 9)}${pad(verdict, 14)}${pad(t.text, 70)}${pad(t.limit, 22)}${t.measured ?? '-'}`);
+  return out.join('\n') + '\n' + formatTargets(res.targets, 'Targets (issues 5, 9, 11, 16)');
+}
+
+/** The targets table; targets not measured (cases not selected) are left out. */
+export function formatTargets(targets: readonly Target[], heading: string): string {
+  const out = [heading];
+  for (const t of targets) {
+    if (t.met === null) continue;
+    out.push(`  ${pad(t.id, 9)}${pad(t.met ? 'MET' : 'NOT MET', 14)}${pad(t.text, 70)}${pad(t.limit, 22)}${t.measured ?? '-'}`);
     if (t.note) out.push(`  ${' '.repeat(23)}(${t.note})`);
   }
+  const skipped = targets.filter((t) => t.met === null).map((t) => t.id);
+  if (skipped.length > 0) out.push(`  not measured in this run: ${skipped.join(', ')}`);
   return out.join('\n') + '\n';
 }

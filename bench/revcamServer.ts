@@ -22,12 +22,16 @@ export interface RevcamServerOptions {
   cpuProfDir?: string;
   /** Anything else to merge over the bench's config. */
   extra?: Record<string, unknown>;
+  /** Run with --expose-gc and the test hook that makes SIGUSR2 a full GC (`RevcamServer.gc()`). */
+  gcHook?: boolean;
 }
 
 export interface RevcamServer {
   url: string;
   pid: number;
   configFile: string;
+  /** A full garbage collection in the server (gcHook only), then a moment for it to finish. */
+  gc(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,10 +51,11 @@ export async function startRevcamServer(o: RevcamServerOptions): Promise<RevcamS
   const dir = mkdtempSync(join(tmpdir(), 'revcam-bench-'));
   const configFile = join(dir, 'revcam.json');
   writeFileSync(configFile, JSON.stringify(benchConfig(o), null, 2));
-  const execArgv = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const execArgv = [...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []), ...(o.gcHook ? ['--expose-gc'] : [])];
   const child = spawn(process.execPath, [...execArgv, resolve(ROOT, 'dist/src/cli/main.js'), 'serve', '--config', configFile, '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...(o.gcHook && { REVCAM_TEST_HOOKS: '1', REVCAM_TEST_SIGUSR2: 'gc' }) },
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
@@ -81,6 +86,11 @@ export async function startRevcamServer(o: RevcamServerOptions): Promise<RevcamS
     url,
     pid: child.pid!,
     configFile,
+    gc: async () => {
+      if (!o.gcHook) throw new Error('the server was started without gcHook');
+      child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 300));
+    },
     stop: async () => {
       await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });

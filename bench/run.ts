@@ -21,7 +21,8 @@ import { runWhep } from './cases/whep.js';
 import { ROOT } from './child.js';
 import { machineInfo } from './machine.js';
 import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchOptions } from './options.js';
-import { comparisons, formatTable, makeCase, rowPart } from './report.js';
+import { comparisons, formatTable, formatTargets, makeCase, rowPart } from './report.js';
+import { combineTargets } from './repeat.js';
 import { part, type BenchResults, type CaseResult, type Part } from './results.js';
 import type { RunRow } from './systems.js';
 import { evaluateTargets } from './targets.js';
@@ -135,12 +136,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const command = argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
   const nats = [parsed.cases.includes(8) && `, NATS bus viewers ${parsed.busViewers}`, parsed.cases.includes(9) && `, fleet ramp ${parsed.vehicles.join(',')} × ${parsed.viewersPerVehicle}`, parsed.cases.includes(11) && `, WHEP viewers ${parsed.whepViewers.join(',')}`].filter(Boolean).join('');
   progress(`cases ${parsed.cases.join(',')}, viewers ${parsed.viewers.join(',')}, window ${parsed.seconds} s, stall ${parsed.stallSeconds} s${nats}`);
-  const { results, rows } = await runBench(parsed, command);
   mkdirSync(dirname(parsed.out), { recursive: true });
-  writeFileSync(parsed.out, JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(formatTable(results, rows));
+  const runs: BenchResults[] = [];
+  for (let i = 1; i <= parsed.repeat; i++) {
+    if (parsed.repeat > 1) progress(`run ${i} of ${parsed.repeat}`);
+    const { results, rows } = await runBench(parsed, command);
+    runs.push(results);
+    process.stdout.write(formatTable(results, rows));
+    if (parsed.repeat > 1) writeFileSync(parsed.out.replace(/(\.json)?$/, `-run${i}.json`), JSON.stringify(results, null, 2) + '\n');
+  }
+  const last = runs[runs.length - 1]!;
+  const combined = parsed.repeat > 1 ? { ...last, targets: combineTargets(runs.map((r) => r.targets)), runs: runs.map((r) => ({ startedAt: r.startedAt, durationS: r.durationS, machine: r.machine, targets: r.targets })) } : last;
+  writeFileSync(parsed.out, JSON.stringify(combined, null, 2) + '\n');
+  if (parsed.repeat > 1) process.stdout.write(formatTargets(combined.targets, `Targets judged on ${parsed.repeat} runs (met only when met in each)`));
   progress(`results written to ${parsed.out}`);
-  return results.cases.some((c) => c.status === 'failed') ? 1 : 0;
+  return runs.some((r) => r.cases.some((c) => c.status === 'failed')) ? 1 : 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -234,7 +234,8 @@ export function evaluateTargets(t: TargetInputs): Target[] {
     if (b && d) pairs.push({ b, d });
   }
   const d = okData(find(t.stalled, stallPartName(1, true)));
-  const grown = (x: Record<string, unknown>) => (x.rssGrowthMB as number | null | undefined) ?? null;
+  // After a forced GC at both ends of each window when the server had the hook (issue 19 §2); else the sampled maximum.
+  const grown = (x: Record<string, unknown>) => ((x.rssGrowthAfterGcMB ?? x.rssGrowthMB) as number | null | undefined) ?? null;
   const growthPairs = pairs.filter((p) => grown(p.b) !== null && grown(p.d) !== null);
   const diffs = growthPairs.map((p) => grown(p.d)! - grown(p.b)!);
   const raw = growthPairs.map((p) => `${f1(grown(p.d)!)} vs ${f1(grown(p.b)!)}`).join('; ');

@@ -146,7 +146,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     headersTimeoutMs: 10_000,
     bodyTimeoutMs: 5_000,
   },
-  stream: { viewerQueueFrames: 2, viewerMaxBufferedBytes: 4 * 1024 * 1024 },
+  stream: { viewerQueueFrames: 2, viewerMaxBufferedBytes: 1024 * 1024 }, // docs/protocol.md §6.2 "The bound"
   display: { maxFrameAgeMs: 200 },
   cameras: {
     rear: DEFAULT_CAMERA,

@@ -32,3 +32,15 @@ test('a pair with a failed run is left out; no pairs: not measured', () => {
   assert.equal(judge([]).get('T11')?.met, null);
   assert.equal(judge([]).get('T12')?.met, null);
 });
+
+test('T11 uses the growth measured after a forced GC when the run has it, not the sampled maximum', () => {
+  const gcRun = (pair: number, stalled: boolean, sampled: number, afterGc: number): Part => ({
+    name: stallPartName(pair, stalled),
+    status: 'ok',
+    data: { stalled, rssGrowthMB: sampled, rssGrowthAfterGcMB: afterGc, othersFps: summarize([30, 30], 'fps') },
+  });
+  // Sampled: 20 → 29 (9 MB, not met); after GC: 1 → 2 (1 MB, met).
+  const t = judge([gcRun(1, false, 20, 1), gcRun(1, true, 29, 2)]);
+  assert.equal(t.get('T11')?.met, true);
+  assert.match(t.get('T11')!.measured!, /^1 MB/);
+});
