@@ -45,7 +45,10 @@ export class RecordsFeed {
     this.#startTimer = setTimeout(() => {
       const { instance, log } = this.#opts;
       if (this.#closed || instance.state !== 'stopped') return;
-      instance.start().catch((err: unknown) => log.warn({ err, service: instance.id }, 'recorder could not start'));
+      instance.start().catch((err: unknown) => {
+        // A shutdown that came while it was starting is no failure: nothing to report.
+        if (!this.#closed) log.warn({ err, service: instance.id }, 'recorder could not start');
+      });
     }, delayMs);
     this.#startTimer.unref();
   }
