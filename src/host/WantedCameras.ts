@@ -11,6 +11,7 @@ import type { OpenedCamera } from '../service/types.js';
 import type { CodecName } from '../wire/frame.js';
 import type { StreamEvent } from '../wire/messages.js';
 import type { ChildSupervisor } from './ChildSupervisor.js';
+import { runsWithoutViewers } from './StandbyPolicy.js';
 
 interface Wanted {
   camera: string;
@@ -47,7 +48,7 @@ export class WantedCameras {
 
   /** Whether the service should run with no start waiting: a camera is wanted, or it is warm or hot. */
   keepRunning(): boolean {
-    return this.#wanted.size > 0 || this.o.config().standby !== 'cold';
+    return this.#wanted.size > 0 || runsWithoutViewers(this.o.config().standby);
   }
 
   /** Opens a camera in a codec, starting the service if needed. Throws RevcamError. */
@@ -103,7 +104,7 @@ export class WantedCameras {
   armIdleStop(): void {
     clearTimeout(this.#idleTimer);
     const config = this.o.config();
-    if (this.#wanted.size > 0 || config.standby !== 'cold') return;
+    if (this.#wanted.size > 0 || runsWithoutViewers(config.standby)) return;
     this.#idleTimer = setTimeout(() => {
       if (this.#wanted.size === 0 && this.o.supervisor.state === 'running') void this.o.stop();
     }, config.idleStopMs);
