@@ -3,7 +3,8 @@
  * instance go to the stream of (instance, camera, codec); a request opens the
  * camera once, however many viewers follow. When a cold service's last viewer
  * leaves, the camera is closed (a cold service later idles out); hot-standby
- * cameras stay open so reverse gear gets a live frame at once.
+ * cameras stay open so reverse gear gets a live frame at once (what each
+ * standby means is src/host/StandbyPolicy.ts).
  *
  * Instances are ServiceEndpoints: local children from the ServiceHost at
  * construction, and remote ones (NATS) added and removed at runtime. A
@@ -18,6 +19,7 @@ import type { Device } from '../device/DeviceAuth.js';
 import type { ServiceHost } from '../host/ServiceHost.js';
 import type { ServiceInstance } from '../host/ServiceInstance.js';
 import type { InstanceState, ServiceEndpoint } from '../host/ServiceEndpoint.js';
+import { keepsStreamsOpen, warmStandby } from '../host/StandbyPolicy.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics, ViewerTotals } from '../metrics/Metrics.js';
 import type { MatchRequest } from '../registry/Registry.js';
@@ -295,26 +297,15 @@ export class StreamHub {
     for (const instance of this.host.instances()) await this.warm(instance);
   }
 
-  /** Starts one warm or hot instance (hot: its cameras open too); a cold one is left alone. Never rejects. */
-  async warm(instance: ServiceInstance): Promise<void> {
-    if (instance.config.standby === 'cold') return;
-    try {
-      await instance.start();
-    } catch (err) {
-      this.log.error({ err, service: instance.id }, 'standby service could not start');
-      return;
-    }
-    if (instance.config.standby !== 'hot') return;
-    for (const camera of this.registry.get(instance.id)?.cameras ?? []) {
-      // The codec reverse gear asks for, so no transcoder runs for a variant nobody watches.
-      const { reverse } = this.config;
-      const codec = reverse.service === instance.manifest.name && reverse.camera === camera && instance.manifest.codecs.includes(reverse.codec) ? reverse.codec : (instance.manifest.codecs[0] as CodecName);
-      try {
-        await this.#openStream(instance, camera, codec);
-      } catch (err) {
-        this.log.error({ err, service: instance.id, camera }, 'hot standby could not open camera');
-      }
-    }
+  /** Starts one warm or hot instance (hot: its cameras open too); a cold one is left alone. Never rejects. What standby means: src/host/StandbyPolicy.ts. */
+  warm(instance: ServiceInstance): Promise<void> {
+    return warmStandby({
+      instance,
+      cameras: () => this.registry.get(instance.id)?.cameras ?? [],
+      reverse: () => this.config.reverse,
+      openStream: (camera, codec) => this.#openStream(instance, camera, codec),
+      log: this.log,
+    });
   }
 
   async #openStream(instance: ServiceEndpoint, camera: string, codec: CodecName): Promise<Stream> {
@@ -375,7 +366,7 @@ export class StreamHub {
   async #release(stream: Stream): Promise<void> {
     // The endpoint of the moment: a stream may outlive the endpoint it was opened on (removeEndpoint).
     const instance = this.#endpoints.get(stream.instanceId);
-    if (instance?.config.standby === 'hot' || this.#holds.has(stream.id)) return;
+    if (keepsStreamsOpen(instance) || this.#holds.has(stream.id)) return;
     if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
     this.#nextSeq.set(stream.id, stream.nextSeq);
