@@ -60,6 +60,9 @@ export interface ShipperStats {
 }
 
 const PUBLISH_TIMEOUT_MS = 4_000;
+/** A bus whose server has no JetStream (or none for this account): clips stay on the vehicle; look again this much later. */
+const NO_JETSTREAM_RETRY_MS = 60_000;
+const noJetStream = (err: unknown) => /jetstream (is )?not enabled/i.test((err as Error)?.message ?? '');
 
 export class EvidenceShipper {
   #o: EvidenceShipperOptions;
@@ -67,6 +70,9 @@ export class EvidenceShipper {
   #jsm: JetStreamManager | undefined;
   #stream: string;
   #stopped = false;
+  /** Resolves at stop(): every wait races it, so a stop never waits out a back-off. */
+  #stopping: Promise<void>;
+  #onStop: () => void = () => {};
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -81,6 +87,13 @@ export class EvidenceShipper {
     this.#o = opts;
     this.#js = jetstream(opts.nc, { timeout: PUBLISH_TIMEOUT_MS, ...domainOption(opts.config) });
     this.#stream = evidenceStreamName(opts.config, opts.vehicle);
+    this.#stopping = new Promise((r) => (this.#onStop = r));
+  }
+
+  /** Waits `ms`, or less if the shipper stops. */
+  #sleep(ms: number): Promise<void> {
+    let t: NodeJS.Timeout | undefined;
+    return Promise.race([new Promise<void>((r) => (t = setTimeout(r, ms))), this.#stopping]).finally(() => clearTimeout(t));
   }
 
   start(): void {
@@ -93,6 +106,7 @@ export class EvidenceShipper {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#onStop();
     clearTimeout(this.#timer);
     this.#wake?.();
     for (const s of this.#controlSubs) s.unsubscribe();
@@ -134,15 +148,19 @@ export class EvidenceShipper {
 
   async #loop(): Promise<void> {
     while (!this.#stopped) {
+      let wait = this.#o.config.pollMs;
       try {
         await this.#scan();
       } catch (err) {
-        this.#warnOnce('scan', err, 'evidence shipping paused (retrying)');
+        if (noJetStream(err)) {
+          this.#warnOnce('nojs', err, `evidence shipping off: the NATS server has no JetStream for this connection (clips stay on the vehicle; looking again every ${NO_JETSTREAM_RETRY_MS / 1000} s; a leaf node needs nats.evidence.domain)`);
+          wait = NO_JETSTREAM_RETRY_MS;
+        } else this.#warnOnce('scan', err, 'evidence shipping paused (retrying)');
       }
       if (this.#stopped) break;
       await new Promise<void>((res) => {
         this.#wake = res;
-        this.#timer = setTimeout(res, this.#o.config.pollMs);
+        this.#timer = setTimeout(res, wait);
       });
     }
   }
@@ -212,6 +230,7 @@ export class EvidenceShipper {
         this.#warned.delete(`ship:${m.id}`);
         return;
       } catch (err) {
+        if (noJetStream(err)) throw err; // not a cut: the loop says so once and looks again much later
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || (err instanceof RevcamError && err.code === 'NOT_FOUND')) {
           log.warn({ id: m.id }, 'event clip gone before it was shipped (deleted by retention?)');
@@ -226,11 +245,9 @@ export class EvidenceShipper {
 
   /** Waits `ms`, then until the connection is back (a flush answers only once the server does), at most 30 s. */
   async #untilConnected(ms: number): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
+    await this.#sleep(ms);
     if (this.#stopped || this.#o.nc.isClosed()) return;
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.#o.nc.flush().catch(() => {}), new Promise((r) => (t = setTimeout(r, 30_000)))]);
-    clearTimeout(t);
+    await Promise.race([this.#o.nc.flush().catch(() => {}), this.#sleep(30_000)]);
   }
 
   /**

@@ -293,7 +293,15 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     const gwConfig = join(dir, 'gw.json');
     writeFileSync(gwConfig, JSON.stringify({ stateDir: join(dir, 'gw-state'), nats: { user: 'gateway-a', pass: 'sample-gateway-a-change-me' } }));
     gw = await startGateway(live.url, ['-c', gwConfig]);
-    const list = (await (await fetch(`${gw.url}/api/events?vehicle=veh-a`)).json()) as { events: Array<{ id: string; startUs: number }> };
+    // The store may still be electing a leader after the node killed above, and this machine may be loaded:
+    // a gateway answers 503 SERVICE_FAILED meanwhile (a display retries); the test waits for its 200 as a display would.
+    const ok = (path: string) =>
+      until(`200 for ${path}`, 30_000, async () => {
+        const r = await fetch(`${gw!.url}${path}`);
+        if (r.status === 503) return false;
+        return r;
+      }, 500);
+    const list = (await (await ok('/api/events?vehicle=veh-a')).json()) as { events: Array<{ id: string; startUs: number }> };
     const ids = list.events.map((e) => e.id).sort();
     assert.deepEqual(ids, [...triggered].sort());
     assert.ok(list.events.every((e, i) => i === 0 || list.events[i - 1]!.startUs >= e.startUs), 'newest first');
@@ -302,7 +310,7 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     const manifest = (await (await fetch(`${gw.url}/api/events/${id}?vehicle=veh-a`)).json()) as ClipManifest;
     assert.equal(manifest.id, id);
     const started = performance.now();
-    const res = await fetch(`${gw.url}/api/events/${id}.mp4?vehicle=veh-a`);
+    const res = await ok(`/api/events/${id}.mp4?vehicle=veh-a`);
     assert.equal(res.status, 200);
     const body = new Uint8Array(await res.arrayBuffer());
     process.stderr.write(`gateway assembled and served ${body.length} B in ${(performance.now() - started).toFixed(0)} ms\n`);
