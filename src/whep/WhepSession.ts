@@ -14,8 +14,8 @@
  * the socket. So the consumer's bound is reached only when this process
  * falls behind (event loop, socket), and then it drops whole groups and
  * resumes at a keyframe as elsewhere. A peer's own slowness shows in RTCP
- * (NACKs, which werift answers from its packet history; PLI/FIR, answered
- * here by re-sending the cached group), not in the socket.
+ * (NACKs, answered from a short packet history, directRtp.ts; PLI/FIR,
+ * answered here by re-sending the cached group), not in the socket.
  *
  * Liveness: a peer that never connects within CONNECT_TIMEOUT_MS, whose
  * connection fails, or that sends no RTCP for RTCP_SILENCE_MS (browsers
@@ -26,6 +26,7 @@ import type { ConsumerSink } from '../consumer/Consumer.js';
 import type { EndReason } from '../audit/SessionLog.js';
 import type { Logger } from '../log/logger.js';
 import type { StreamHub, Subscription } from '../stream/StreamHub.js';
+import { DirectRtp, preferAesCm } from './directRtp.js';
 import { RtpTimeline } from './rtpTimeline.js';
 import { sharedFrame, type SharedFrame } from './sharedFrame.js';
 import type { Werift } from './werift.js';
@@ -56,8 +57,12 @@ export class WhepSession {
   #pc: RTCPeerConnection | undefined;
   #video: RTCRtpTransceiver | undefined;
   #extId: number | undefined;
+  #payloadType = 0;
   #timeline = new RtpTimeline();
-  #seq = Math.floor(Math.random() * 0x10000);
+  /** The packet index (ROC ‖ SEQ, RFC 3711 §3.3.1) of the last packet sent; the sequence number starts at random (RFC 3550 §5.1). */
+  #index = Math.floor(Math.random() * 0x10000);
+  /** The send path past werift's per-packet one, once connected (directRtp.ts); undefined: werift sends. */
+  #direct: DirectRtp | undefined;
   #live = false;
   #needKeyframe = false;
   #closed = false;
@@ -67,7 +72,7 @@ export class WhepSession {
   #timer: NodeJS.Timeout | undefined;
   #started = performance.now();
   /** Counters for the log and tests. */
-  readonly stats = { pictureLoss: 0, groupsResent: 0, burstFrames: 0 };
+  readonly stats = { pictureLoss: 0, groupsResent: 0, burstFrames: 0, nacked: 0, retransmitted: 0, direct: false };
 
   constructor(id: string, deviceId: string, deps: WhepSessionDeps) {
     this.id = id;
@@ -113,17 +118,26 @@ export class WhepSession {
     // client fails the handshake when a HelloVerifyRequest arrives twice (Flight3.exec throws), which a
     // retransmission on a loaded machine or a lossy link provokes; a browser's DTLS client does not.
     video.dtlsTransport.role = 'server';
+    // As the DTLS server revcam picks the SRTP profile: AES-CM + HMAC-SHA1-80 (every WebRTC peer has it) is
+    // what src/whep/srtp/ protects cheaply; AES-GCM, werift's first choice, stays the fallback.
+    preferAesCm(video, this.#deps.werift);
     // werift keeps every H.264 payload type of the offer (it matches by MIME type only): keep just
     // the checked one (and its RTX) so the answer names exactly what is sent.
     const { codecParametersFromString } = this.#deps.werift;
     video.codecs = video.codecs.filter((c) => c.payloadType === payloadType || (c.name.toLowerCase() === 'rtx' && Number(codecParametersFromString(c.parameters ?? '').apt) === payloadType));
     video.sender.prepareSend({ codecs: video.codecs, headerExtensions: video.headerExtensions, muxId: video.mid ?? undefined, rtcp: { cname: pc.cname, ssrc: video.sender.ssrc, mux: true } } as Parameters<typeof video.sender.prepareSend>[0]);
+    this.#payloadType = payloadType;
     this.#extId = absCaptureTimeId !== undefined && video.headerExtensions.some((e) => e.id === absCaptureTimeId) ? absCaptureTimeId : undefined;
     // werift routes a PLI/FIR by the feedback's sender SSRC first, so one may reach the receiver
     // side of this (send-only) transceiver instead of the sender: both are listened to.
     const onRtcp = (p: RtcpPacket) => {
       this.#lastRtcp = performance.now();
-      if (!(p instanceof this.#deps.werift.RtcpPayloadSpecificFeedback)) return;
+      const w = this.#deps.werift;
+      if (p instanceof w.RtcpTransportLayerFeedback && p.feedback instanceof w.GenericNack && this.#direct) {
+        this.#direct.nack(p.feedback.lost);
+        return;
+      }
+      if (!(p instanceof w.RtcpPayloadSpecificFeedback)) return;
       if (p.feedback.count === PLI_FMT) this.#pictureLost('PLI');
       else if (p.feedback.count === FIR_FMT) this.#pictureLost('FIR');
     };
@@ -144,6 +158,7 @@ export class WhepSession {
     this.#live = false;
     clearInterval(this.#timer);
     const sub = this.#sub;
+    if (this.#direct) Object.assign(this.stats, this.#direct.stats);
     if (sub) {
       this.#deps.hub.unsubscribe(sub, reason);
       this.#deps.log.info({ session: this.id, viewer: sub.consumer.id, reason, detail, sent: sub.consumer.sent, dropped: sub.consumer.dropped, ...this.stats }, 'whep viewer left');
@@ -156,8 +171,10 @@ export class WhepSession {
     if (this.#closed || this.#live) return;
     this.#live = true;
     this.#lastRtcp = performance.now();
+    if (this.#video) this.#direct = DirectRtp.open(this.#video, this.#deps.werift, this.#payloadType, this.#extId);
+    this.stats.direct = this.#direct !== undefined;
     this.#sendGroup();
-    this.#deps.log.info({ session: this.id, viewer: this.viewerId }, 'whep viewer connected');
+    this.#deps.log.info({ session: this.id, viewer: this.viewerId, direct: this.stats.direct }, 'whep viewer connected');
   }
 
   #checkLiveness(): void {
@@ -191,16 +208,23 @@ export class WhepSession {
     );
   }
 
-  /** Hands one frame's packets (payloads shared with every session: sharedFrame.ts) to werift, which encrypts, sends and keeps them for NACKs. */
+  /**
+   * Sends one frame's packets (payloads shared with every session: sharedFrame.ts): protected here and
+   * written to the socket (directRtp.ts), or, when that path could not be opened, handed to werift,
+   * which encrypts, sends and keeps them for NACKs.
+   */
   async #send(f: SharedFrame, timestamp: number): Promise<void> {
+    const first = this.#index + 1;
+    this.#index += f.payloads.length;
+    if (this.#direct) return this.#direct.send(f.payloads, first, timestamp, f.absCaptureTime);
     const sender = this.#video?.sender;
     if (!sender) return;
     const { RtpPacket, RtpHeader } = this.#deps.werift;
     const extId = this.#extId;
     const sends: Promise<void>[] = [];
+    let index = first;
     for (const p of f.payloads) {
-      this.#seq = (this.#seq + 1) & 0xffff;
-      const header = new RtpHeader({ sequenceNumber: this.#seq, timestamp, marker: p.marker, extensions: extId === undefined ? [] : [{ id: extId, payload: f.absCaptureTime }] });
+      const header = new RtpHeader({ sequenceNumber: index++ & 0xffff, timestamp, marker: p.marker, extensions: extId === undefined ? [] : [{ id: extId, payload: f.absCaptureTime }] });
       sends.push(sender.sendRtp(new RtpPacket(header, p.payload)));
     }
     await Promise.all(sends);

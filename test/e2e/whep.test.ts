@@ -77,6 +77,8 @@ test('Chromium plays the rear camera over WHEP: H.264 decoded, nothing lost, cap
     const s = await until('30 decoded frames', () => stats(page), (v) => v.framesDecoded >= 30);
     assert.match(s.codec, /^video\/H264$/i, 'the frames decoded are H.264');
     assert.equal(s.packetsLost, 0, 'no packet lost on loopback');
+    // revcam's own SRTP send path (src/whep/srtp/) is in use: Chromium decrypted AES-CM + HMAC-SHA1-80 from it.
+    assert.equal(s.srtpCipher, 'SRTP_AES128_CM_HMAC_SHA1_80');
     assert.ok(s.videoWidth === 640 && s.videoHeight === 360, `the <video> shows the camera's size, got ${s.videoWidth}x${s.videoHeight}`);
     assert.ok(s.firstFrameMs !== null && s.firstFrameMs > 0, 'requestVideoFrameCallback saw a frame painted');
     // abs-capture-time was negotiated and Chromium read it: the frame's capture time is a wall-clock time near now.

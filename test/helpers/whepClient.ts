@@ -14,6 +14,8 @@ export interface WhepPageStats {
   framesDecoded: number;
   packetsLost: number;
   codec: string;
+  /** The SRTP profile of the transport (RTCTransportStats.srtpCipher), e.g. SRTP_AES128_CM_HMAC_SHA1_80 (Chromium's name). */
+  srtpCipher: string;
   videoWidth: number;
   videoHeight: number;
   /** From the POST to the first frame painted (requestVideoFrameCallback). */
@@ -65,11 +67,12 @@ export const WHEP_CLIENT_JS = `(() => {
     return { status: 201, location: state.location };
   };
   window.whepStats = async () => {
-    const out = { framesDecoded: 0, packetsLost: 0, codec: '', videoWidth: state.video?.videoWidth ?? 0, videoHeight: state.video?.videoHeight ?? 0,
+    const out = { framesDecoded: 0, packetsLost: 0, codec: '', srtpCipher: '', videoWidth: state.video?.videoWidth ?? 0, videoHeight: state.video?.videoHeight ?? 0,
       firstFrameMs: state.firstFrameMs, captureTime: state.captureTime, captureAgeMs: state.captureAgeMs };
     if (!state.pc) return out;
     const report = await state.pc.getStats();
     report.forEach((r) => {
+      if (r.type === 'transport' && r.srtpCipher) out.srtpCipher = r.srtpCipher;
       if (r.type === 'inbound-rtp' && r.kind === 'video') {
         out.framesDecoded = r.framesDecoded ?? 0;
         out.packetsLost = r.packetsLost ?? 0;

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RevcamApp } from '../../src/app/startRevcam.js';
-import type { RtpPacket } from 'werift';
+import { GenericNack, ProtectionProfileAes128CmHmacSha1_80, RtcpTransportLayerFeedback, type RtpPacket } from 'werift';
 import { hashToken } from '../../src/device/tokenHash.js';
 import { captureUsOf } from '../../src/whep/absCaptureTime.js';
 import { MAX_OFFER_BYTES } from '../../src/whep/WhepEndpoint.js';
@@ -198,6 +198,32 @@ async function receivedRtp(v: WhepViewer, answer: string): Promise<void> {
   const ageMs = (nowUs() - captureUsOf(ext.payload)) / 1000;
   assert.ok(ageMs > 0 && ageMs < 30_000, `the capture time is a recent wall-clock time (${ageMs.toFixed(0)} ms ago)`);
 }
+
+test('revcam protects and sends the RTP itself (AES-CM + HMAC-SHA1-80 negotiated, werift decrypts it, sequence numbers without a gap) and answers a NACK with the same packet', { skip: SKIP }, async () => {
+  const v = await weriftViewer();
+  viewers.push(v);
+  const posted = await v.post(`${app.url}/whep/reversing/rear`, bearer(T.hu));
+  assert.equal(posted.status, 201, posted.body);
+  try {
+    await until('40 packets', () => v.packets.length >= 40);
+    const t = v.pc.getTransceivers()[0]!;
+    const dtls = t.dtlsTransport as unknown as { srtp: { config: { profile: number } } };
+    assert.equal(dtls.srtp.config.profile, ProtectionProfileAes128CmHmacSha1_80, 'revcam (the DTLS server) chose AES_CM_128_HMAC_SHA1_80');
+    const seqs = v.packets.slice(0, 40).map((p) => p.header.sequenceNumber);
+    seqs.forEach((s, i) => i > 0 && assert.equal(s, (seqs[i - 1]! + 1) & 0xffff, 'in sequence, nothing lost on loopback'));
+    // A NACK for a packet just received: the same packet (sequence number, payload) comes again.
+    const target = v.packets.at(-1)!;
+    const seq = target.header.sequenceNumber;
+    const before = v.packets.filter((p) => p.header.sequenceNumber === seq).length;
+    await t.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: t.receiver.rtcpSsrc, mediaSourceSsrc: target.header.ssrc, lost: [seq] }) })]);
+    await until('the NACKed packet again', () => v.packets.filter((p) => p.header.sequenceNumber === seq).length > before);
+    const again = v.packets.filter((p) => p.header.sequenceNumber === seq).at(-1)!;
+    assert.deepEqual(again.payload, target.payload);
+    assert.equal(again.header.timestamp, target.header.timestamp);
+  } finally {
+    await fetch(`${app.url}${posted.location!}`, { method: 'DELETE', headers: bearer(T.hu) });
+  }
+});
 
 test('DELETE ends the session and frees the viewer; only its device may; PATCH is 405', { skip: SKIP }, async () => {
   await until('no viewer from earlier tests', async () => (await rearViewers()) === 0);
