@@ -154,7 +154,8 @@ export class RearScene implements Scene {
         }
       }
     }
-    drawStamp(f, this.label, frameNo, timeUs);
+    // A surround camera's stamp is small: at the default scale it would reach into the field the surround view stitches.
+    drawStamp(f, this.label, frameNo, timeUs, this.kind === 'rear' ? undefined : 1);
     return f.data;
   }
 
