@@ -19,7 +19,8 @@ import type { Overlay, OverlayGround } from '../../wire/overlay.js';
 import { overlayFromAccepted } from '../frameMeta.js';
 import { FramePipeline } from '../framePipeline.js';
 import { JpegDecoder } from '../jpegDecoder.js';
-import { Liveness, type LivenessView } from '../liveness.js';
+import { Liveness } from '../liveness.js';
+import type { SurroundFeedInfo } from './surroundInfo.js';
 import { StatsTracker } from '../stats.js';
 import { StreamClient } from '../streamClient.js';
 
@@ -34,22 +35,6 @@ export interface SurroundFeedOptions {
   /** The feed's liveness changed (draw the hatching or take it away at once). */
   onState(feed: SurroundFeed): void;
   onRefused?(feed: SurroundFeed, error: ErrorMessage): void;
-}
-
-/** What a feed shows, for tests and the HUD (window.revcamSurround). */
-export interface SurroundFeedInfo {
-  camera: string;
-  /** `live` only while the liveness says so and the picture is younger than the limit. */
-  state: LivenessView['state'];
-  reason: LivenessView['reason'];
-  detail: string;
-  framesPainted: number;
-  fps: number;
-  /** Capture time of the picture shown, µs on the server's clock (null before the first). */
-  captureUs: number | null;
-  /** Its age now, ms (upper bound; null without a clock estimate or a picture). */
-  ageMs: number | null;
-  lastError: string | null;
 }
 
 export class SurroundFeed {

@@ -14,7 +14,9 @@
  * The same program's second pass (uPass 1) measures the overlaps for the gain
  * solve (gainSolver.ts): into a 4 x 4 target, pixel (i, j) is camera i's mean
  * linear colour over the ground both i and j see (a 40 x 48 grid over the
- * area), read back: 64 bytes.
+ * area; samples that are clipped, near black or strongly coloured in either
+ * camera are left out: tall objects at a seam look different to each), read
+ * back: 64 bytes.
  *
  * Cost: performance.now() around the uploads and around the draw, closed by
  * a 1-pixel readPixels on every SAMPLE_EVERY-th frame (as viewShader.ts:
@@ -119,7 +121,14 @@ void overlapMeans() {
       vec2 pi;
       vec2 pj;
       if (usableMargin(i, g, pi) < uMinMargin || usableMargin(j, g, pj) < uMinMargin) continue;
-      sum += toLinear(tex(i, pi / uSrc[i]));
+      vec3 ci = toLinear(tex(i, pi / uSrc[i]));
+      vec3 cj = toLinear(tex(j, pj / uSrc[j]));
+      // Ground only, as both see it: no clipped paint, no near-black, no strongly coloured things (a tall
+      // object at a seam shows each camera a different part of itself: its colours would bias the gains).
+      float hi = max(max(ci.r, ci.g), ci.b), hj = max(max(cj.r, cj.g), cj.b);
+      float li = min(min(ci.r, ci.g), ci.b), lj = min(min(cj.r, cj.g), cj.b);
+      if (hi > 0.5 || hj > 0.5 || hi < 0.01 || hj < 0.01 || li < 0.6 * hi || lj < 0.6 * hj) continue;
+      sum += ci;
       n += 1.0;
     }
   }

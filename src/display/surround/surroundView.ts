@@ -19,7 +19,9 @@ import type { Point } from '../../wire/overlay.js';
 import { drawOverlay } from '../overlayPainter.js';
 import type { Rect } from '../layout.js';
 import { MAX_GAIN_STEP_PER_S, solveGains, stepGains, type RGB } from './gainSolver.js';
-import { SurroundFeed, type SurroundFeedInfo } from './surroundFeed.js';
+export type { SurroundInfo } from './surroundInfo.js';
+import { SurroundFeed } from './surroundFeed.js';
+import type { SurroundInfo } from './surroundInfo.js';
 import { DEFAULT_USABLE, groundToSurround, surroundGeometry, SURROUND_CAMERAS, type CarShape, type SurroundArea, type SurroundGeometry } from './surroundGeometry.js';
 import { SurroundShader, type ShaderCamera } from './surroundShader.js';
 
@@ -42,23 +44,6 @@ export interface SurroundViewOptions {
   renderScale: number;
   /** A camera's request was refused (e.g. CAMERA_NOT_AVAILABLE: a config without it). */
   onRefused?(camera: string, error: ErrorMessage): void;
-}
-
-/** What the surround view shows, for tests and the HUD (window.revcamSurround). */
-export interface SurroundInfo {
-  path: 'webgl2' | 'none';
-  note: string | null;
-  cameras: SurroundFeedInfo[];
-  /** Newest minus oldest capture time of the pictures in use, ms. */
-  skewMs: number | null;
-  gains: RGB[];
-  targetGains: RGB[];
-  maxGainStepPerS: number;
-  /** For each camera not in use: when (performance.now) its region was first drawn hatched and its label shown. */
-  lostSince: Record<string, number>;
-  geometry: SurroundGeometry | null;
-  car: CarShape;
-  cost: { frames: number; lastMs: number | null; meanMs: number | null; maxMs: number | null; uploadMeanMs: number | null; solves: number };
 }
 
 export class SurroundView {
@@ -343,9 +328,10 @@ function drawCar(ctx: CanvasRenderingContext2D, g: SurroundGeometry, car: CarSha
   const w = x1 - x0, h = y1 - y0;
   const s = 1 / g.mPerPx;
   ctx.save();
+  // Wheels inside the footprint (a wheel drawn over the ground would hide what the cameras see there).
   ctx.fillStyle = '#111';
   for (const [fx, fy] of [[0, 0.17], [1, 0.17], [0, 0.75], [1, 0.75]] as const) {
-    ctx.fillRect(x0 + fx * w - 0.06 * s - (fx === 0 ? 0 : 0.1 * s), y0 + fy * h, 0.22 * s, 0.65 * s);
+    ctx.fillRect(x0 + fx * (w - 0.22 * s), y0 + fy * h, 0.22 * s, 0.65 * s);
   }
   ctx.beginPath();
   ctx.roundRect(x0, y0, w, h, Math.min(0.35 * s, w / 4));
