@@ -30,16 +30,28 @@ export const DEFAULT_CAMERA: CameraConfig = {
   rtspTransport: 'tcp',
   v4l2: { inputFormat: 'auto' },
   stallTimeoutMs: 3000,
-  synthetic: { calibrationMat: false, trueMount: null },
+  // The rear camera's bumper fills its bottom 9.5 % (72 of 720 rows, rearScene.ts) and a margin.
+  surround: { maxAngleDeg: 85, bodyRows: 80 },
+  synthetic: { calibrationMat: false, trueMount: null, exposure: 1, whiteBalance: [1, 1, 1] },
 };
 
 /**
- * A door-mirror camera, as a surround-view car has one under each mirror:
- * 640x360 fisheye (about 150 degrees across), 1 m up, 2.8 m ahead of the rear
- * bumper and just outside the body, looking sideways and 40 degrees down. It
- * shows the kerb, the neighbouring bay's line and what stands beside the car,
- * which the rear camera cannot see. A side tile needs neither 720p nor 30 fps:
- * 640x360 at 15 fps costs a sixth of the rear camera's pixels per second.
+ * The lens of a surround camera (front and door mirrors): 640x360 and about
+ * 190 degrees across (fx 190: the image's half width is 1.68 rad of the
+ * fisheye's θd), as surround-view cameras are, so each sees the ground from
+ * its own bumper or door out to the corners, where its neighbour takes over.
+ */
+const SURROUND_LENS = { ...DEFAULT_CALIBRATION, fx: 190, fy: 190, cx: 320, cy: 180 };
+
+/**
+ * A door-mirror camera, as a surround-view car has one under each mirror: a
+ * 640x360 fisheye of about 190 degrees, 1 m up, 2.6 m ahead of the rear
+ * bumper and just outside the body, looking sideways and 65 degrees down, so
+ * it sees the whole side of the car from the rear corner to the front one,
+ * the kerb, the neighbouring bay's line and what stands beside the car. 640x360
+ * at 15 fps costs a sixth of the rear camera's pixels per second. Its sensor
+ * meters its own scene: exposure and white balance differ from its neighbours',
+ * as on a real car (the surround view evens them out).
  */
 export function sideCamera(side: 'left' | 'right'): CameraConfig {
   const sign = side === 'left' ? -1 : 1;
@@ -54,17 +66,43 @@ export function sideCamera(side: 'left' | 'right'): CameraConfig {
     guidelines: false,
     // No idle encoder kept for a tile camera: the displays ask it for JPEG; the rear camera's spare is what reverse needs.
     h264: { ...DEFAULT_CAMERA.h264, spareEncoder: false },
+    surround: { maxAngleDeg: 85, bodyRows: 0 },
+    synthetic: side === 'left'
+      ? { ...DEFAULT_CAMERA.synthetic, exposure: 0.85, whiteBalance: [0.95, 1, 1.08] }
+      : { ...DEFAULT_CAMERA.synthetic, exposure: 1.1, whiteBalance: [1.04, 1, 0.97] },
     calibration: {
-      ...DEFAULT_CALIBRATION,
-      fx: 250,
-      fy: 250,
-      cx: 320,
-      cy: 180,
+      ...SURROUND_LENS,
       // Positive yaw turns the view to the vehicle's left (src/wire/camera.ts).
-      mount: { heightM: 1.0, pitchDeg: 40, yawDeg: -sign * 90, rollDeg: 0, lateralM: sign * 1.0, longitudinalM: -2.8 },
+      mount: { heightM: 1.0, pitchDeg: 65, yawDeg: -sign * 90, rollDeg: 0, lateralM: sign * 1.0, longitudinalM: -2.6 },
     },
   };
 }
+
+/**
+ * The front camera of a surround-view car: in the grille, 0.7 m up at the
+ * front bumper (`vehicle.lengthM` ahead of the rear one), looking forward and
+ * 40 degrees down; the same lens as the door-mirror cameras, a warmer white
+ * balance and a brighter exposure than the rear camera.
+ */
+export function frontCamera(vehicleLengthM: number): CameraConfig {
+  return {
+    ...DEFAULT_CAMERA,
+    width: 640,
+    height: 360,
+    fps: 15,
+    mirror: false,
+    scene: 'front',
+    guidelines: false,
+    h264: { ...DEFAULT_CAMERA.h264, spareEncoder: false },
+    surround: { maxAngleDeg: 85, bodyRows: 0 },
+    synthetic: { ...DEFAULT_CAMERA.synthetic, exposure: 1.15, whiteBalance: [1.06, 1, 0.9] },
+    // Yaw 180: the camera frame's "rearward" optical axis turned to face forward.
+    calibration: { ...SURROUND_LENS, mount: { heightM: 0.7, pitchDeg: 40, yawDeg: 180, rollDeg: 0, lateralM: 0, longitudinalM: -vehicleLengthM } },
+  };
+}
+
+/** A typical mid-size car. */
+export const DEFAULT_VEHICLE = { widthM: 1.85, lengthM: 4.6, wheelbaseM: 2.75, trackM: 1.58, rearOverhangM: 1.0, steeringRatio: 15.5 } as const;
 
 /** What every service entry starts from before its own fields are merged in. */
 export const DEFAULT_SERVICE: Omit<ServiceConfig, 'manifest'> = {
@@ -134,7 +172,10 @@ export const DEFAULT_ROLES: Record<string, RoleRights> = {
   local: { stream: ANY, readSignals: true, writeSignals: true, calibrate: true, reviewEvents: true, record: true, admin: true, priority: 100, policy: null },
 };
 
-/** The embedded default: synthetic rear, left and right (door-mirror) and cabin cameras, no broker, loopback only. */
+/**
+ * The embedded default: synthetic rear, front, left and right (door-mirror: the four of a surround view) and
+ * cabin cameras, no broker, loopback only. A camera renders and encodes only while someone watches it.
+ */
 export const DEFAULT_CONFIG: RevcamConfig = {
   server: { host: '127.0.0.1', port: 8080, tls: null, allowedOrigins: [], trustProxy: [] },
   auth: { anonymousLoopback: true, devices: [], roles: DEFAULT_ROLES },
@@ -150,6 +191,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
   display: { maxFrameAgeMs: 200 },
   cameras: {
     rear: DEFAULT_CAMERA,
+    front: frontCamera(DEFAULT_VEHICLE.lengthM),
     left: sideCamera('left'),
     right: sideCamera('right'),
     cabin: {
@@ -160,6 +202,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
       mirror: false,
       scene: 'cabin',
       guidelines: false,
+      surround: { maxAngleDeg: 85, bodyRows: 0 },
       calibration: { ...DEFAULT_CALIBRATION, fx: 280, fy: 280, cx: 320, cy: 180 },
     },
   },
@@ -170,7 +213,7 @@ export const DEFAULT_CONFIG: RevcamConfig = {
     { ...DEFAULT_SERVICE, manifest: 'builtin:recorder' },
   ],
   serviceHost: { spare: true },
-  vehicle: { widthM: 1.85, wheelbaseM: 2.75, trackM: 1.58, rearOverhangM: 1.0, steeringRatio: 15.5 },
+  vehicle: { ...DEFAULT_VEHICLE },
   reverse: { service: 'reversing', camera: 'rear', codec: 'jpeg', holdMs: 4000, exitSpeedKmh: 10 },
   signals: {
     source: 'simulator',

@@ -14,10 +14,11 @@ const mount = {
   properties: {
     heightM: num(0.05, 10),
     pitchDeg: num(-89, 89),
-    yawDeg: num(-90, 90),
+    // ±180: a front camera looks forward (yaw 180), a side one sideways (±90).
+    yawDeg: num(-180, 180),
     rollDeg: num(-90, 90),
     lateralM: num(-5, 5),
-    longitudinalM: num(-5, 5),
+    longitudinalM: num(-30, 30),
   },
 } as const;
 
@@ -68,7 +69,7 @@ const role = {
 const camera = {
   type: 'object',
   additionalProperties: false,
-  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'guidelines', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs', 'synthetic'],
+  required: ['source', 'width', 'height', 'fps', 'jpegQuality', 'mirror', 'scene', 'guidelines', 'calibration', 'h264', 'rtspTransport', 'v4l2', 'stallTimeoutMs', 'surround', 'synthetic'],
   properties: {
     source: { type: 'string', minLength: 1 },
     width: int(16, 7680),
@@ -76,7 +77,7 @@ const camera = {
     fps: num(1, 240),
     jpegQuality: int(1, 100),
     mirror: { type: 'boolean' },
-    scene: { enum: ['rear', 'side', 'cabin'] },
+    scene: { enum: ['rear', 'side', 'front', 'cabin'] },
     guidelines: { type: 'boolean' },
     calibration: calibrationSchema,
     h264: {
@@ -98,11 +99,22 @@ const camera = {
       properties: { inputFormat: { type: 'string', pattern: '^[a-z0-9_]{1,32}$', description: 'a pixel format name such as auto, mjpeg, h264 or yuyv422' } },
     },
     stallTimeoutMs: int(100, 600_000),
+    surround: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxAngleDeg', 'bodyRows'],
+      properties: { maxAngleDeg: num(10, 100), bodyRows: int(0, 4320) },
+    },
     synthetic: {
       type: 'object',
       additionalProperties: false,
-      required: ['calibrationMat', 'trueMount'],
-      properties: { calibrationMat: { type: 'boolean' }, trueMount: nullOr(mount) },
+      required: ['calibrationMat', 'trueMount', 'exposure', 'whiteBalance'],
+      properties: {
+        calibrationMat: { type: 'boolean' },
+        trueMount: nullOr(mount),
+        exposure: num(0.1, 10),
+        whiteBalance: { type: 'array', minItems: 3, maxItems: 3, items: num(0.1, 10) },
+      },
     },
   },
 } as const;
@@ -302,9 +314,10 @@ export const configSchema = {
     vehicle: {
       type: 'object',
       additionalProperties: false,
-      required: ['widthM', 'wheelbaseM', 'trackM', 'rearOverhangM', 'steeringRatio'],
+      required: ['widthM', 'lengthM', 'wheelbaseM', 'trackM', 'rearOverhangM', 'steeringRatio'],
       properties: {
         widthM: num(0.5, 5),
+        lengthM: num(1, 30),
         wheelbaseM: num(0.5, 10),
         trackM: num(0.5, 5),
         rearOverhangM: num(0, 5),

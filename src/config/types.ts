@@ -24,10 +24,11 @@ export interface CameraConfig {
   /**
    * What the synthetic source renders: `rear` the parking lot with the car's bumper along the
    * bottom edge, `side` the same parking lot from a door-mirror camera (no bumper in frame),
+   * `front` the same parking lot from the front bumper (no bumper in frame either),
    * `cabin` the interior. The parking lot is seen from `calibration.mount`, so each camera's
    * picture follows its own pose.
    */
-  scene: 'rear' | 'side' | 'cabin';
+  scene: 'rear' | 'side' | 'front' | 'cabin';
   /** Draw the reversing guidelines (bands, trajectory, sensor arcs) in this camera's picture: a rear camera does, a side camera does not. */
   guidelines: boolean;
   calibration: CalibrationConfig;
@@ -41,8 +42,20 @@ export interface CameraConfig {
   };
   /** No frame from a real source for this long means it is lost: viewers are told and the source is restarted. */
   stallTimeoutMs: number;
+  /** What of this camera's picture the display's surround view may use (docs/display.md, "Surround view"). */
+  surround: SurroundUseConfig;
   /** What the synthetic source adds for installer calibration (docs/calibration.md). */
   synthetic: SyntheticCameraConfig;
+}
+
+export interface SurroundUseConfig {
+  /**
+   * Rays further off the optical axis than this are not used: a fisheye's rim is blurred and dark. Overlaps
+   * are blended by each camera's angular distance to this edge (or to the image's, whichever is nearer).
+   */
+  maxAngleDeg: number;
+  /** Image rows at the bottom that show the car's own body (a rear camera's bumper): never used. */
+  bodyRows: number;
 }
 
 export interface SyntheticCameraConfig {
@@ -53,6 +66,13 @@ export interface SyntheticCameraConfig {
    * Default null. A given object may name only the fields that differ: the rest come from `calibration.mount`.
    */
   trueMount: MountConfig | null;
+  /**
+   * The synthetic sensor's exposure: every pixel's linear-light value is multiplied by this (1 = as drawn).
+   * Real cameras around a car meter each its own scene; the surround view evens them out (docs/display.md).
+   */
+  exposure: number;
+  /** White balance: linear-light gains for red, green, blue (1, 1, 1 = neutral). */
+  whiteBalance: [number, number, number];
 }
 
 export interface H264EncoderConfig {
@@ -71,6 +91,8 @@ export interface H264EncoderConfig {
 
 export interface VehicleConfig {
   widthM: number;
+  /** Bumper to bumper, metres: the surround view's car footprint runs this far ahead of the rear bumper. */
+  lengthM: number;
   wheelbaseM: number;
   trackM: number;
   rearOverhangM: number;

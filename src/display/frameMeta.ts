@@ -39,6 +39,8 @@ const isFiniteNumbers = (xs: unknown[]): boolean => xs.every((x) => typeof x ===
 /** The camera model (wire/camera.ts) with every number finite and a usable image and focal length. */
 const isGround = (g: unknown): g is NonNullable<Overlay['ground']> => {
   if (!isObject(g) || !isObject(g.camera) || typeof g.vehicleWidthM !== 'number' || !(g.vehicleWidthM > 0)) return false;
+  if (g.vehicleLengthM !== undefined && !(typeof g.vehicleLengthM === 'number' && g.vehicleLengthM > 0)) return false;
+  if (g.usable !== undefined && !(isObject(g.usable) && isFiniteNumbers([g.usable.maxAngleDeg, g.usable.bodyRows]))) return false;
   const c = g.camera;
   const m = c.mount;
   return (

@@ -16,15 +16,14 @@ import type { Overlay } from '../wire/overlay.js';
 import { overlayFromMeta } from './frameMeta.js';
 import type { H264Decoder } from './h264Decoder.js';
 import type { JpegDecoder } from './jpegDecoder.js';
-import type { Renderer } from './renderer.js';
 import type { StatsTracker } from './stats.js';
 
 export interface FramePipelineDeps {
   decoder: JpegDecoder;
   /** Decodes H.264 frames when the page asked for them (h264Decoder.ts). */
   h264?: H264Decoder | undefined;
-  /** What paints: the large view's Renderer, or a camera tile's painter. */
-  renderer: Pick<Renderer, 'paint'>;
+  /** What paints: the large view's Renderer, a camera tile's painter, or a surround view's camera (which also wants the frame: its capture time). */
+  renderer: { paint(image: ImageBitmap, overlay: Overlay | undefined, frame: DecodedFrame): void };
   stats: StatsTracker;
   /** Called after each paint of a frame younger than the limit (the liveness watchdog's heartbeat). */
   onPainted(): void;
@@ -100,7 +99,7 @@ export class FramePipeline {
         }
         if (age === null) this.#d.onNotFresh(null);
         else this.#d.onPainted();
-        this.#d.renderer.paint(bitmap, overlayForFrame);
+        this.#d.renderer.paint(bitmap, overlayForFrame, frame);
         stats.painted(frame, bitmap.width, bitmap.height, decodeMs, age, checkedUs);
         stats.overlayPainted(overlayForFrame);
       },

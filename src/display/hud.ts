@@ -10,6 +10,8 @@ export class Hud {
   readonly #stats: RevcamStats;
   /** The camera tiles, when the page shows several cameras. */
   tiles: (() => TileInfo[]) | undefined;
+  /** More lines at the end (the surround view's). */
+  extra: (() => string[]) | undefined;
 
   constructor(el: HTMLElement, stats: RevcamStats, visible: boolean) {
     this.#el = el;
@@ -58,6 +60,7 @@ export class Hud {
       `instance   ${s.instance ?? '—'}`,
       `view       ${s.view} (${s.viewReason})  signals ${s.signalsLink}`,
       ...displayLines(s),
+      ...(this.extra?.() ?? []),
     ].join('\n');
   }
 

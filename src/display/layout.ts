@@ -106,3 +106,28 @@ export function computeLayout(viewport: { width: number; height: number }, camer
   const tiles = Array.from({ length: k }, (_, i) => snap({ x: (vw - rowW) / 2 + i * (tw + gap), y: ty, w: tw, h: belowTh }));
   return { kind, arrangement: 'below', main, tiles };
 }
+
+/**
+ * The surround view's screens (docs/display.md, "Surround view"), pure like computeLayout:
+ * - `split`: the surround picture (the ground around the car, `surroundAspect` = width / length of its
+ *   area, taller than wide) at the left, full height, at most 45 % of the width; the rear camera's large
+ *   view (16:9) beside it, as production head units show them;
+ * - `surround`: the surround picture alone, as large as fits; no large view.
+ */
+export function computeSurroundLayout(viewport: { width: number; height: number }, mode: 'split' | 'surround', surroundAspect: number, opts: LayoutOptions = {}): { main: Rect; surround: Rect } {
+  const aspect = opts.aspect ?? 16 / 9;
+  const gap = opts.gap ?? 4;
+  const vw = viewport.width, vh = viewport.height;
+  if (!(vw > 0 && vh > 0) || !Number.isFinite(vw) || !Number.isFinite(vh)) return { main: EMPTY, surround: EMPTY };
+  if (mode === 'surround') {
+    const s = fit(vw, vh, surroundAspect);
+    return { main: EMPTY, surround: snap({ x: (vw - s.w) / 2, y: (vh - s.h) / 2, w: s.w, h: s.h }) };
+  }
+  const s = fit(Math.min(vw * 0.45, vh * surroundAspect), vh, surroundAspect);
+  const m = fit(vw - s.w - gap, vh, aspect);
+  const x0 = (vw - (s.w + gap + m.w)) / 2;
+  return {
+    surround: snap({ x: x0, y: (vh - s.h) / 2, w: s.w, h: s.h }),
+    main: snap({ x: x0 + s.w + gap, y: (vh - m.h) / 2, w: m.w, h: m.h }),
+  };
+}

@@ -11,6 +11,8 @@ import { nowUs } from '../wire/frame.js';
 import type { StatusMessage } from '../wire/messages.js';
 import { startCalibrationMode } from './calibrationMode.js';
 import { CameraWall } from './cameraWall.js';
+import { computeSurroundLayout } from './layout.js';
+import { SurroundView, type SurroundInfo } from './surround/surroundView.js';
 import type { TileInfo } from './cameraTile.js';
 import { ControlPanel } from './controlPanel.js';
 import { overlayFromAccepted } from './frameMeta.js';
@@ -35,6 +37,8 @@ declare global {
     revcamStats: RevcamStats;
     /** The camera tiles as they are now (docs/display.md, "Several cameras"). */
     revcamTiles(): TileInfo[];
+    /** The surround view as it is now, or null when the page shows none (docs/display.md, "Surround view"). */
+    revcamSurround(): SurroundInfo | null;
   }
 }
 
@@ -191,51 +195,103 @@ function main(): void {
   );
 
   // The other cameras, as tiles around (or over) the large view; each its own stream.
-  const wall = new CameraWall(document, {
-    stage: requireElement(document, 'stage'),
-    container: requireElement(document, 'tiles'),
-    cameras: params.cameras,
-    main: params.request.camera,
-    layout: params.layout,
-    base: params.request,
-    url: wsUrl(location, '/api/stream'),
-    lostAfterMs: params.lostAfterMs,
-    defaulted: params.camerasDefaulted,
-    onMainChange(camera) {
-      // The large view asks for its new camera afresh: CONNECTING until its first fresh frame.
-      params.request.camera = camera;
-      stats.camera = camera;
-      if (!streaming) return;
-      client.stop();
-      pipeline.invalidate();
-      renderer.clear();
-      renderer.resetChoice();
-      viewSwitch?.refresh();
-      liveness.setIdle(true);
-      tracker.resetSequence();
-      liveness.setIdle(false);
-      client.start();
-    },
-  });
-  window.revcamTiles = () => wall.tiles();
-  hud.tiles = () => wall.tiles();
+  const makeWall = (): CameraWall =>
+    new CameraWall(document, {
+      stage: requireElement(document, 'stage'),
+      container: requireElement(document, 'tiles'),
+      cameras: params.cameras,
+      main: params.request.camera,
+      layout: params.layout,
+      base: params.request,
+      url: wsUrl(location, '/api/stream'),
+      lostAfterMs: params.lostAfterMs,
+      defaulted: params.camerasDefaulted,
+      onMainChange(camera) {
+        // The large view asks for its new camera afresh: CONNECTING until its first fresh frame.
+        params.request.camera = camera;
+        stats.camera = camera;
+        if (!streaming) return;
+        client.stop();
+        pipeline.invalidate();
+        renderer.clear();
+        renderer.resetChoice();
+        viewSwitch?.refresh();
+        liveness.setIdle(true);
+        tracker.resetSequence();
+        liveness.setIdle(false);
+        client.start();
+      },
+    });
+
+  // The surround view (the four cameras stitched around the car) beside the rear camera, or alone; else the tiles.
+  let surround: SurroundView | undefined;
+  let wall: CameraWall | undefined;
+  const surroundMode = params.surround;
+  const placeSurround = (): void => {
+    if (!surround || surroundMode === 'off') return;
+    const viewport = { width: window.innerWidth, height: window.innerHeight };
+    const { main, surround: r } = computeSurroundLayout(viewport, surroundMode, params.area.widthM / params.area.lengthM);
+    // Alone, the surround view lies under the whole-window stage, which keeps only the HUD and the panel.
+    const m = surroundMode === 'surround' ? { x: 0, y: 0, w: viewport.width, h: viewport.height } : main;
+    const st = requireElement(document, 'stage').style;
+    st.left = `${m.x}px`;
+    st.top = `${m.y}px`;
+    st.width = `${m.w}px`;
+    st.height = `${m.h}px`;
+    surround.setRect(r);
+  };
+  if (surroundMode !== 'off') {
+    document.body.dataset.screen = surroundMode;
+    surround = new SurroundView(document, {
+      base: params.request,
+      url: wsUrl(location, '/api/stream'),
+      lostAfterMs: params.lostAfterMs,
+      area: params.area,
+      gainSolve: params.gainSolve,
+      showGuides: params.showGuides,
+      renderScale: params.surroundScale,
+      onRefused(camera, err) {
+        // The page's default split needs the four cameras: a service without one gets the tiles, as before.
+        if (!params.surroundDefaulted || err.code !== 'CAMERA_NOT_AVAILABLE' || !surround) return;
+        console.warn(`revcam display: no '${camera}' camera: tiles instead of the surround view`);
+        surround.destroy();
+        surround = undefined;
+        delete document.body.dataset.screen;
+        wall = makeWall();
+        if (streaming) wall.start();
+      },
+    });
+    document.body.append(surround.element);
+    placeSurround();
+    window.addEventListener('resize', placeSurround);
+  } else {
+    wall = makeWall();
+  }
+  window.revcamTiles = () => wall?.tiles() ?? [];
+  window.revcamSurround = () => surround?.info ?? null;
+  hud.tiles = () => wall?.tiles() ?? [];
+  hud.extra = () => (surround ? surroundHudLines(surround.info) : []);
 
   // The stream runs only while the rear view is wanted.
   let streaming = false;
   const startStream = (): void => {
     if (streaming) return;
     streaming = true;
+    surround?.start();
+    wall?.start();
+    // The surround view alone shows the rear camera itself: no large view to stream.
+    if (surroundMode === 'surround' && surround) return;
     tracker.resetSequence();
     liveness.setIdle(false);
     client.start();
-    wall.start();
   };
   const stopStream = (): void => {
     if (streaming) {
       streaming = false;
       client.stop();
       pipeline.invalidate();
-      wall.stop();
+      wall?.stop();
+      surround?.stop();
     }
     renderer.clear();
     // The driver's view choice lasts until the rear view ends.
@@ -293,6 +349,18 @@ function main(): void {
   if (new URLSearchParams(location.search).get('calibrate') === '1') {
     startCalibrationMode({ stage: requireElement(document, 'stage'), canvas, camera: params.request.camera, token: params.request.token });
   }
+}
+
+/** The HUD's surround lines: each camera's state and age, the skew between them, the gains, the shader's cost. */
+function surroundHudLines(info: SurroundInfo): string[] {
+  const c = info.cost;
+  const ms = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} ms`);
+  return [
+    `surround   ${info.cameras.map((f) => `${f.camera} ${f.state} ${f.ageMs === null ? '' : `${Math.round(f.ageMs)}ms`}`).join(', ')}`,
+    `           skew ${ms(info.skewMs)}  gains ${info.gains.map((g) => g.map((x) => x.toFixed(2)).join('/')).join(' ')} (≤ ${info.maxGainStepPerS}/s)`,
+    `           shader ${ms(c.lastMs)} (mean ${ms(c.meanMs)}, max ${ms(c.maxMs)}) upload ${ms(c.uploadMeanMs)} ${info.geometry ? `${info.geometry.width}x${info.geometry.height} ${(info.geometry.mPerPx * 100).toFixed(2)} cm/px` : ''}`,
+    ...(info.note ? [`           ${info.note}`] : []),
+  ];
 }
 
 main();

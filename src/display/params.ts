@@ -13,9 +13,18 @@
  * out (docs/display.md, "Several cameras"). Without either the page shows
  * rear large and the door-mirror cameras as tiles; ?camera= or ?service=
  * alone, or ?calibrate=1, means that one camera alone.
+ * ?view=surround shows the surround view alone (the four cameras stitched
+ * around the car), ?layout=split the surround view beside the rear camera;
+ * the default page shows the split layout when the service has the four
+ * surround cameras (else the tiles). ?area=10x12 is the surround view's
+ * ground area in metres (across x along), ?gains=0 turns its photometric
+ * alignment off (every gain 1: the seams as the cameras give them),
+ * ?sscale=0.5 renders the stitched picture at half the screen's resolution
+ * (software GL).
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
 import { isLayoutKind, type LayoutKind } from './layout.js';
+import { DEFAULT_AREA, parseArea, type SurroundArea } from './surround/surroundGeometry.js';
 import { isViewKind, type ViewKind } from './viewProjection.js';
 
 export interface DisplayParams {
@@ -36,6 +45,14 @@ export interface DisplayParams {
   layout: LayoutKind;
   /** `cameras` is the page's default list, not the device's: cameras the service lacks are left out. */
   camerasDefaulted: boolean;
+  /** The surround view: not shown, beside the rear camera (`split`), or alone (`surround`). */
+  surround: 'off' | 'split' | 'surround';
+  /** The split layout is the page's default (not asked for): a service without the four cameras gets the tiles instead. */
+  surroundDefaulted: boolean;
+  area: SurroundArea;
+  gainSolve: boolean;
+  /** `?sscale=`: the surround picture's resolution relative to the screen's (0.25-2, default 1). */
+  surroundScale: number;
 }
 
 /** The default screen: the rear camera large, the door-mirror cameras as tiles. */
@@ -68,6 +85,9 @@ export function readParams(search: string): DisplayParams {
   const cameras = listed.length > 0 ? listed : camerasDefaulted ? [...DEFAULT_CAMERAS] : [request.camera];
   if (!cameras.includes(request.camera)) request.camera = cameras[0]!;
   const layoutParam = q.get('layout');
+  const viewParam = q.get('view');
+  const surroundDefaulted = camerasDefaulted && layoutParam === null && viewParam !== 'surround';
+  const surround = viewParam === 'surround' ? 'surround' : layoutParam === 'split' || surroundDefaulted ? 'split' : 'off';
   return {
     request,
     lostAfterMs: Number.isFinite(lostMs) && lostMs > 0 ? lostMs : DEFAULT_LOST_AFTER_MS,
@@ -81,5 +101,10 @@ export function readParams(search: string): DisplayParams {
     cameras,
     layout: isLayoutKind(layoutParam) ? layoutParam : cameras.length > 1 ? 'tiles' : 'single',
     camerasDefaulted,
+    surround,
+    surroundDefaulted,
+    area: parseArea(q.get('area')) ?? { ...DEFAULT_AREA },
+    gainSolve: !isOff(q.get('gains')),
+    surroundScale: Number(q.get('sscale')) >= 0.25 && Number(q.get('sscale')) <= 2 ? Number(q.get('sscale')) : 1,
   };
 }

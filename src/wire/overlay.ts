@@ -74,6 +74,10 @@ export interface OverlayGround {
   camera: CameraModel;
   /** The vehicle's width, metres: the top view draws the rear outline with it. */
   vehicleWidthM: number;
+  /** Bumper to bumper, metres: the surround view's car footprint (absent from older servers). */
+  vehicleLengthM?: number;
+  /** What of this picture the surround view may use (the camera's `surround` config; absent from older servers). */
+  usable?: { maxAngleDeg: number; bodyRows: number };
 }
 
 /** Frame metadata object; fields are optional so a frame carries only what changed. */

@@ -57,7 +57,8 @@ let browser: Browser | undefined;
 // threshold keep a loaded 2-core test machine's late frames live (the age rule and the 200 ms
 // watchdog have their own tests: delayed.test.ts, display.test.ts).
 const display = { maxFrameAgeMs: 3000 };
-const QUERY = '?panel=0&lostMs=3000';
+// The tiles, as the page showed by default before the surround view (surround.test.ts tests that one).
+const QUERY = '?panel=0&lostMs=3000&layout=tiles';
 
 before(async () => {
   if (!haveChromium) return;

@@ -106,7 +106,7 @@ test(
   async (t) => {
     assert.ok(app);
     proxy = await startDelayProxy(app.url, 500);
-    const { page, errors } = await openPage(`${proxy.url}/?hud=1&follow=0`);
+    const { page, errors } = await openPage(`${proxy.url}/?hud=1&follow=0&layout=tiles`);
 
     await page
       .waitForFunction(() => (window.revcamStats?.staleFrames ?? 0) > 0, null, { timeout: WAIT_MS })
@@ -156,7 +156,7 @@ test(
     assert.ok(proxy, 'the relay from the test above');
     proxy.delayMs = 0;
     // lostMs=60000: SIGNAL LOST would otherwise follow DELAYED after 200 ms; here DELAYED is held to be seen.
-    const { page, errors } = await openPage(`${proxy.url}/?hud=1&follow=0&lostMs=60000`);
+    const { page, errors } = await openPage(`${proxy.url}/?hud=1&follow=0&lostMs=60000&layout=tiles`);
     await page.waitForFunction(() => document.body?.dataset.state === 'live', null, { timeout: WAIT_MS });
     await page.waitForTimeout(1_500); // a clock sample or two on the fast link
     proxy.delayMs = 500;
@@ -184,7 +184,7 @@ test(
   { skip: haveChromium ? false : SKIP_REASON, timeout: 120_000 },
   async (t) => {
     assert.ok(app);
-    const { page, errors } = await openPage(`${app.url}/?hud=1&follow=0`);
+    const { page, errors } = await openPage(`${app.url}/?hud=1&follow=0&layout=tiles`);
     await page.waitForFunction(() => document.body?.dataset.state === 'live', null, { timeout: WAIT_MS });
     await page.waitForTimeout(500);
     const before = await stats(page);

@@ -130,7 +130,7 @@ test(
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
-    await page.goto(`${app.url}/?hud=1`);
+    await page.goto(`${app.url}/?hud=1&layout=tiles`);
 
     // The picture is an image, not a blank canvas.
     const first = await sampleInState(page, 'live');

@@ -182,7 +182,7 @@ test(
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
     // Parked: the simulator starts in P, the display follows the gear and shows the idle screen.
-    await page.goto(`${app.url}/`);
+    await page.goto(`${app.url}/?layout=tiles`);
     await waitForState(page, 'idle');
     assert.match((await page.textContent('#status')) ?? '', /Not in reverse/);
     await page.screenshot({ path: join(ARTIFACTS, 'guidelines-idle.png') });

@@ -88,7 +88,7 @@ test('Chromium decodes the H.264 stream with WebCodecs and paints the live pictu
   const page = await context!.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${app!.url}/?codec=h264&hud=1&follow=0&panel=0`);
+  await page.goto(`${app!.url}/?codec=h264&hud=1&follow=0&panel=0&layout=tiles`);
   const first = await lumaGrid(page);
   assert.ok(Math.max(...first) - Math.min(...first) > 10, 'the canvas shows a picture, not a flat colour');
   const stats = await page.evaluate(() => window.revcamStats);
@@ -110,7 +110,7 @@ test('without WebCodecs the page falls back to JPEG and the HUD says why', { ski
   await page.addInitScript(() => {
     delete window.VideoDecoder;
   });
-  await page.goto(`${app!.url}/?codec=h264&hud=1&follow=0&panel=0`);
+  await page.goto(`${app!.url}/?codec=h264&hud=1&follow=0&panel=0&layout=tiles`);
   const grid = await lumaGrid(page);
   assert.ok(Math.max(...grid) - Math.min(...grid) > 10);
   const stats = await page.evaluate(() => window.revcamStats);

@@ -250,7 +250,7 @@ test('a sensor and a manual trigger make one clip that /review lists, plays, see
     assert.equal(r.status, 200, path);
     assert.match(r.headers.get('content-type') ?? '', /^text\/html/, path);
   }
-  await page.goto(`${base}/?follow=0`);
+  await page.goto(`${base}/?follow=0&layout=tiles`);
   assert.equal(await page.getAttribute('#review-link', 'href'), '/review');
 
   await page.goto(`${base}/review`);

@@ -38,7 +38,7 @@ test('the display over https streams over wss and goes live', { skip: SKIP_REASO
   const page = await browser!.context.newPage();
   const sockets: string[] = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
-  await page.goto(`${app!.url}/`);
+  await page.goto(`${app!.url}/?layout=tiles`);
   await page.waitForFunction(() => document.body.dataset.state === 'live', undefined, { timeout: 30_000 });
   assert.ok(sockets.length > 0, 'the page opened WebSockets');
   for (const url of sockets) assert.match(url, /^wss:\/\//, url);

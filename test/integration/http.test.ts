@@ -26,7 +26,7 @@ test('GET /api/services lists instances with name, version, state, cameras and v
   assert.ok(rev);
   assert.equal(rev.version, '1.0.0');
   assert.equal(rev.kind, 'reversing');
-  assert.deepEqual(rev.cameras, ['rear', 'left', 'right']);
+  assert.deepEqual(rev.cameras, ['rear', 'front', 'left', 'right']);
   assert.equal(typeof rev.viewers, 'number');
   const cabin = body.services.find((s) => s.name === 'cabin-view');
   assert.equal(cabin?.state, 'stopped', 'a cold service is not started until asked for');

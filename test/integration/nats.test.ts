@@ -129,7 +129,7 @@ describe('one host (veh-a) and one gateway on a real nats-server', { skip: !hasC
         const msg = await nc.request('revcam.v1.veh-a.reversing.open', JSON.stringify(body), { timeout: 5_000 });
         return { reply: msg.json<{ ok: boolean; code?: string; message?: string }>(), errorCode: msg.headers?.get('Nats-Service-Error-Code') };
       };
-      const noCamera = await ask({ camera: 'front', codec: 'jpeg', gateway: 'test' });
+      const noCamera = await ask({ camera: 'roof', codec: 'jpeg', gateway: 'test' });
       assert.equal(noCamera.reply.ok, false);
       assert.equal(noCamera.reply.code, 'CAMERA_NOT_AVAILABLE');
       assert.equal(noCamera.errorCode, '404', 'the services framework error header carries the HTTP-like status');

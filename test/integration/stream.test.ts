@@ -117,7 +117,7 @@ test('bad requests get coded errors while another viewer keeps receiving frames'
   await expectError((v) => v.sendRaw(Buffer.from([1, 2, 3])), 'BAD_REQUEST');
   await expectError((v) => v.sendRaw(JSON.stringify({ type: 'request', service: 'reversing', camera: 'rear', codec: 'jpeg', token: 'x'.repeat(MAX_CONTROL_MESSAGE_BYTES) })), 'MESSAGE_TOO_LARGE');
   await expectError((v) => void v.request({ service: 'no-such-service' }), 'SERVICE_NOT_FOUND');
-  await expectError((v) => void v.request({ camera: 'front' }), 'CAMERA_NOT_AVAILABLE');
+  await expectError((v) => void v.request({ camera: 'roof' }), 'CAMERA_NOT_AVAILABLE');
   await expectError((v) => void v.request({ service: 'snapshot-cam', camera: 'cabin', codec: 'h264' }), 'CODEC_UNSUPPORTED');
   await expectError((v) => void v.request({ token: 'not-a-device-token' }), 'UNAUTHORIZED');
   const before = watcher.frames.length;

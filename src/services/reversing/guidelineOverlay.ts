@@ -12,7 +12,7 @@ import { cameraModel } from '../../geometry/cameraModel.js';
 import { staticOverlay } from '../../geometry/guidelines.js';
 import { sensorArcs } from '../../geometry/sensorZones.js';
 import { trajectoryOverlay } from '../../geometry/trajectory.js';
-import { SENSOR_ZONES, type Overlay, type SensorZone } from '../../wire/overlay.js';
+import { SENSOR_ZONES, type Overlay, type OverlayGround, type SensorZone } from '../../wire/overlay.js';
 import { VSS, type SignalSample } from '../../wire/signals.js';
 
 /** A value older than this (sample timestamp vs now) is not trusted. */
@@ -116,7 +116,7 @@ export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, i
   const image = { width: camera.width, height: camera.height, mirror: camera.mirror };
   // A side camera: no guidelines, only its camera model (the display's dewarp view needs it).
   if (!camera.guidelines) {
-    return { width: image.width, height: image.height, rails: [[], []], bands: [], ground: { camera: cameraModel(cal, image), vehicleWidthM: vehicle.widthM } };
+    return { width: image.width, height: image.height, rails: [[], []], bands: [], ground: overlayGround(camera, vehicle) };
   }
   const overlay = staticOverlay(cal, image, vehicle);
   if (inputs.steeringDeg !== undefined && !inputs.forwardGear) {
@@ -127,6 +127,17 @@ export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, i
   if (sensors.some((s) => s.distanceM < RECOMMEND_TOP_BELOW_M)) overlay.recommendedView = 'top';
   overlay.notices = [CHECK_SURROUNDINGS];
   if (inputs.stale.length > 0) overlay.staleSignals = inputs.stale;
-  overlay.ground = { camera: cameraModel(cal, image), vehicleWidthM: vehicle.widthM };
+  overlay.ground = overlayGround(camera, vehicle);
   return overlay;
+}
+
+/** What a display needs to take this camera's picture back to the ground (its views, the surround view). */
+function overlayGround(camera: CameraConfig, vehicle: VehicleConfig): OverlayGround {
+  const image = { width: camera.width, height: camera.height, mirror: camera.mirror };
+  return {
+    camera: cameraModel(camera.calibration, image),
+    vehicleWidthM: vehicle.widthM,
+    vehicleLengthM: vehicle.lengthM,
+    usable: { maxAngleDeg: camera.surround.maxAngleDeg, bodyRows: camera.surround.bodyRows },
+  };
 }

@@ -5,8 +5,8 @@ export const manifest: ServiceManifest = {
   name: 'reversing',
   version: '1.0.0',
   kind: 'reversing',
-  // The rear camera with its guidelines, and the door-mirror cameras beside it (docs/display.md, "Several cameras").
-  cameras: ['rear', 'left', 'right'],
+  // The rear camera with its guidelines, and the front and door-mirror cameras of the surround view (docs/display.md).
+  cameras: ['rear', 'front', 'left', 'right'],
   codecs: ['jpeg', 'h264'],
   module: './index.js',
   // Steering and the sensors draw the guidelines; a forward gear hides the reversing path.

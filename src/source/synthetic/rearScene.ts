@@ -7,11 +7,19 @@
  * lines and overlay agree (and the scene is mirrored exactly as the camera is).
  *
  * Every camera sees the same world from its own mount: the rear camera (scene
- * `rear`, with the bumper along its bottom edge) and the door-mirror cameras
- * (scene `side`): beside the car stand a pillar on the left and a bin on the
- * right, and a dashed line runs down the aisle ahead of the bays, none of
- * which the rear camera can see. Polygons are clipped at the camera's near
- * plane, so a side camera draws only the part of the world in front of it.
+ * `rear`, with the bumper along its bottom edge), the door-mirror cameras
+ * (scene `side`) and the front camera (scene `front`): beside the car stand a
+ * pillar on the left and a bin on the right, a kerb runs along the left, the
+ * bay's lines run past the car's sides, a pedestrian crossing lies ahead and a
+ * dashed line runs down the aisle beyond it, and a bollard stands off the
+ * front-right corner, where the front and right cameras' pictures meet (a tall
+ * object at a seam of the surround view shows its ghosting). The rear camera
+ * sees none of these. Polygons are clipped at the camera's near plane, so a
+ * camera draws only the part of the world in front of it.
+ *
+ * Each camera's sensor has its own exposure and white balance
+ * (`synthetic.exposure`, `synthetic.whiteBalance`), applied in linear light
+ * to everything but the stamp, as a real camera's metering is.
  *
  * The static part is rendered once; a frame copies it and draws only the
  * block, the parts that may cover the block, and the stamp.
@@ -56,10 +64,21 @@ export const PILLAR = { lateralM: -3.2, behindM: -3.4, sizeM: 0.4, heightM: 1.2 
 export const BIN = { lateralM: 3.0, behindM: -2.0, sizeM: 0.7, heightM: 1.0 } as const;
 export const PILLAR_COLOR: RGB = [250, 200, 0];
 export const BIN_COLOR: RGB = [30, 120, 200];
-/** The aisle's dashed centre line, ahead of the bays' open end. */
-export const AISLE_LINE_BEHIND_M = -6.5;
+/** The aisle's dashed centre line, beyond the pedestrian crossing. */
+export const AISLE_LINE_BEHIND_M = -9.5;
+/** The bay's own lines (lateral ± bayHalfWidthM) run from the bay's head past the car's sides to here. */
+export const BAY_SIDE_LINES_FROM_M = -5.6;
+/** A kerb along the left of the lot: its face at this lateral, 0.15 m wide, 0.12 m high. */
+export const KERB = { lateralM: -4.0, widthM: 0.15, heightM: 0.12, fromM: -12, toM: 6 } as const;
+/** The pedestrian crossing ahead of the car: stripes 0.5 m wide, 0.5 m apart, along the car. */
+export const CROSSING = { fromM: -8.2, toM: -6.2, halfWidthM: 3.25, stripeM: 0.5 } as const;
+/** A bollard off the front-right corner, at the front and right cameras' seam. */
+export const BOLLARD = { lateralM: 1.7, behindM: -5.3, sizeM: 0.2, heightM: 1.0 } as const;
+export const BOLLARD_COLOR: RGB = [200, 30, 36];
 
 export const PAINT: RGB = [236, 236, 228];
+const KERB_TOP: RGB = [178, 176, 170];
+const KERB_FACE: RGB = [140, 138, 132];
 /** Calibration-mat markers: a colour nothing else in the scene has, so they can be found by colour. */
 export const MAT_MARKER: RGB = [255, 0, 255];
 const MAT_RUBBER: RGB = [34, 36, 40];
@@ -80,8 +99,10 @@ export class RearScene implements Scene {
   private readonly optics: CalibrationConfig;
   private readonly model: CameraModel;
   private readonly rotation: number[];
-  /** `rear`: the bumper is in frame; `side`: a door-mirror camera. */
-  private readonly kind: 'rear' | 'side';
+  /** `rear`: the bumper is in frame; `side`: a door-mirror camera; `front`: the front camera. */
+  private readonly kind: 'rear' | 'side' | 'front';
+  /** The sensor's exposure and white balance as a colour map (identity when neutral). */
+  private readonly tone: (c: RGB) => RGB;
   private readonly label: string;
   private readonly background: Raster;
   private readonly frame: Raster;
@@ -100,13 +121,17 @@ export class RearScene implements Scene {
     this.optics = trueMount ? { ...camera.calibration, mount: trueMount } : camera.calibration;
     this.model = cameraModel(this.optics, this.image);
     this.rotation = cameraRotation(this.optics.mount);
-    this.kind = camera.scene === 'side' ? 'side' : 'rear';
+    this.kind = camera.scene === 'side' || camera.scene === 'front' ? camera.scene : 'rear';
+    this.tone = toneMap(camera.synthetic?.exposure ?? 1, camera.synthetic?.whiteBalance ?? [1, 1, 1]);
     this.label = (label ?? this.kind).toUpperCase();
     this.bumper = this.kind === 'rear' ? bumperSpans(this.width, this.height) : [];
     this.background = createRaster(this.width, this.height);
     this.frame = createRaster(this.width, this.height);
     if (background?.length === this.background.data.length) background.copy(this.background.data);
-    else this.drawStatic(this.background);
+    else {
+      this.drawStatic(this.background);
+      applyTone(this.background, this.tone);
+    }
   }
 
   /** The static part (sky, ground, lines, cone, bumper), as sceneCache.ts keeps it. */
@@ -129,7 +154,8 @@ export class RearScene implements Scene {
         }
       }
     }
-    drawStamp(f, this.label, frameNo, timeUs);
+    // A surround camera's stamp is small: at the default scale it would reach into the field the surround view stitches.
+    drawStamp(f, this.label, frameNo, timeUs, this.kind === 'rear' ? undefined : 1);
     return f.data;
   }
 
@@ -190,9 +216,33 @@ export class RearScene implements Scene {
     if (this.withMat) this.drawMat(r);
     this.drawCone(r);
     this.drawAisle(r);
+    // Painter's order: the marks and the low kerb first, the tall boxes (nearer than the kerb to every camera) over them.
+    if (this.kind !== 'rear') {
+      this.drawCrossing(r);
+      this.drawKerb(r);
+    }
     this.drawBox(r, PILLAR.lateralM, PILLAR.behindM, PILLAR.sizeM, PILLAR.heightM, PILLAR_COLOR);
     this.drawBox(r, BIN.lateralM, BIN.behindM, BIN.sizeM, BIN.heightM, BIN_COLOR);
+    if (this.kind !== 'rear') this.drawBox(r, BOLLARD.lateralM, BOLLARD.behindM, BOLLARD.sizeM, BOLLARD.heightM, BOLLARD_COLOR);
     if (this.kind === 'rear') this.drawBumper(r);
+  }
+
+  /** The kerb along the left: its top, and its face where this camera sees it. */
+  private drawKerb(r: Raster): void {
+    const { lateralM: x, widthM: w, heightM: h, fromM, toM } = KERB;
+    const m = this.optics.mount;
+    const face = m.lateralM > x ? x : x - w;
+    for (let b = fromM; b < toM; b += 1) {
+      // In 1 m pieces: a long polygon crossing the near plane clips into a sliver.
+      if (m.lateralM > x || m.lateralM < x - w) fillPolygon(r, this.path([[face, b, 0], [face, b + 1, 0], [face, b + 1, h], [face, b, h]], 0.1), KERB_FACE);
+      fillPolygon(r, this.path([[x - w, b, h], [x, b, h], [x, b + 1, h], [x - w, b + 1, h]], 0.1), KERB_TOP);
+    }
+  }
+
+  /** The pedestrian crossing ahead of the car: stripes along the car's axis. */
+  private drawCrossing(r: Raster): void {
+    const { fromM, toM, halfWidthM, stripeM } = CROSSING;
+    for (let lat = -halfWidthM; lat + stripeM <= halfWidthM + 1e-9; lat += 2 * stripeM) this.groundRect(r, lat, lat + stripeM, fromM, toM, PAINT);
   }
 
   /** The aisle's dashed centre line, across the lot ahead of the bays. */
@@ -246,8 +296,8 @@ export class RearScene implements Scene {
         this.groundRect(r, lat, lat + 0.5, b0, b1, [c[0] + d, c[1] + d, c[2] + d], 0.5);
       }
     }
-    // Ahead of the bays (beside and in front of the car): only the door-mirror cameras see it.
-    if (this.kind === 'side') {
+    // Ahead of the bays (beside and in front of the car): only the door-mirror and front cameras see it.
+    if (this.kind !== 'rear') {
       for (let i = 0, b = -1; b > -15; b -= 0.5, i++) {
         for (let j = 0, lat = -15; lat < 15; lat += 0.5, j++) {
           const fade = 1 - Math.exp(-Math.hypot(lat + 0.25, b - 0.25) / 25);
@@ -263,7 +313,11 @@ export class RearScene implements Scene {
     // The car is backing into a bay, with bays either side.
     const hw = bayHalfWidthM(this.vehicle);
     const depth = 5;
-    for (const x of [-5 * hw, -3 * hw, -hw, hw, 3 * hw, 5 * hw]) this.groundRect(r, x - LINE_W / 2, x + LINE_W / 2, -0.5, depth, PAINT);
+    for (const x of [-5 * hw, -3 * hw, 3 * hw, 5 * hw]) this.groundRect(r, x - LINE_W / 2, x + LINE_W / 2, -0.5, depth, PAINT);
+    // The car's own bay lines run on past its sides to the front corners: straight lines across every seam of the surround view.
+    // (The rear camera sees none of them ahead of its bumper: its picture is as it was.)
+    const from = this.kind === 'rear' ? -0.5 : BAY_SIDE_LINES_FROM_M;
+    for (const x of [-hw, hw]) this.groundRect(r, x - LINE_W / 2, x + LINE_W / 2, from, depth, PAINT);
     this.groundRect(r, -5 * hw, 5 * hw, depth, depth + LINE_W, PAINT);
     // Wheel stops at the head of each bay.
     for (const x of [-4 * hw, -2 * hw, 0, 2 * hw, 4 * hw]) this.groundRect(r, x - 0.6, x + 0.6, depth - 0.5, depth - 0.35, [200, 190, 40]);
@@ -285,23 +339,25 @@ export class RearScene implements Scene {
 
   private drawCone(r: Raster): void {
     const { lateralM: x, behindM: b, radiusM: rad, heightM: h } = CONE;
-    this.groundRect(r, x - 0.18, x + 0.18, b - 0.18, b + 0.18, [38, 38, 40]);
-    fillPolygon(r, this.path([[x - rad, b, 0], [x + rad, b, 0], [x, b, h]]), CONE_COLOR);
+    const t = this.tone;
+    this.groundRect(r, x - 0.18, x + 0.18, b - 0.18, b + 0.18, t([38, 38, 40]));
+    fillPolygon(r, this.path([[x - rad, b, 0], [x + rad, b, 0], [x, b, h]]), t(CONE_COLOR));
     const w = (z: number): number => rad * (1 - z / h);
-    fillPolygon(r, this.path([[x - w(0.22), b, 0.22], [x + w(0.22), b, 0.22], [x + w(0.32), b, 0.32], [x - w(0.32), b, 0.32]]), [245, 245, 245]);
+    fillPolygon(r, this.path([[x - w(0.22), b, 0.22], [x + w(0.22), b, 0.22], [x + w(0.32), b, 0.32], [x - w(0.32), b, 0.32]]), t([245, 245, 245]));
   }
 
   private drawObstacle(r: Raster, d: number): void {
     const { lateralM: x, widthM, depthM, heightM: h } = OBSTACLE;
     const l = x - widthM / 2, rt = x + widthM / 2;
-    this.groundRect(r, l - 0.08, rt + 0.08, d - 0.05, d + depthM + 0.12, [52, 53, 57]);
+    const t = this.tone;
+    this.groundRect(r, l - 0.08, rt + 0.08, d - 0.05, d + depthM + 0.12, t([52, 53, 57]));
     const top = this.path([[l, d, h], [rt, d, h], [rt, d + depthM, h], [l, d + depthM, h]]);
     const front = this.path([[l, d, 0], [rt, d, 0], [rt, d, h], [l, d, h]]);
-    fillPolygon(r, top, [168, 160, 150]);
-    fillPolygon(r, front, OBSTACLE_FRONT);
-    fillPolygon(r, this.path([[l, d, 0.5], [rt, d, 0.5], [rt, d, 0.62], [l, d, 0.62]]), [235, 180, 0]);
-    strokePolyline(r, top, 2, [28, 28, 30], true);
-    strokePolyline(r, front, 2, [28, 28, 30], true);
+    fillPolygon(r, top, t([168, 160, 150]));
+    fillPolygon(r, front, t(OBSTACLE_FRONT));
+    fillPolygon(r, this.path([[l, d, 0.5], [rt, d, 0.5], [rt, d, 0.62], [l, d, 0.62]]), t([235, 180, 0]));
+    strokePolyline(r, top, 2, t([28, 28, 30]), true);
+    strokePolyline(r, front, 2, t([28, 28, 30]), true);
   }
 
   private drawBumper(r: Raster): void {
@@ -335,4 +391,42 @@ export function bumperSpans(width: number, height: number, rimPx = 3): Array<{ y
     out.push({ y, spans: left > 0 ? [[0, left], [width - left, width]] : [] });
   }
   return out.filter((row) => row.spans.length > 0);
+}
+
+/** sRGB byte → linear light, and back (the sRGB transfer curve). */
+const toLinear = (v: number): number => {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+};
+const toByte = (l: number): number => {
+  const c = Math.min(1, Math.max(0, l));
+  return Math.round(255 * (c <= 0.0031308 ? c * 12.92 : 1.055 * c ** (1 / 2.4) - 0.055));
+};
+
+/**
+ * A sensor's exposure and white balance as a colour map: each channel's
+ * linear light times exposure × its gain, clipped as a sensor clips. One
+ * 256-entry table per channel, so a whole picture costs a lookup a byte.
+ */
+export function toneMap(exposure: number, wb: readonly [number, number, number]): (c: RGB) => RGB {
+  if (exposure === 1 && wb[0] === 1 && wb[1] === 1 && wb[2] === 1) return (c) => c;
+  const luts = wb.map((g) => Uint8Array.from({ length: 256 }, (_, v) => toByte(toLinear(v) * exposure * g)));
+  const map = (c: RGB): RGB => [luts[0]![Math.round(c[0])]!, luts[1]![Math.round(c[1])]!, luts[2]![Math.round(c[2])]!];
+  (map as ToneMap).luts = luts;
+  return map;
+}
+
+type ToneMap = ((c: RGB) => RGB) & { luts?: Uint8Array[] };
+
+/** Applies a tone map to a whole raster in place (nothing to do when it is the identity). */
+function applyTone(r: Raster, tone: (c: RGB) => RGB): void {
+  const luts = (tone as ToneMap).luts;
+  if (!luts) return;
+  const [lr, lg, lb] = luts as [Uint8Array, Uint8Array, Uint8Array];
+  const d = r.data;
+  for (let o = 0; o < d.length; o += 3) {
+    d[o] = lr[d[o]!]!;
+    d[o + 1] = lg[d[o + 1]!]!;
+    d[o + 2] = lb[d[o + 2]!]!;
+  }
 }

@@ -21,16 +21,19 @@ export function stampLines(label: string, frameNo: number, timeUs: number): [str
 }
 
 /** The stamp's bounding box for `label`, so tests and callers know what it covers. */
-export function stampBox(label: string): { x0: number; y0: number; x1: number; y1: number } {
-  const w = Math.max(...stampLines(label, 0, 0).map((l) => textWidth(l, STAMP_SCALE)));
-  const lineH = (GLYPH_H + 3) * STAMP_SCALE;
-  return { x0: 0, y0: 0, x1: w + 2 * STAMP_MARGIN, y1: 2 * lineH + 2 * STAMP_MARGIN - 3 * STAMP_SCALE };
+export function stampBox(label: string, scale = STAMP_SCALE): { x0: number; y0: number; x1: number; y1: number } {
+  const w = Math.max(...stampLines(label, 0, 0).map((l) => textWidth(l, scale)));
+  const lineH = (GLYPH_H + 3) * scale;
+  const margin = scale === STAMP_SCALE ? STAMP_MARGIN : 2;
+  return { x0: 0, y0: 0, x1: w + 2 * margin, y1: 2 * lineH + 2 * margin - 3 * scale };
 }
 
-export function drawStamp(r: Raster, label: string, frameNo: number, timeUs: number): void {
-  const box = stampBox(label);
+/** `scale` 1: a surround camera's stamp, small enough to stay in its image's corner, outside the field the surround view uses. */
+export function drawStamp(r: Raster, label: string, frameNo: number, timeUs: number, scale = STAMP_SCALE): void {
+  const box = stampBox(label, scale);
   fillRect(r, box.x0, box.y0, box.x1, box.y1, [0, 0, 0]);
-  const lineH = (GLYPH_H + 3) * STAMP_SCALE;
+  const lineH = (GLYPH_H + 3) * scale;
+  const margin = scale === STAMP_SCALE ? STAMP_MARGIN : 2;
   stampLines(label, frameNo, timeUs).forEach((line, i) =>
-    drawText(r, line, STAMP_MARGIN, STAMP_MARGIN + i * lineH, STAMP_SCALE, [255, 255, 255]));
+    drawText(r, line, margin, margin + i * lineH, scale, [255, 255, 255]));
 }

@@ -16,7 +16,7 @@ import { decodeToRgb, markerBlobs, pairWithMat } from '../../helpers/matMarkers.
 const TRUE: MountConfig = { heightM: 1.08, pitchDeg: 33.5, yawDeg: 2.5, rollDeg: -1.5, lateralM: 0.12, longitudinalM: 0 };
 
 function camera(trueMount: MountConfig | null, calibrationMat = true): CameraConfig {
-  return { ...DEFAULT_CAMERA, synthetic: { calibrationMat, trueMount } };
+  return { ...DEFAULT_CAMERA, synthetic: { ...DEFAULT_CAMERA.synthetic, calibrationMat, trueMount } };
 }
 
 async function markedFrame(cam: CameraConfig) {

@@ -5,7 +5,7 @@ import { reversingPath, roadWheelAngleRad, turningRadiusM, TRAJECTORY_TRAVEL_M }
 import type { GroundPoint } from '../../../src/geometry/guidelines.js';
 
 // A round-number car: wheelbase 2.7 m, 1.8 m wide, 1 m rear overhang, ratio 15.
-const car: VehicleConfig = { widthM: 1.8, wheelbaseM: 2.7, trackM: 1.55, rearOverhangM: 1, steeringRatio: 15 };
+const car: VehicleConfig = { widthM: 1.8, lengthM: 4.5, wheelbaseM: 2.7, trackM: 1.55, rearOverhangM: 1, steeringRatio: 15 };
 const DEG = Math.PI / 180;
 
 const near = (a: number, b: number, eps = 1e-9): void => assert.ok(Math.abs(a - b) < eps, `${a} vs ${b}`);

@@ -137,5 +137,7 @@ test('the overlay carries the camera model and vehicle width the display reproje
   assert.deepEqual(o.ground, {
     camera: { ...cam.calibration, width: cam.width, height: cam.height, mirror: cam.mirror },
     vehicleWidthM: vehicle.widthM,
+    vehicleLengthM: vehicle.lengthM,
+    usable: cam.surround,
   });
 });

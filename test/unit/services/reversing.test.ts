@@ -14,7 +14,7 @@ const rear = smallCamera({ fps: 30 });
 
 test('the reversing manifest is valid and offers the rear and door-mirror cameras in jpeg and h264', () => {
   const m = checkManifest(manifest, 'builtin:reversing');
-  assert.deepEqual([m.name, m.kind, m.cameras, m.codecs, m.module], ['reversing', 'reversing', ['rear', 'left', 'right'], ['jpeg', 'h264'], './index.js']);
+  assert.deepEqual([m.name, m.kind, m.cameras, m.codecs, m.module], ['reversing', 'reversing', ['rear', 'front', 'left', 'right'], ['jpeg', 'h264'], './index.js']);
   // It subscribes to what the guidelines are drawn from.
   for (const path of [...GUIDELINE_SIGNALS, VSS.speed]) assert.ok(m.signals?.includes(path), `${path} not subscribed`);
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_CONFIG } from '../../../src/config/defaults.js';
-import { RearScene, BIN, BIN_COLOR, PILLAR, PILLAR_COLOR } from '../../../src/source/synthetic/rearScene.js';
+import { RearScene, BIN, BIN_COLOR, PILLAR, PILLAR_COLOR, toneMap } from '../../../src/source/synthetic/rearScene.js';
 import { guidelineOverlay, GuidelineSignals } from '../../../src/services/reversing/guidelineOverlay.js';
 import { cameraModel } from '../../../src/geometry/cameraModel.js';
 import { projectPoint } from '../../../src/wire/camera.js';
@@ -14,9 +14,11 @@ import { projectPoint } from '../../../src/wire/camera.js';
 const { vehicle } = DEFAULT_CONFIG;
 const cams = DEFAULT_CONFIG.cameras;
 
-/** Pixels painted in colour `c` at one of the box's face shades (each channel within 2). */
-function near(raw: Buffer, c: readonly number[]): number {
-  const shades = [1, 0.8, 0.65].map((k) => c.map((x) => x * k));
+/** Pixels painted in colour `c` at one of the box's face shades, through camera `id`'s exposure and white balance (each channel within 2). */
+function near(raw: Buffer, c: readonly [number, number, number], id: string): number {
+  const { exposure, whiteBalance } = cams[id]!.synthetic;
+  const tone = toneMap(exposure, whiteBalance);
+  const shades = [1, 0.8, 0.65].map((k) => tone([c[0] * k, c[1] * k, c[2] * k]));
   let n = 0;
   for (let o = 0; o < raw.length; o += 3) {
     if (shades.some((s) => Math.abs(raw[o]! - s[0]!) <= 2 && Math.abs(raw[o + 1]! - s[1]!) <= 2 && Math.abs(raw[o + 2]! - s[2]!) <= 2)) n++;
@@ -40,11 +42,11 @@ test('each side camera sees its own side: the pillar on the left, the bin on the
   const left = frame('left');
   const right = frame('right');
   const rear = frame('rear');
-  assert.ok(near(left, PILLAR_COLOR) > 500, `pillar in the left picture: ${near(left, PILLAR_COLOR)} px`);
-  assert.ok(near(right, BIN_COLOR) > 500, `bin in the right picture: ${near(right, BIN_COLOR)} px`);
-  assert.equal(near(left, BIN_COLOR), 0);
-  assert.equal(near(right, PILLAR_COLOR), 0);
-  assert.equal(near(rear, PILLAR_COLOR) + near(rear, BIN_COLOR), 0);
+  assert.ok(near(left, PILLAR_COLOR, 'left') > 500, `pillar in the left picture: ${near(left, PILLAR_COLOR, 'left')} px`);
+  assert.ok(near(right, BIN_COLOR, 'right') > 500, `bin in the right picture: ${near(right, BIN_COLOR, 'right')} px`);
+  assert.equal(near(left, BIN_COLOR, 'left'), 0);
+  assert.equal(near(right, PILLAR_COLOR, 'right'), 0);
+  assert.equal(near(rear, PILLAR_COLOR, 'rear') + near(rear, BIN_COLOR, 'rear'), 0);
   // Drawn where the shared camera model puts it: the pillar's foot, seen by the left camera.
   const left3 = cameraModel(cams.left!.calibration, { width: 640, height: 360, mirror: false });
   const foot = projectPoint(left3, PILLAR.lateralM, PILLAR.behindM - PILLAR.sizeM / 2 - 0.01, 0.3);

@@ -1,0 +1,141 @@
+/**
+ * The surround view's geometry, pure (no DOM): which ground point each output
+ * pixel shows, and how much each camera contributes there. The stitching
+ * shader (surroundShader.ts) mirrors surroundToGround, usableMargin and
+ * blendWeights line for line; the unit tests and the Chromium test test this
+ * TypeScript, and the Chromium test checks the shader's pixels against it.
+ *
+ * The picture: the ground around the car seen from above, the car's front up,
+ * its right on the screen's right, one scale in x and y. The area is
+ * `widthM` across and `lengthM` along the car, centred on the car's centre
+ * (default 10 x 12 m, `?area=WxL`). Ground frame as in src/wire/camera.ts:
+ * lateral + = right, behind + = behind the rear bumper; the car covers
+ * lateral ±width/2, behind -length…0.
+ *
+ * Blending: a camera sees a ground point when its ray is at most
+ * `usable.maxAngleDeg` off the optical axis (85° for the default cameras:
+ * their ~190° lenses are blurred and dark beyond) and lands inside the image
+ * above the car's own body (`usable.bodyRows`). Its margin is the angular
+ * distance to the nearer of those edges (the image edge's distance in pixels
+ * over fx, in radians); its weight is the margin squared, so a camera fades
+ * in smoothly (zero slope at its edge), and the weights are normalised over
+ * the cameras that see the point. In an overlap the camera that sees the
+ * point further from its edge dominates, which is the sharper picture.
+ */
+import { cameraRotation, distortionScale, vehicleToCamera, type CameraModel } from '../../wire/camera.js';
+
+export const DEFAULT_AREA = { widthM: 10, lengthM: 12 } as const;
+export const SURROUND_CAMERAS = ['front', 'rear', 'left', 'right'] as const;
+export type SurroundCamera = (typeof SURROUND_CAMERAS)[number];
+
+export interface SurroundArea {
+  widthM: number;
+  lengthM: number;
+}
+
+export interface CarShape {
+  widthM: number;
+  lengthM: number;
+}
+
+/** Where the output's pixels lie on the ground: pixel (0, 0) is the top-left corner. */
+export interface SurroundGeometry {
+  width: number;
+  height: number;
+  /** Metres per output pixel (one scale in x and y). */
+  mPerPx: number;
+  /** The ground point at the output's top-left corner: [lateral, behind]. */
+  origin: [number, number];
+}
+
+/** What of a camera's picture may be used (the overlay's `ground.usable`). */
+export interface Usable {
+  maxAngleDeg: number;
+  bodyRows: number;
+}
+
+export const DEFAULT_USABLE: Usable = { maxAngleDeg: 85, bodyRows: 0 };
+
+/** Parses `?area=10x12` (metres across x along); null when absent or absurd. */
+export function parseArea(text: string | null): SurroundArea | null {
+  const m = /^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)$/.exec(text ?? '');
+  if (!m) return null;
+  const [w, l] = [Number(m[1]), Number(m[2])];
+  return w >= 2 && w <= 50 && l >= 2 && l <= 50 ? { widthM: w, lengthM: l } : null;
+}
+
+/**
+ * The geometry for an output of `width` x `height` pixels: the whole area
+ * fits (letterboxed along the other axis), centred on the car's centre.
+ */
+export function surroundGeometry(width: number, height: number, area: SurroundArea, car: CarShape): SurroundGeometry {
+  const mPerPx = Math.max(area.widthM / width, area.lengthM / height);
+  const centre: [number, number] = [0, -car.lengthM / 2];
+  return { width, height, mPerPx, origin: [centre[0] - (width / 2) * mPerPx, centre[1] - (height / 2) * mPerPx] };
+}
+
+/** The ground point [lateral, behind] at output pixel (x, y) (pixel centres at +0.5). */
+export function surroundToGround(g: SurroundGeometry, x: number, y: number): [number, number] {
+  return [g.origin[0] + x * g.mPerPx, g.origin[1] + y * g.mPerPx];
+}
+
+/** Where a ground point lands in the output, pixels. */
+export function groundToSurround(g: SurroundGeometry, lateralM: number, behindM: number): [number, number] {
+  return [(lateralM - g.origin[0]) / g.mPerPx, (behindM - g.origin[1]) / g.mPerPx];
+}
+
+/** Inside the car's footprint (where the car graphic goes). */
+export function inFootprint(car: CarShape, lateralM: number, behindM: number): boolean {
+  return Math.abs(lateralM) <= car.widthM / 2 && behindM >= -car.lengthM && behindM <= 0;
+}
+
+/**
+ * How far inside its usable field a camera sees ground point (lateral, behind),
+ * radians; 0 or less where it does not see it. Also returns the pixel.
+ */
+export function usableMargin(cam: CameraModel, usable: Usable, lateralM: number, behindM: number, R = cameraRotation(cam.mount)): { margin: number; u: number; v: number } {
+  const p = vehicleToCamera(cam.mount, R, lateralM, behindM, 0);
+  if (!(p[2] > 1e-3)) return { margin: -1, u: NaN, v: NaN };
+  const a = p[0] / p[2];
+  const b = p[1] / p[2];
+  const r = Math.hypot(a, b);
+  const theta = Math.atan(r);
+  const s = distortionScale(cam, r);
+  const uRaw = cam.fx * s * a + cam.cx;
+  const v = cam.fy * s * b + cam.cy;
+  const u = cam.mirror ? cam.width - uRaw : uRaw;
+  const edgePx = Math.min(u, cam.width - u, v, cam.height - usable.bodyRows - v);
+  const margin = Math.min((usable.maxAngleDeg * Math.PI) / 180 - theta, edgePx / cam.fx);
+  return { margin, u, v };
+}
+
+/** A camera's weight at a margin: margin², 0 outside its field. */
+export function marginWeight(margin: number): number {
+  return margin > 0 ? margin * margin : 0;
+}
+
+/** Each camera's normalised share of ground point (lateral, behind) (all 0 where none sees it). */
+export function blendWeights(cams: ReadonlyArray<{ cam: CameraModel; usable: Usable }>, lateralM: number, behindM: number): number[] {
+  const w = cams.map(({ cam, usable }) => marginWeight(usableMargin(cam, usable, lateralM, behindM).margin));
+  const sum = w.reduce((a, b) => a + b, 0);
+  return sum > 0 ? w.map((x) => x / sum) : w;
+}
+
+/**
+ * Where the pictures of cameras `a` and `b` hand over along a ground line
+ * from p0 to p1: the first point (1 cm steps) where b's share overtakes a's,
+ * or null. The seam tests measure the stitched line on either side of it.
+ */
+export function seamAlong(cams: ReadonlyArray<{ cam: CameraModel; usable: Usable }>, a: number, b: number, p0: [number, number], p1: [number, number]): [number, number] | null {
+  const n = Math.ceil(Math.hypot(p1[0] - p0[0], p1[1] - p0[1]) / 0.01);
+  let prev: number | null = null;
+  for (let i = 0; i <= n; i++) {
+    const t = i / n;
+    const p: [number, number] = [p0[0] + (p1[0] - p0[0]) * t, p0[1] + (p1[1] - p0[1]) * t];
+    const w = blendWeights(cams, p[0], p[1]);
+    const d = w[b]! - w[a]!;
+    if (prev !== null && prev < 0 && d >= 0 && w[a]! + w[b]! > 0.5) return p;
+    prev = d;
+  }
+  return null;
+}
