@@ -11,6 +11,7 @@ import { Player } from './player.js';
 import { Scrubber } from './scrubber.js';
 import { TimelineCursor } from './timeline.js';
 import { TimelineOverlay, type HudState } from './timelineOverlay.js';
+import { triggerSeekS } from './types.js';
 
 const REFRESH_MS = 3000;
 
@@ -159,7 +160,7 @@ function nextTrigger(): number | undefined {
 
 jumpButton.addEventListener('click', () => {
   const o = nextTrigger();
-  if (o !== undefined) player.seek(o / 1000);
+  if (o !== undefined) player.seek(triggerSeekS(o));
 });
 playButton.addEventListener('click', () => player.toggle());
 video.addEventListener('play', () => (playButton.textContent = '❚❚ Pause'));

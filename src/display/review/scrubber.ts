@@ -4,7 +4,7 @@
  * the playhead. A click on the bar seeks there; a click on a mark seeks to
  * that trigger exactly.
  */
-import type { ReviewClip, ReviewTrigger } from './types.js';
+import { triggerSeekS, type ReviewClip, type ReviewTrigger } from './types.js';
 
 const clock = (iso: string): string => iso.slice(11, 23); // HH:MM:SS.mmm UTC, as the manifest has it
 
@@ -58,7 +58,7 @@ export class Scrubber {
     b.dataset.index = String(i);
     b.title = `${tr.kind}${tr.by ? ` by ${tr.by}` : ''} at ${(tr.offsetMs / 1000).toFixed(3)} s (${clock(tr.at)})`;
     b.setAttribute('aria-label', `seek to trigger ${i + 1}: ${b.title}`);
-    b.addEventListener('click', () => this.#onSeek(tr.offsetMs / 1000));
+    b.addEventListener('click', () => this.#onSeek(triggerSeekS(tr.offsetMs)));
     return b;
   }
 

@@ -65,3 +65,11 @@ export interface Timeline {
   geometry: unknown;
   rows: TimelineRow[];
 }
+
+/**
+ * Where a player seeks to show a trigger's frame: its offset, which the
+ * manifest rounds to the millisecond, plus the half millisecond that rounding
+ * may have taken off. Seeking to the rounded value alone can land just before
+ * the frame at the trigger and show the one before it.
+ */
+export const triggerSeekS = (offsetMs: number): number => (offsetMs + 0.5) / 1000;
