@@ -85,9 +85,17 @@ async function cpuRun(opts: BenchOptions, withRecorder: boolean, stateDir: strin
     await sleep(Math.max(opts.warmupSeconds, withRecorder ? (opts.quick ? 3 : 12) : 2) * 1000);
     let recPid: number | undefined;
     let trigger: { id: string } | undefined;
+    let ringOnly: { recorderCpuPercent: number; mainCpuPercent: number } | undefined;
     if (withRecorder) {
       recPid = recorderPid(server.pid);
       if (recPid === undefined) throw new Error('the recorder process did not start');
+      // What the vehicle pays all the time: the ring filling, no clip (reported; R1 is judged on the window below).
+      const main = new ProcMeter(server.pid, 500);
+      const own = new ProcMeter(recPid, 500);
+      main.start();
+      own.start();
+      await sleep(seconds * 1000);
+      ringOnly = { recorderCpuPercent: own.stop().main.cpuPercent, mainCpuPercent: main.stop().main.cpuPercent };
       trigger = (await getJson<{ id: string }>(`${server.url}/api/events`, { method: 'POST' })).body;
     }
     const meter = new ProcMeter(server.pid, 500);
@@ -108,6 +116,7 @@ async function cpuRun(opts: BenchOptions, withRecorder: boolean, stateDir: strin
       viewerFps: viewers.fps,
       ...(r && { recorderCpuPercent: r.main.cpuPercent, recorderCpuSamples: r.main.cpuSamples, recorderRssMB: r.main.rssMB }),
       ...(trigger && { clip: trigger.id }),
+      ...(ringOnly && { ringOnly }),
       ...(stats && {
         ringMB: r2(stats.ringBytes / MB),
         framesIn: stats.framesIn,
