@@ -298,7 +298,10 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     const ok = (path: string) =>
       until(`200 for ${path}`, 30_000, async () => {
         const r = await fetch(`${gw!.url}${path}`);
-        if (r.status === 503) return false;
+        if (r.status === 503) {
+          process.stderr.write(`503 for ${path}, retrying: ${await r.text()}\n`);
+          return false;
+        }
         return r;
       }, 500);
     const list = (await (await ok('/api/events?vehicle=veh-a')).json()) as { events: Array<{ id: string; startUs: number }> };
@@ -324,8 +327,8 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     assert.equal(range.status, 206);
     assert.deepEqual(new Uint8Array(await range.arrayBuffer()), body.subarray(100, 200));
     // The signal timeline, read back from its chunks: the same bytes as the vehicle's sidecar.
-    const timeline = await fetch(`${gw.url}/api/events/${id}/signals?vehicle=veh-a`);
-    assert.equal(timeline.status, 200);
+    const timeline = await ok(`/api/events/${id}/signals?vehicle=veh-a`);
+    assert.equal(timeline.status, 200, await timeline.clone().text());
     assert.equal(await timeline.text(), readFileSync(join(recordings, `${id}.signals.json`), 'utf8'));
 
     // veh-b: the server refuses gateway-a's JetStream requests on veh-b's stream.
