@@ -12,6 +12,7 @@ import type { StatusMessage } from '../wire/messages.js';
 import { startCalibrationMode } from './calibrationMode.js';
 import { CameraWall } from './cameraWall.js';
 import { computeSurroundLayout } from './layout.js';
+import { softwareWebGl } from './surround/softwareGl.js';
 import { SurroundView, type SurroundInfo } from './surround/surroundView.js';
 import type { TileInfo } from './cameraTile.js';
 import { ControlPanel } from './controlPanel.js';
@@ -226,7 +227,13 @@ function main(): void {
   // The surround view (the four cameras stitched around the car) beside the rear camera, or alone; else the tiles.
   let surround: SurroundView | undefined;
   let wall: CameraWall | undefined;
-  const surroundMode = params.surround;
+  // The default split only where the GPU can draw it: in software the rear view would lose frames to it.
+  const gl = params.surroundDefaulted && params.surround === 'split' ? softwareWebGl(document) : undefined;
+  if (gl?.software) {
+    console.warn(`revcam display: WebGL is drawn in software (${gl.renderer}): the rear camera alone, not the surround view (ask for it with ?layout=split)`);
+    document.body.dataset.surroundOff = 'software-webgl';
+  }
+  const surroundMode = gl?.software ? 'off' : params.surround;
   const placeSurround = (): void => {
     if (!surround || surroundMode === 'off') return;
     const viewport = { width: window.innerWidth, height: window.innerHeight };

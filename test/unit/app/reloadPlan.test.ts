@@ -48,7 +48,7 @@ test('devices are named by id, never with their credential', () => {
 });
 
 test('cameras added, removed and changed are listed; the services are reconciled', () => {
-  const plan = planReload(config(), config({ cameras: { rear: { guidelines: false }, front: {} } }));
-  assert.deepEqual(plan.live, ['cameras.left: removed', 'cameras.right: removed', 'cameras.cabin: removed', 'cameras.rear.guidelines: true → false', 'cameras.front: added']);
+  const plan = planReload(config(), config({ cameras: { rear: { guidelines: false }, hitch: {} } }));
+  assert.deepEqual(plan.live, ['cameras.front: removed', 'cameras.left: removed', 'cameras.right: removed', 'cameras.cabin: removed', 'cameras.rear.guidelines: true → false', 'cameras.hitch: added']);
   assert.equal(plan.services, true);
 });
