@@ -81,6 +81,8 @@ export class EvidenceShipper {
   /** Clips whose read-back did not match: kept on the vehicle, not retried until a restart. */
   #bad = new Set<string>();
   #warned = new Set<string>();
+  /** Per clip being shipped: chunk messages sent (and re-sent), uploads resumed, over every attempt. */
+  #progress = new Map<string, { sent: number; resent: number; resumes: number }>();
   readonly stats: ShipperStats = { clipsShipped: 0, chunksSent: 0, chunksResent: 0, bytesSent: 0, resumes: 0, failures: 0 };
 
   constructor(opts: EvidenceShipperOptions) {
@@ -196,16 +198,16 @@ export class EvidenceShipper {
   /** Ships one clip; keeps trying through cuts until it is shipped, gone, or the shipper stops. */
   async #ship(m: ClipManifest): Promise<void> {
     const { log, vehicle, config, dir, recorder } = this.#o;
-    let sent = 0;
-    let resent = 0;
-    let resumes = 0;
+    // A clip's upload may span several scans (a stop, a store that was away): its counts are the clip's, kept until shipped.
+    const progress = this.#progress.get(m.id) ?? { sent: 0, resent: 0, resumes: 0 };
+    this.#progress.set(m.id, progress);
     for (let attempt = 0; !this.#stopped; attempt++) {
       try {
         const jsm = await this.#ensureStream();
         const mp4 = await this.#upload(jsm, m.id, 'chunks', join(dir, `${m.id}.mp4`), (r) => {
-          sent += r.sent;
-          resent += r.resent;
-          resumes += r.resumed ? 1 : 0;
+          progress.sent += r.sent;
+          progress.resent += r.resent;
+          progress.resumes += r.resumed ? 1 : 0;
         });
         const sig = await this.#upload(jsm, m.id, 'signals', join(dir, m.signals || `${m.id}.signals.json`), () => {}).catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'ENOENT') return { chunks: 0 };
@@ -217,23 +219,29 @@ export class EvidenceShipper {
         const back = await readChunks(this.#js, this.#stream, subject, stored);
         if (back.sha256 !== m.sha256 || back.duplicates > 0 || !back.inOrder || back.chunks !== mp4.chunks || stored !== mp4.chunks) {
           this.#bad.add(m.id);
+          this.#progress.delete(m.id);
           this.stats.failures++;
           log.error({ id: m.id, expected: m.sha256, got: back.sha256, chunks: back.chunks, stored, duplicates: back.duplicates }, 'evidence read back from the fleet does not match the clip: kept on the vehicle, not marked shipped');
           return;
         }
+        const { sent, resent, resumes } = progress;
         const fleet: FleetRecord = { stream: this.#stream, chunkBytes: config.chunkBytes, chunks: back.chunks, bytes: back.bytes, sha256: back.sha256, signalsChunks: sig.chunks, chunksSent: sent, resumes, shippedAt: new Date().toISOString() };
         const h = headers();
         await this.#js.publish(subjects.evidence(vehicle, m.id, 'manifest'), JSON.stringify({ ...m, shipped: true, fleet }), { msgID: `${m.id}.manifest`, headers: h });
         await recorder.call('markShipped', { id: m.id });
         this.stats.clipsShipped++;
+        this.#progress.delete(m.id);
         log.info({ id: m.id, chunks: back.chunks, bytes: back.bytes, chunksSent: sent, resent, resumes }, 'event clip shipped to the fleet');
         this.#warned.delete(`ship:${m.id}`);
         return;
       } catch (err) {
-        if (noJetStream(err)) throw err; // not a cut: the loop says so once and looks again much later
+        // A server with no JetStream at all is no cut: the loop says so once and looks again much later. Once the
+        // stream has been there, the same answer is a cluster between leaders: retried as a cut.
+        if (noJetStream(err) && !this.#streamReady) throw err;
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || (err instanceof RevcamError && err.code === 'NOT_FOUND')) {
           log.warn({ id: m.id }, 'event clip gone before it was shipped (deleted by retention?)');
+          this.#progress.delete(m.id);
           return;
         }
         this.stats.failures++;
