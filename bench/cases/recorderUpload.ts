@@ -7,56 +7,18 @@
  * compared, manifest published. The recorder is stood in for by a list of
  * finished clips (copies of a real recorded clip) in a folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { createLogger } from '../../src/log/logger.js';
 import { EvidenceShipper, type RecorderHandle } from '../../src/nats/EvidenceShipper.js';
 import type { ClipManifest } from '../../src/recorder/Manifest.js';
-import { SkipError } from '../results.js';
-import { hasCommand } from '../tools.js';
+import { startBenchNatsServer, type BenchNatsServer } from '../nats/natsServer.js';
 import { freePort, progress, sleep } from '../util.js';
 
 const MB = 1024 * 1024;
-
-interface Server {
-  child: ChildProcess;
-  monitor: string;
-  stop(): Promise<void>;
-}
-
-async function natsServer(dir: string, name: string, conf: string, monitorPort: number): Promise<Server> {
-  const file = join(dir, `${name}.conf`);
-  writeFileSync(file, conf);
-  const child = spawn('nats-server', ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (err = (err + t).slice(-4000)));
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  const monitor = `http://127.0.0.1:${monitorPort}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nats-server ${name} exited (${child.exitCode}): ${err}`);
-    if (await fetch(`${monitor}/varz`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`nats-server ${name} did not come up in 10 s: ${err}`);
-    }
-    await sleep(100);
-  }
-  return {
-    child,
-    monitor,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
 
 export interface UploadOptions {
   /** A recorded clip (`<id>.mp4`, its sidecar `<id>.signals.json` beside it if there). */
@@ -67,7 +29,6 @@ export interface UploadOptions {
 }
 
 export async function shipThroughLeaf(o: UploadOptions): Promise<Record<string, unknown>> {
-  if (!hasCommand('nats-server')) throw new SkipError('nats-server is not installed (apt-get install nats-server)');
   const clips = join(o.dir, 'recordings');
   mkdirSync(clips, { recursive: true });
   const sidecar = o.source.replace(/\.mp4$/, '.signals.json');
@@ -80,17 +41,17 @@ export async function shipThroughLeaf(o: UploadOptions): Promise<Record<string, 
     const sha256 = createHash('sha256').update(readFileSync(join(clips, `${id}.mp4`))).digest('hex');
     manifests.push({ id, state: 'complete', shipped: false, sha256, bytes, signals: `${id}.signals.json` } as unknown as ClipManifest);
   }
-  const [hubPort, hubMon, leafListen, leafPort, leafMon] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const hub = await natsServer(o.dir, 'hub', `listen: "127.0.0.1:${hubPort}"\nhttp: "127.0.0.1:${hubMon}"\njetstream { store_dir: "${join(o.dir, 'js')}", domain: fleet }\nleafnodes { listen: "127.0.0.1:${leafListen}" }\n`, hubMon);
-  let leaf: Server | undefined;
+  const leafListen = await freePort();
+  const hub = await startBenchNatsServer({ dir: o.dir, name: 'hub', conf: `jetstream { store_dir: "${join(o.dir, 'js')}", domain: fleet }\nleafnodes { listen: "127.0.0.1:${leafListen}" }\n` });
+  let leaf: BenchNatsServer | undefined;
   try {
-    leaf = await natsServer(o.dir, 'leaf', `listen: "127.0.0.1:${leafPort}"\nhttp: "127.0.0.1:${leafMon}"\nleafnodes { remotes [ { url: "nats://127.0.0.1:${leafListen}" } ] }\n`, leafMon);
+    leaf = await startBenchNatsServer({ dir: o.dir, name: 'leaf', conf: `leafnodes { remotes [ { url: "nats://127.0.0.1:${leafListen}" } ] }\n` });
     const deadline = Date.now() + 10_000;
-    while (((await (await fetch(`${hub.monitor}/leafz`)).json()) as { leafs?: unknown[] }).leafs?.length !== 1) {
+    while (((await (await fetch(`${hub.monitorUrl}/leafz`)).json()) as { leafs?: unknown[] }).leafs?.length !== 1) {
       if (Date.now() > deadline) throw new Error('the leaf node did not connect to the hub in 10 s');
       await sleep(100);
     }
-    const nc = await connect({ servers: `nats://127.0.0.1:${leafPort}`, inboxPrefix: '_INBOX_veh-a' });
+    const nc = await connect({ servers: leaf.url, inboxPrefix: '_INBOX_veh-a' });
     const shipped = new Set<string>();
     let allShipped: () => void = () => {};
     const done = new Promise<void>((res) => (allShipped = res));

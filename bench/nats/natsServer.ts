@@ -4,6 +4,8 @@
  * -p 0, so they are picked here), and its /varz counters for bytes on the bus.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SkipError } from '../results.js';
 import { hasCommand } from '../tools.js';
 import { freePort, sleep } from '../util.js';
@@ -26,11 +28,21 @@ export interface Varz {
   mem: number;
 }
 
-export async function startBenchNatsServer(): Promise<BenchNatsServer> {
+/**
+ * `extra`: more of a config file (JetStream, leaf nodes), written beside
+ * `extra.dir`; the client and monitoring ports are this function's.
+ */
+export async function startBenchNatsServer(extra?: { dir: string; name: string; conf: string }): Promise<BenchNatsServer> {
   if (!hasCommand('nats-server')) throw new SkipError('nats-server is not installed (apt-get install nats-server)');
   const port = await freePort();
   const monitor = await freePort();
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)];
+  if (extra) {
+    const file = join(extra.dir, `${extra.name}.conf`);
+    writeFileSync(file, `listen: "127.0.0.1:${port}"\nhttp: "127.0.0.1:${monitor}"\n${extra.conf}`);
+    args = ['-c', file];
+  }
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (err = (err + t).slice(-4000)));
   const exited = new Promise<void>((res) => child.once('exit', () => res()));

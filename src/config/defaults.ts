@@ -44,29 +44,37 @@ export const DEFAULT_CAMERA: CameraConfig = {
 const SURROUND_LENS = { ...DEFAULT_CALIBRATION, fx: 190, fy: 190, cx: 320, cy: 180 };
 
 /**
+ * What the front and door-mirror cameras share: 640x360 at 15 fps (a sixth of
+ * the rear camera's pixels per second), read as the camera sees (not like a
+ * mirror), no guidelines, no idle encoder kept (the displays ask them for
+ * JPEG; the rear camera's spare is what reverse needs), 85 degrees of the
+ * picture usable by the surround view.
+ */
+const SURROUND_CAMERA = {
+  ...DEFAULT_CAMERA,
+  width: 640,
+  height: 360,
+  fps: 15,
+  mirror: false,
+  guidelines: false,
+  h264: { ...DEFAULT_CAMERA.h264, spareEncoder: false },
+  surround: { maxAngleDeg: 85, bodyRows: 0 },
+} satisfies CameraConfig;
+
+/**
  * A door-mirror camera, as a surround-view car has one under each mirror: a
  * 640x360 fisheye of about 190 degrees, 1 m up, 2.6 m ahead of the rear
  * bumper and just outside the body, looking sideways and 65 degrees down, so
  * it sees the whole side of the car from the rear corner to the front one,
- * the kerb, the neighbouring bay's line and what stands beside the car. 640x360
- * at 15 fps costs a sixth of the rear camera's pixels per second. Its sensor
+ * the kerb, the neighbouring bay's line and what stands beside the car. Its sensor
  * meters its own scene: exposure and white balance differ from its neighbours',
  * as on a real car (the surround view evens them out).
  */
 export function sideCamera(side: 'left' | 'right'): CameraConfig {
   const sign = side === 'left' ? -1 : 1;
   return {
-    ...DEFAULT_CAMERA,
-    width: 640,
-    height: 360,
-    fps: 15,
-    // As the camera sees it: a side view is not read like a mirror.
-    mirror: false,
+    ...SURROUND_CAMERA,
     scene: 'side',
-    guidelines: false,
-    // No idle encoder kept for a tile camera: the displays ask it for JPEG; the rear camera's spare is what reverse needs.
-    h264: { ...DEFAULT_CAMERA.h264, spareEncoder: false },
-    surround: { maxAngleDeg: 85, bodyRows: 0 },
     synthetic: side === 'left'
       ? { ...DEFAULT_CAMERA.synthetic, exposure: 0.85, whiteBalance: [0.95, 1, 1.08] }
       : { ...DEFAULT_CAMERA.synthetic, exposure: 1.1, whiteBalance: [1.04, 1, 0.97] },
@@ -86,15 +94,8 @@ export function sideCamera(side: 'left' | 'right'): CameraConfig {
  */
 export function frontCamera(vehicleLengthM: number): CameraConfig {
   return {
-    ...DEFAULT_CAMERA,
-    width: 640,
-    height: 360,
-    fps: 15,
-    mirror: false,
+    ...SURROUND_CAMERA,
     scene: 'front',
-    guidelines: false,
-    h264: { ...DEFAULT_CAMERA.h264, spareEncoder: false },
-    surround: { maxAngleDeg: 85, bodyRows: 0 },
     synthetic: { ...DEFAULT_CAMERA.synthetic, exposure: 1.15, whiteBalance: [1.06, 1, 0.9] },
     // Yaw 180: the camera frame's "rearward" optical axis turned to face forward.
     calibration: { ...SURROUND_LENS, mount: { heightM: 0.7, pitchDeg: 40, yawDeg: 180, rollDeg: 0, lateralM: 0, longitudinalM: -vehicleLengthM } },

@@ -11,7 +11,7 @@ import type { ErrorMessage, StatusMessage, StreamRequestMessage } from '../wire/
 import { FramePipeline } from './framePipeline.js';
 import { JpegDecoder } from './jpegDecoder.js';
 import type { Rect } from './layout.js';
-import { Liveness, type LivenessView } from './liveness.js';
+import { interruptionOf, Liveness, type LivenessView } from './liveness.js';
 import { StatsTracker } from './stats.js';
 import { statusTitle } from './statusView.js';
 import { StreamClient } from './streamClient.js';
@@ -206,23 +206,9 @@ export class CameraTile {
   }
 
   #status(msg: StatusMessage): void {
-    const text = msg.message || msg.event;
-    switch (msg.event) {
-      case 'SOURCE_LOST':
-      case 'SERVICE_LOST':
-        this.#pipeline.invalidate();
-        this.#liveness.streamInterrupted('source', text);
-        break;
-      case 'SERVICE_RESTARTING':
-        this.#pipeline.invalidate();
-        this.#liveness.streamInterrupted('restarting', text);
-        break;
-      case 'STREAM_ENDED':
-        this.#pipeline.invalidate();
-        this.#liveness.streamInterrupted('ended', text);
-        break;
-      default:
-        break;
-    }
+    const reason = interruptionOf(msg.event);
+    if (!reason) return;
+    this.#pipeline.invalidate();
+    this.#liveness.streamInterrupted(reason, msg.message || msg.event);
   }
 }

@@ -8,7 +8,7 @@
  * checks staleness, so it fires even when no event arrives at all (a hung
  * service sends nothing).
  */
-import type { ErrorMessage } from '../wire/messages.js';
+import type { ErrorMessage, StreamEvent } from '../wire/messages.js';
 
 /** `idle`: nothing is asked of the screen (not in reverse); the stream is stopped on purpose. */
 export type DisplayState = 'idle' | 'connecting' | 'live' | 'delayed' | 'lost' | 'error';
@@ -19,6 +19,27 @@ export type DisplayState = 'idle' | 'connecting' | 'live' | 'delayed' | 'lost' |
  * frames arrive but their age is unknown (no clock estimate).
  */
 export type LostReason = 'none' | 'stale' | 'delayed' | 'clock' | 'link' | 'source' | 'restarting' | 'ended';
+
+export type InterruptionReason = Exclude<LostReason, 'none' | 'stale' | 'delayed' | 'clock' | 'link'>;
+
+/**
+ * The server status events that mean frames have stopped, and the reason each
+ * shows; undefined for the others (SOURCE_RESTORED, VIEWER_TOO_SLOW: frames
+ * arriving again is what makes a picture live). One table for every view.
+ */
+export function interruptionOf(event: StreamEvent): InterruptionReason | undefined {
+  switch (event) {
+    case 'SOURCE_LOST':
+    case 'SERVICE_LOST':
+      return 'source';
+    case 'SERVICE_RESTARTING':
+      return 'restarting';
+    case 'STREAM_ENDED':
+      return 'ended';
+    default:
+      return undefined;
+  }
+}
 
 export interface LivenessView {
   state: DisplayState;
@@ -136,7 +157,7 @@ export class Liveness {
   }
 
   /** A server status event that means frames have stopped. */
-  streamInterrupted(reason: Exclude<LostReason, 'none' | 'stale' | 'delayed' | 'clock' | 'link'>, message: string): void {
+  streamInterrupted(reason: InterruptionReason, message: string): void {
     this.#event = { reason, message };
     this.#evaluate();
   }

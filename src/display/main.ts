@@ -22,7 +22,7 @@ import { GearFollower } from './gearFollower.js';
 import { h264DecoderFor } from './h264Decoder.js';
 import { Hud } from './hud.js';
 import { JpegDecoder } from './jpegDecoder.js';
-import { Liveness } from './liveness.js';
+import { interruptionOf, Liveness } from './liveness.js';
 import { readParams } from './params.js';
 import { Renderer } from './renderer.js';
 import { StatsTracker, type RevcamStats } from './stats.js';
@@ -136,26 +136,10 @@ function main(): void {
 
   const onStatus = (msg: StatusMessage): void => {
     stats.lastStatus = msg.event;
-    const text = msg.message || msg.event;
-    switch (msg.event) {
-      case 'SOURCE_LOST':
-      case 'SERVICE_LOST':
-        pipeline.invalidate();
-        liveness.streamInterrupted('source', text);
-        break;
-      case 'SERVICE_RESTARTING':
-        pipeline.invalidate();
-        liveness.streamInterrupted('restarting', text);
-        break;
-      case 'STREAM_ENDED':
-        pipeline.invalidate();
-        liveness.streamInterrupted('ended', text);
-        break;
-      case 'SOURCE_RESTORED':
-      case 'VIEWER_TOO_SLOW':
-        // Frames arriving again is what makes the picture live; nothing to do here.
-        break;
-    }
+    const reason = interruptionOf(msg.event);
+    if (!reason) return;
+    pipeline.invalidate();
+    liveness.streamInterrupted(reason, msg.message || msg.event);
   };
 
   const client = new StreamClient(

@@ -13,6 +13,7 @@
  */
 import { cameraRotation, type CameraModel } from '../wire/camera.js';
 import type { ViewGeometry } from './viewProjection.js';
+import { linkProgram, useFullScreenProgram, webGl2Canvas } from './glProgram.js';
 
 const VERTEX = `#version 300 es
 in vec2 aPos;
@@ -108,11 +109,10 @@ export class ViewShader {
 
   /** Null when WebGL2 is not available (or the shader does not compile): the caller falls back to 2D. */
   static create(onLost: () => void): ViewShader | { error: string } {
-    const canvas = document.createElement('canvas');
-    const gl = canvas.getContext('webgl2', { alpha: false, antialias: false, preserveDrawingBuffer: false });
-    if (!gl) return { error: 'WebGL2 not available' };
+    const made = webGl2Canvas();
+    if ('error' in made) return made;
     try {
-      return new ViewShader(canvas, gl, onLost);
+      return new ViewShader(made.canvas, made.gl, onLost);
     } catch (err) {
       return { error: (err as Error).message };
     }
@@ -121,16 +121,8 @@ export class ViewShader {
   private constructor(canvas: HTMLCanvasElement, gl: WebGL2RenderingContext, onLost: () => void) {
     this.canvas = canvas;
     this.#gl = gl;
-    this.#program = link(gl, VERTEX, FRAGMENT);
-    gl.useProgram(this.#program);
-    const buf = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, buf);
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 3, -1, -1, 3]), gl.STATIC_DRAW);
-    const loc = gl.getAttribLocation(this.#program, 'aPos');
-    gl.enableVertexAttribArray(loc);
-    gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
-    // The JPEG's colours as they are: a colour-space conversion on upload costs a read-back on software GL.
-    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    this.#program = linkProgram(gl, VERTEX, FRAGMENT, 'shader');
+    useFullScreenProgram(gl, this.#program);
     canvas.addEventListener('webglcontextlost', (ev) => {
       ev.preventDefault();
       this.#lost = true;
@@ -208,22 +200,4 @@ export class ViewShader {
     const l = this.#u.get(name);
     if (l) fn(l);
   }
-}
-
-function link(gl: WebGL2RenderingContext, vs: string, fs: string): WebGLProgram {
-  const compile = (type: number, src: string): WebGLShader => {
-    const s = gl.createShader(type);
-    if (!s) throw new Error('cannot create a shader');
-    gl.shaderSource(s, src);
-    gl.compileShader(s);
-    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`shader: ${gl.getShaderInfoLog(s) ?? 'compile failed'}`);
-    return s;
-  };
-  const p = gl.createProgram();
-  if (!p) throw new Error('cannot create a program');
-  gl.attachShader(p, compile(gl.VERTEX_SHADER, vs));
-  gl.attachShader(p, compile(gl.FRAGMENT_SHADER, fs));
-  gl.linkProgram(p);
-  if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`shader link: ${gl.getProgramInfoLog(p) ?? 'failed'}`);
-  return p;
 }

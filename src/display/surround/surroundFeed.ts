@@ -19,7 +19,7 @@ import type { Overlay, OverlayGround } from '../../wire/overlay.js';
 import { overlayFromAccepted } from '../frameMeta.js';
 import { FramePipeline } from '../framePipeline.js';
 import { JpegDecoder } from '../jpegDecoder.js';
-import { Liveness } from '../liveness.js';
+import { interruptionOf, Liveness } from '../liveness.js';
 import type { SurroundFeedInfo } from './surroundInfo.js';
 import { StatsTracker } from '../stats.js';
 import { StreamClient } from '../streamClient.js';
@@ -186,23 +186,9 @@ export class SurroundFeed {
   }
 
   #status(msg: StatusMessage): void {
-    const text = msg.message || msg.event;
-    switch (msg.event) {
-      case 'SOURCE_LOST':
-      case 'SERVICE_LOST':
-        this.#pipeline.invalidate();
-        this.#liveness.streamInterrupted('source', text);
-        break;
-      case 'SERVICE_RESTARTING':
-        this.#pipeline.invalidate();
-        this.#liveness.streamInterrupted('restarting', text);
-        break;
-      case 'STREAM_ENDED':
-        this.#pipeline.invalidate();
-        this.#liveness.streamInterrupted('ended', text);
-        break;
-      default:
-        break;
-    }
+    const reason = interruptionOf(msg.event);
+    if (!reason) return;
+    this.#pipeline.invalidate();
+    this.#liveness.streamInterrupted(reason, msg.message || msg.event);
   }
 }

@@ -27,6 +27,7 @@
 import { cameraRotation, type CameraModel } from '../../wire/camera.js';
 import type { RGB } from './gainSolver.js';
 import type { CarShape, SurroundGeometry, Usable } from './surroundGeometry.js';
+import { linkProgram, useFullScreenProgram, webGl2Canvas } from '../glProgram.js';
 
 export const SAMPLE_EVERY = 20;
 /** Both cameras must see an overlap sample at least this far (radians, 3°) inside their fields. */
@@ -192,11 +193,10 @@ export class SurroundShader {
   #lost = false;
 
   static create(onLost: () => void): SurroundShader | { error: string } {
-    const canvas = document.createElement('canvas');
-    const gl = canvas.getContext('webgl2', { alpha: false, antialias: false, preserveDrawingBuffer: false });
-    if (!gl) return { error: 'WebGL2 not available' };
+    const made = webGl2Canvas();
+    if ('error' in made) return made;
     try {
-      return new SurroundShader(canvas, gl, onLost);
+      return new SurroundShader(made.canvas, made.gl, onLost);
     } catch (err) {
       return { error: (err as Error).message };
     }
@@ -205,15 +205,8 @@ export class SurroundShader {
   private constructor(canvas: HTMLCanvasElement, gl: WebGL2RenderingContext, onLost: () => void) {
     this.canvas = canvas;
     this.#gl = gl;
-    this.#program = link(gl, VERTEX, FRAGMENT);
-    gl.useProgram(this.#program);
-    const buf = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, buf);
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 3, -1, -1, 3]), gl.STATIC_DRAW);
-    const loc = gl.getAttribLocation(this.#program, 'aPos');
-    gl.enableVertexAttribArray(loc);
-    gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
-    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    this.#program = linkProgram(gl, VERTEX, FRAGMENT, 'surround shader');
+    useFullScreenProgram(gl, this.#program);
     for (let i = 0; i < 4; i++) this.#set(`uTex${i}`, (l) => gl.uniform1i(l, i));
     // The overlap means' target: 4 x 4 RGBA8.
     const target = gl.createTexture();
@@ -382,22 +375,4 @@ export class SurroundShader {
     const l = this.#u.get(name);
     if (l) fn(l);
   }
-}
-
-function link(gl: WebGL2RenderingContext, vs: string, fs: string): WebGLProgram {
-  const compile = (type: number, src: string): WebGLShader => {
-    const s = gl.createShader(type);
-    if (!s) throw new Error('cannot create a shader');
-    gl.shaderSource(s, src);
-    gl.compileShader(s);
-    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`surround shader: ${gl.getShaderInfoLog(s) ?? 'compile failed'}`);
-    return s;
-  };
-  const p = gl.createProgram();
-  if (!p) throw new Error('cannot create a program');
-  gl.attachShader(p, compile(gl.VERTEX_SHADER, vs));
-  gl.attachShader(p, compile(gl.FRAGMENT_SHADER, fs));
-  gl.linkProgram(p);
-  if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`surround shader link: ${gl.getProgramInfoLog(p) ?? 'failed'}`);
-  return p;
 }
