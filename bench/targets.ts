@@ -31,7 +31,9 @@ export const RECORDER_MEMORY_OVER_RING_MB = 5;
 
 /**
  * Issue 16, ids R1-R4: the recorder's CPU (its process + what the server's
- * main process spends more to feed it, median of the pairs) ≤ 2 % of a core;
+ * main process spends more to feed it, median of the pairs) ≤ 2 % of a core
+ * while a clip is written (the window opens after the trigger's one-off
+ * pre-roll flush, which is printed beside it in CPU ms);
  * trigger → listed ≤ 100 ms and post end → closed ≤ 1 s (the worst of the
  * triggers); its memory ≤ the ring + 5 MB.
  */
@@ -43,6 +45,7 @@ function recorderTargets(parts: Part[]): Target[] {
   const costs: number[] = [];
   const raw: string[] = [];
   const ringOnly: number[] = [];
+  const burstMs: number[] = [];
   const memory: { held: number; rss: number; ring: number }[] = [];
   for (let i = 1; ; i++) {
     const without = data(`recorder cpu without, pair ${i}`);
@@ -55,6 +58,9 @@ function recorderTargets(parts: Part[]): Target[] {
     raw.push(`${f1(own)} own ${feed >= 0 ? '+' : '−'} ${f1(Math.abs(feed))} main`);
     const ro = withIt.ringOnly as { recorderCpuPercent: number; mainCpuPercent: number } | undefined;
     if (ro) ringOnly.push(ro.recorderCpuPercent + ro.mainCpuPercent - (without.mainCpuPercent as number));
+    const burst = withIt.triggerBurst as { recorderCpuMs: number; mainCpuMs: number; seconds: number } | undefined;
+    // The trigger's extra: the burst's CPU over what the ring alone costs in as long.
+    if (burst && ro) burstMs.push(burst.recorderCpuMs - ro.recorderCpuPercent * 10 * burst.seconds);
     memory.push({ held: withIt.recorderHeldMB as number, rss: withIt.recorderRssOverStartMB as number, ring: withIt.ringMB as number });
   }
   const timing = data('recorder trigger and close');
@@ -62,7 +68,14 @@ function recorderTargets(parts: Part[]): Target[] {
   const closed = (timing?.closedAfterPostMs as Stat | null | undefined) ?? null;
   const worstMemory = memory.length === 0 ? null : memory.reduce((a, b) => (b.held - b.ring > a.held - a.ring ? b : a));
   return [
-    target('R1', 'recorder CPU, rear H.264 720p30 recorded (its process + the main process\'s extra, median of the pairs)', `≤ ${RECORDER_CPU_PERCENT} % of a core`, summarize(costs, '%')?.median ?? null, (x) => x <= RECORDER_CPU_PERCENT, (x) => `${x.toFixed(2)} % (pairs: ${raw.join('; ')}; no clip, the ring only: ${f1(summarize(ringOnly, '%')?.median ?? NaN)} %)`),
+    target(
+      'R1',
+      'recorder CPU while a clip of the rear H.264 720p30 is written (its process + the main process\'s extra, median of the pairs)',
+      `≤ ${RECORDER_CPU_PERCENT} % of a core`,
+      summarize(costs, '%')?.median ?? null,
+      (x) => x <= RECORDER_CPU_PERCENT,
+      (x) => `${x.toFixed(2)} % (pairs: ${raw.join('; ')}; no clip, the ring only: ${f1(summarize(ringOnly, '%')?.median ?? NaN)} %; a trigger's pre-roll flush: ${f1(summarize(burstMs, 'ms')?.median ?? NaN)} CPU ms once)`,
+    ),
     target('R2', 'recorder: trigger → listed in GET /api/events (worst)', `≤ ${RECORDER_LISTED_MS} ms`, listed?.max ?? null, (x) => x <= RECORDER_LISTED_MS, (x) => `${f1(x)} ms (median ${f1(listed?.median ?? NaN)}, ${String(timing?.triggers ?? '?')} triggers)`),
     target('R3', 'recorder: post window ends → clip closed, ffprobe clean (worst)', `≤ ${RECORDER_CLOSED_MS} ms`, closed?.max ?? null, (x) => x <= RECORDER_CLOSED_MS && timing?.ffprobeClean === timing?.triggers, (x) => `${f1(x)} ms (median ${f1(closed?.median ?? NaN)}; ffprobe clean ${String(timing?.ffprobeClean)}/${String(timing?.triggers)})`),
     target(

@@ -69,6 +69,7 @@ export class RecordsFeed {
         if (!instance.writeFrame(stream, wire, done)) done(new Error(`${instance.id} is not running`));
       },
       bufferedBytes: () => instance.frameInputBacklog,
+      holdsFrames: instance.recordsHeldFrames,
     };
     try {
       const sub = await hub.subscribe({ service, camera, codec: 'h264', vehicle: instance.vehicle }, sink, { transport: 'recorder', device: SYSTEM_DEVICE });

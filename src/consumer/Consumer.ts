@@ -40,6 +40,13 @@ export interface ConsumerSink {
    * been taken, and call Consumer.kick() when its buffer drains.
    */
   writeNow?(message: Buffer): boolean;
+  /**
+   * Frames the transport holds before it takes them (a sink that hands
+   * frames over in batches, e.g. to a recording service): the in-flight
+   * limit is raised by this many, so a batch is not mistaken for a slow
+   * viewer. The byte bound (maxBufferedBytes) still holds.
+   */
+  holdsFrames?: number;
 }
 
 export interface ConsumerOptions {
@@ -95,7 +102,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     super();
     this.id = opts.id;
     this.#sink = opts.sink;
-    this.#queueFrames = opts.queueFrames;
+    this.#queueFrames = opts.queueFrames + (opts.sink.holdsFrames ?? 0);
     this.#maxBuffered = opts.maxBufferedBytes;
     this.#resumeAtKeyframe = opts.resumeAtKeyframe ?? false;
   }

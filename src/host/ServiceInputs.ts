@@ -7,10 +7,13 @@
 import type { CalibrationConfig, CameraConfig, VehicleConfig } from '../config/types.js';
 import type { SignalSample } from '../wire/signals.js';
 import type { ChildSupervisor } from './ChildSupervisor.js';
+import type { Writable } from 'node:stream';
 import { recordPrefix } from './childProtocol.js';
 
 /** At most one signals message per this many ms: a 100 Hz CAN bus must not cost the child 100 messages a second. */
 const SIGNAL_COALESCE_MS = 16;
+/** The highest camera rate a recorded stream is sized for: a batch of `recordsBatchMs` holds at most this many frames a second. */
+const MAX_RECORDED_FPS = 60;
 
 export class ServiceInputs {
   /** Latest value per subscribed path: the snapshot a (re)started child gets first. */
@@ -19,12 +22,22 @@ export class ServiceInputs {
   #signalTimer: NodeJS.Timeout | undefined;
   /** Calibrations solved since boot, per camera: sent after every (re)start, as the signals snapshot is. */
   #calibrations = new Map<string, CalibrationConfig>();
+  /** The frame pipe corked for the batch being gathered, and the timer that hands it over. */
+  #batchPipe: Writable | undefined;
+  #batchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly supervisor: ChildSupervisor,
     /** The manifest's subscriptions: exact VSS paths, or prefixes ending in `.`. */
     private readonly subscriptions: readonly string[],
+    /** The manifest's recordsBatchMs: recorded frames are handed over this often (0: each at once). */
+    private readonly batchMs = 0,
   ) {}
+
+  /** Frames a batch may hold (ConsumerSink.holdsFrames): the recording viewer's queue is that much longer. */
+  get heldFrames(): number {
+    return Math.ceil((this.batchMs / 1000) * MAX_RECORDED_FPS);
+  }
 
   /** Whether the manifest subscribed to this VSS path (exact, or a prefix ending in `.`). */
   wantsSignal(path: string): boolean {
@@ -73,15 +86,35 @@ export class ServiceInputs {
     for (const [camera, calibration] of this.#calibrations) this.supervisor.channel.post({ op: 'calibration', camera, calibration });
   }
 
-  /** One recorded frame on the frame pipe, parent → child; false (and `done` not called) when no child runs. */
+  /**
+   * One recorded frame on the frame pipe, parent → child; false (and `done`
+   * not called) when no child runs. With a batch time the pipe stays corked
+   * until the batch is handed over in one write; `done` fires then, so the
+   * frames held count against the viewer's bounds as frames in flight.
+   */
   writeFrame(stream: string, wire: Buffer, done: (err?: Error | null) => void): boolean {
     const pipe = this.supervisor.state === 'running' ? this.supervisor.framePipe : undefined;
     if (!pipe?.writable) return false;
-    pipe.cork();
+    if (this.#batchPipe !== pipe) {
+      this.#handOver();
+      pipe.cork();
+      if (this.batchMs > 0) {
+        this.#batchPipe = pipe;
+        this.#batchTimer = setTimeout(() => this.#handOver(), this.batchMs);
+      }
+    }
     pipe.write(recordPrefix(stream, wire.length));
     pipe.write(wire, done);
-    pipe.uncork();
+    if (this.batchMs <= 0) pipe.uncork();
     return true;
+  }
+
+  #handOver(): void {
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    const pipe = this.#batchPipe;
+    this.#batchPipe = undefined;
+    pipe?.uncork();
   }
 
   /** Bytes written to the child's frame pipe it has not taken yet. */
@@ -93,5 +126,6 @@ export class ServiceInputs {
   stop(): void {
     clearTimeout(this.#signalTimer);
     this.#signalTimer = undefined;
+    this.#handOver();
   }
 }

@@ -121,7 +121,7 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
       stop: () => this.stop(),
       status: (camera, event, message) => this.emit('status', camera, event, message),
     });
-    this.#inputs = new ServiceInputs(this.#supervisor, opts.manifest.signals ?? []);
+    this.#inputs = new ServiceInputs(this.#supervisor, opts.manifest.signals ?? [], opts.manifest.recordsBatchMs);
   }
 
   /** The cameras of its manifest that the config defines, with their output size and rate. */
@@ -250,6 +250,11 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
   /** Bytes written to the child's frame pipe it has not taken yet (a recorded stream's consumer reads it). */
   get frameInputBacklog(): number {
     return this.#inputs.frameInputBacklog;
+  }
+
+  /** Recorded frames a batch may hold (the manifest's recordsBatchMs): ConsumerSink.holdsFrames of the recording viewer. */
+  get recordsHeldFrames(): number {
+    return this.#inputs.heldFrames;
   }
 
   /** Opens a camera in a codec, starting the service if needed. Throws RevcamError. */

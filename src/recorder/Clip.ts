@@ -2,12 +2,20 @@
  * One clip being written: its manifest, its signal timeline sidecar and its
  * fragmented MP4. The recorder calls it synchronously per frame; the disk
  * work runs on one promise chain so order is kept and pushFrame never waits.
- * The manifest is written before the mp4 exists, rewritten (coalesced) as
- * fragments become durable, and completed with bytes and SHA-256 at close.
+ *
+ * What a fragment costs on disk is kept small (the recorder's CPU budget is
+ * 2 % of a core): as each fragment becomes durable, the new signal rows are
+ * appended to the clip's journal (SignalJournal.ts), and the manifest is
+ * rewritten only when it holds something recovery cannot read back from the
+ * mp4 (a trigger, a gap, a flag). Frames, bytes and duration live in memory
+ * while recording (the listing shows them) and are written at close; after a
+ * power cut, recovery reads them from the mp4's fragments (Recovery.ts).
+ * The manifest is written before the mp4 exists and completed with bytes and
+ * SHA-256 at close, when the journal becomes the `.signals.json` sidecar.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { splitAnnexB } from '../codec/h264/annexB.js';
 import { parseSps } from '../codec/h264/sps.js';
@@ -16,6 +24,7 @@ import { clipPath } from './ClipId.js';
 import type { RingFrame } from './GopRing.js';
 import { isoOfUs, writeJsonAtomic, type ClipManifest, type ClipTrigger, type TriggerKind } from './Manifest.js';
 import { Mp4FragmentWriter } from './Mp4FragmentWriter.js';
+import { SignalJournal, type SidecarHeader } from './SignalJournal.js';
 import type { SignalRow } from './SignalTimeline.js';
 
 /** The trigger list is capped so a storm cannot grow a manifest without bound; the rest are counted. */
@@ -52,6 +61,13 @@ export class Clip {
   #groups: Array<{ frames: number; lastUs: number }> = [];
   #saving: Promise<void> | undefined;
   #dirty = false;
+  /** The manifest in memory holds something the one on disk lacks and recovery could not rebuild. */
+  #manifestDirty = true;
+  #journal: SignalJournal | undefined;
+  /** Rows already in the journal. */
+  #journaled = 0;
+  /** A sidecar written on demand while recording (a review of a clip in progress). */
+  #sidecar: Promise<void> = Promise.resolve();
   #failed = false;
   /** While a manoeuvre trigger is in the clip, the end follows the reverse gear. */
   holdWhileReversing = false;
@@ -111,6 +127,7 @@ export class Clip {
     } else {
       m.triggersDropped++;
     }
+    this.#manifestDirty = true; // on disk with the next fragment
     this.extendTo(endUs);
   }
 
@@ -128,12 +145,12 @@ export class Clip {
   addFrame(f: RingFrame): void {
     if (this.#failed) return;
     const m = this.manifest;
-    if (f.gap && this.#groups.length > 0) m.gapsMs.push(Math.round((f.captureUs - m.startUs) / 1000));
+    if (f.gap && this.#groups.length > 0) this.#noteGap(f.captureUs);
     if (this.#skipToKey && !f.keyframe) return;
     if (this.#pendingBytes + f.bytes > MAX_PENDING_BYTES) {
       // The disk is not keeping up: lose whole groups, never a broken reference chain.
       this.#skipToKey = true;
-      m.gapsMs.push(Math.round((f.captureUs - m.startUs) / 1000));
+      this.#noteGap(f.captureUs);
       return;
     }
     this.#skipToKey = false;
@@ -157,6 +174,7 @@ export class Clip {
     m.codec = info?.codec ?? m.codec;
     m.width = first.width || info?.width || 0;
     m.height = first.height || info?.height || 0;
+    this.#manifestDirty = true;
     this.#enqueue(async () => {
       if (!info) throw new Error('the first keyframe carries no SPS: cannot describe the track');
       this.#writer = await Mp4FragmentWriter.create(clipPath(this.#init.dir, m.id, 'mp4'), { codec: m.codec, width: m.width, height: m.height });
@@ -172,6 +190,7 @@ export class Clip {
     });
     await this.#chain;
     while (this.#saving) await this.#saving; // the final write must be the last one
+    await this.#sidecar;
     const file = clipPath(this.#init.dir, m.id, 'mp4');
     m.frames = this.#groups.reduce((n, g) => n + g.frames, 0);
     m.fragments = this.#groups.length;
@@ -187,13 +206,25 @@ export class Clip {
     m.sha256 = m.bytes > 0 ? await sha256(file) : undefined;
     m.state = this.#failed || reason === 'full' || reason === 'error' ? 'truncated' : 'complete';
     m.endReason = this.#failed ? 'error' : reason;
-    await this.#saveNow();
+    await this.#saveFinal();
     return m;
   }
 
   /** Saves the manifest now (lock, shipped) without waiting for the next fragment. */
   save(): void {
+    this.#manifestDirty = true;
     void this.#save();
+  }
+
+  /** Writes the `.signals.json` sidecar of the rows so far (a review of the clip while it records). */
+  writeSidecar(): Promise<void> {
+    this.#sidecar = this.#sidecar.then(() => this.#writeSidecarNow());
+    return this.#sidecar;
+  }
+
+  #noteGap(captureUs: number): void {
+    this.manifest.gapsMs.push(Math.round((captureUs - this.manifest.startUs) / 1000));
+    this.#manifestDirty = true;
   }
 
   #durable(bytes: number, fragments: number): void {
@@ -247,12 +278,45 @@ export class Clip {
     return this.#saving;
   }
 
+  /** While recording: the new rows to the journal; the manifest only when it changed in what recovery needs. */
   async #saveNow(): Promise<void> {
-    const { dir, id, geometry, signalHz } = this.#init;
+    const { dir, id } = this.#init;
+    this.#journal ??= await SignalJournal.create(clipPath(dir, id, 'journal'), this.#sidecarHeader());
+    const fresh = this.#rows.slice(this.#journaled);
+    await this.#journal.append(fresh);
+    this.#journaled += fresh.length;
     const snapshot = structuredClone(this.manifest);
-    await writeJsonAtomic(clipPath(dir, id, 'signals'), { version: 1, id, hz: signalHz, startUs: snapshot.startUs, geometry: geometry ?? null, rows: this.#rows });
-    await writeJsonAtomic(clipPath(dir, id, 'manifest'), snapshot);
+    if (this.#manifestDirty) {
+      this.#manifestDirty = false;
+      try {
+        await writeJsonAtomic(clipPath(dir, id, 'manifest'), snapshot);
+      } catch (err) {
+        this.#manifestDirty = true;
+        throw err;
+      }
+    }
     this.#init.onSaved(snapshot);
+  }
+
+  /** At close: the whole sidecar, then the completed manifest, then the journal goes. */
+  async #saveFinal(): Promise<void> {
+    const { dir, id } = this.#init;
+    await this.#writeSidecarNow();
+    const snapshot = structuredClone(this.manifest);
+    await writeJsonAtomic(clipPath(dir, id, 'manifest'), snapshot);
+    await this.#journal?.close().catch(() => {});
+    this.#journal = undefined;
+    await unlink(clipPath(dir, id, 'journal')).catch(() => {}); // a journal a cut leaves beside a complete clip is dropped at load
+    this.#init.onSaved(snapshot);
+  }
+
+  #writeSidecarNow(): Promise<void> {
+    return writeJsonAtomic(clipPath(this.#init.dir, this.#init.id, 'signals'), { ...this.#sidecarHeader(), rows: this.#rows });
+  }
+
+  #sidecarHeader(): SidecarHeader {
+    const { id, geometry, signalHz } = this.#init;
+    return { version: 1, id, hz: signalHz, startUs: this.manifest.startUs, geometry: geometry ?? null };
   }
 }
 

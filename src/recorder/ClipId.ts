@@ -24,8 +24,11 @@ export function newClipId(startUs: number, camera: string): string {
   return id;
 }
 
-export type ClipFile = 'mp4' | 'manifest' | 'signals';
-const SUFFIX: Record<ClipFile, string> = { mp4: '.mp4', manifest: '.json', signals: '.signals.json' };
+/** `journal`: the timeline of a clip being recorded (SignalJournal.ts), replaced by `signals` at close. */
+export type ClipFile = 'mp4' | 'manifest' | 'signals' | 'journal';
+const SUFFIX: Record<ClipFile, string> = { mp4: '.mp4', manifest: '.json', signals: '.signals.json', journal: '.signals.jsonl' };
+/** Every file a clip may have, for sizes and deletion. */
+export const CLIP_FILES: readonly ClipFile[] = ['mp4', 'signals', 'journal', 'manifest'];
 
 /** The absolute path of one of a clip's files; throws BAD_REQUEST for a malformed id, never builds a path from one. */
 export function clipPath(dir: string, id: unknown, file: ClipFile): string {

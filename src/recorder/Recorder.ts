@@ -12,12 +12,13 @@ import { RevcamError } from '../errors/RevcamError.js';
 import { decodeHeader, nowUs } from '../wire/frame.js';
 import type { SignalSample } from '../wire/signals.js';
 import { Clip } from './Clip.js';
-import { clipPath, isClipId, manifestIdOf, newClipId as newClipIdFor } from './ClipId.js';
+import { CLIP_FILES, clipPath, isClipId, manifestIdOf, newClipId as newClipIdFor } from './ClipId.js';
 import { GopRing, type RingFrame } from './GopRing.js';
-import { readManifest, syncDir, writeJsonAtomic, type ClipManifest, type ClipState, type TriggerKind } from './Manifest.js';
+import { isoOfUs, readManifest, syncDir, writeJsonAtomic, type ClipManifest, type ClipState, type TriggerKind } from './Manifest.js';
 import { recoverMp4 } from './Recovery.js';
 import { planRoom, type RetainedClip } from './Retention.js';
 import { sha256 } from './Clip.js';
+import { SignalJournal } from './SignalJournal.js';
 import { SignalTimeline } from './SignalTimeline.js';
 import { TriggerRules, type TriggerRuleOptions } from './TriggerRules.js';
 
@@ -184,7 +185,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     };
     this.#ring.push(f);
     if (h.metaLength > 0) this.#takeOverlay(wire, h.headerLength, h.metaLength);
-    const rows = this.#timeline.advance(f.captureUs, this.#rowValues());
+    const rows = this.#timeline.advance(f.captureUs, () => this.#rowValues()); // values read only when a row is due (10 of 30 frames)
     if (rows.length > 0 && this.#overlayChanged) {
       rows[0]!.overlay = this.#overlay;
       this.#overlayChanged = false;
@@ -344,7 +345,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   async #unlinkClip(id: string): Promise<void> {
-    for (const file of ['mp4', 'signals', 'manifest'] as const) await unlink(clipPath(this.dir, id, file)).catch(() => {});
+    for (const file of CLIP_FILES) await unlink(clipPath(this.dir, id, file)).catch(() => {});
     await syncDir(this.dir);
   }
 
@@ -452,9 +453,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return clipPath(this.dir, this.#find(id).id, 'mp4');
   }
 
-  /** The signal timeline sidecar's path (checked to be inside the folder). */
-  signalsPath(id: string): string {
-    return clipPath(this.dir, this.#find(id).id, 'signals');
+  /** The signal timeline sidecar's path (checked to be inside the folder); for the clip being recorded, written first with the rows so far. */
+  async signalsPath(id: string): Promise<string> {
+    const m = this.#find(id);
+    if (this.#clip?.id === m.id) await this.#clip.writeSidecar();
+    return clipPath(this.dir, m.id, 'signals');
   }
 
   /** Locks (or unlocks) a clip: a locked clip is never deleted automatically. */
@@ -527,23 +530,35 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       }
       if (m.id !== id) continue;
       if (m.state === 'recording') await this.#recover(m);
+      else await unlink(clipPath(this.dir, id, 'journal')).catch(() => {}); // a cut between the sidecar and the journal's unlink
       this.#index.set(id, m);
       this.#sizes.set(id, await diskBytes(this.dir, id));
     }
   }
 
-  /** A clip the power cut left open: cut to its last whole fragment, mark it truncated. */
+  /**
+   * A clip the power cut left open: cut to its last whole fragment, mark it
+   * truncated. Frames and duration come from the mp4 (the manifest on disk
+   * holds them only from close), the timeline from the journal.
+   */
   async #recover(m: ClipManifest): Promise<void> {
     const file = clipPath(this.dir, m.id, 'mp4');
-    const r = await recoverMp4(file).catch(() => ({ bytes: 0, cutBytes: 0, fragments: 0, frames: 0 }));
+    const r = await recoverMp4(file).catch(() => ({ bytes: 0, cutBytes: 0, fragments: 0, frames: 0, lastFrameMs: 0 }));
     m.state = 'truncated';
     m.endReason = 'power-cut';
     m.bytes = r.bytes;
     m.fragments = r.fragments;
     m.frames = r.frames;
+    m.durationMs = Math.round(r.lastFrameMs);
+    m.endUs = m.startUs + Math.round(r.lastFrameMs * 1000);
+    m.end = isoOfUs(m.endUs);
     if (r.bytes > 0) m.sha256 = await sha256(file);
     else delete m.sha256;
+    const journal = clipPath(this.dir, m.id, 'journal');
+    const timeline = await SignalJournal.read(journal);
+    if (timeline) await writeJsonAtomic(clipPath(this.dir, m.id, 'signals'), { ...timeline.header, rows: timeline.rows });
     await writeJsonAtomic(clipPath(this.dir, m.id, 'manifest'), m);
+    await unlink(journal).catch(() => {});
     this.#stats.recovered++;
     this.#o.log?.info?.(`recorder: recovered ${m.id} after a power cut: ${r.fragments} fragments, ${r.frames} frames, ${r.cutBytes} bytes cut`);
   }
@@ -551,7 +566,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
 async function diskBytes(dir: string, id: string): Promise<number> {
   let n = 0;
-  for (const file of ['mp4', 'signals', 'manifest'] as const) n += await stat(clipPath(dir, id, file)).then((s) => s.size, () => 0);
+  for (const file of CLIP_FILES) n += await stat(clipPath(dir, id, file)).then((s) => s.size, () => 0);
   return n;
 }
 

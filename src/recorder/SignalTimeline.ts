@@ -57,12 +57,14 @@ export class SignalTimeline {
    * values; returns the rows added. A jump of more than the ring's reach adds
    * rows only for the part the ring keeps.
    */
-  advance(nowUs: number, values: RowValues): SignalRow[] {
+  advance(nowUs: number, valuesNow: () => RowValues): SignalRow[] {
     if (this.#nextUs === undefined || nowUs - this.#nextUs > this.#keepUs) {
       this.#nextUs = Math.floor(nowUs / this.periodUs) * this.periodUs; // start now: never invent a past
     }
     const added: SignalRow[] = [];
+    let values: RowValues | undefined;
     while (this.#nextUs <= nowUs) {
+      values ??= valuesNow();
       const t = this.#nextUs;
       const row: SignalRow = { tUs: t, ...values, sensors: { ...values.sensors } };
       const due = this.#pending.filter((p) => p.atUs <= t);

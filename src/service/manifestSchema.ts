@@ -12,6 +12,7 @@ export const manifestSchema = {
     module: { type: 'string', minLength: 1 },
     signals: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^Vehicle\\.[A-Za-z0-9.]+$' } },
     records: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}/[a-z][a-z0-9-]{0,63}$' } },
+    recordsBatchMs: { type: 'integer', minimum: 0, maximum: 1000 },
   },
   // A service streams (a camera and a codec at least) or views streams (`records`), or both.
   anyOf: [

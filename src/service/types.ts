@@ -32,6 +32,12 @@ export interface ServiceManifest {
    * bounded-queue rules. It adds no capture and no encode.
    */
   records?: string[];
+  /**
+   * How long the platform may hold the recorded streams' frames to hand them
+   * over together (default 0: each at once). A recorder needs no latency, and
+   * one wakeup per batch costs its process far less than one per frame.
+   */
+  recordsBatchMs?: number;
 }
 
 export interface OpenedCamera {

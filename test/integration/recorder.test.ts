@@ -235,7 +235,7 @@ describe('the recorder in revcam: triggers, clips, review', { skip }, () => {
   test('everything it wrote is inside the recordings folder', () => {
     const files = filesUnder(stateDir);
     assert.ok(files.length > 0);
-    for (const f of files) assert.match(f, /^recordings\/\d{8}T\d{6}Z-rear-[0-9a-f]{4}\.(mp4|json|signals\.json)$/, f);
+    for (const f of files) assert.match(f, /^recordings\/\d{8}T\d{6}Z-rear-[0-9a-f]{4}\.(mp4|json|signals\.json|signals\.jsonl)$/, f);
     for (const f of files) assert.ok(statSync(join(stateDir, f)).size > 0, f);
   });
 });

@@ -83,3 +83,21 @@ test('while the transport says the viewer is not reading, frames wait bounded an
   sink.complete();
   assert.deepEqual(sink.written.slice(1).map((b) => b[0]), [49, 50], 'the viewer resumes with the newest frames, not a backlog');
 });
+
+test('a sink that holds frames for a batch (holdsFrames) keeps them all; past the batch the usual bound drops', () => {
+  const sink = Object.assign(new ManualSink(), { holdsFrames: 6 });
+  const c = new Consumer({ id: 'v', sink, queueFrames: 2, maxBufferedBytes: 1 << 20 });
+  for (let i = 0; i < 8; i++) c.push(frame(i)); // a batch not handed over yet: no write completes
+  assert.equal(c.dropped, 0, 'a batch is not a slow viewer');
+  assert.equal(sink.written.length, 8);
+  c.push(frame(8));
+  c.push(frame(9));
+  assert.ok(c.dropped > 0, 'beyond queueFrames + holdsFrames the viewer is slow');
+  sink.complete(); // the batch is handed over
+  c.push(frame(10));
+  assert.equal(sink.written.at(-1)?.[0], 10);
+  // Without holdsFrames the same batch would have lost frames.
+  const plain = new Consumer({ id: 'p', sink: new ManualSink(), queueFrames: 2, maxBufferedBytes: 1 << 20 });
+  for (let i = 0; i < 8; i++) plain.push(frame(i));
+  assert.ok(plain.dropped > 0);
+});

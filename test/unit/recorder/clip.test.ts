@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { requireCommand } from '../../helpers/requireCommand.js';
 import { VSS } from '../../../src/wire/signals.js';
 import { captureUsOf, FRAME_US, GOP } from './h264Fixture.js';
@@ -110,5 +110,42 @@ test('a storm of 1,000 triggers in one second is one clip with a capped trigger 
   assert.ok(m.triggers.length <= 50);
   assert.equal(m.triggersDropped, 1000 - m.triggers.length);
   assert.equal(h.rec.list().length, 1);
+  await h.rec.close();
+});
+
+test('while recording: the manifest on disk lists the triggers, the timeline grows in a journal, a review gets the rows so far; at close the journal becomes the sidecar', { timeout: 60_000 }, async (t) => {
+  if (!requireCommand(t, 'ffmpeg')) return;
+  const h = await Harness.open({ preSeconds: 1, postSeconds: 5 });
+  h.pushTo(60);
+  const { clipId } = h.rec.trigger({ kind: 'manual', by: 'first' });
+  h.pushTo(90);
+  h.rec.trigger({ kind: 'manual', by: 'second' }); // merged: listed on disk with the next fragment
+  h.pushTo(150);
+  const dir = h.rec.dir;
+  const until = async (what: string, ok: () => boolean) => {
+    const check = () => {
+      try {
+        return ok();
+      } catch {
+        return false; // not written yet
+      }
+    };
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(check(), what);
+  };
+  await until('both triggers in the manifest on disk', () => {
+    const onDisk = JSON.parse(readFileSync(`${dir}/${clipId}.json`, 'utf8')) as { state: string; triggers: Array<{ by: string }> };
+    return onDisk.state === 'recording' && onDisk.triggers.map((x) => x.by).join() === 'first,second';
+  });
+  await until('journal rows', () => existsSync(`${dir}/${clipId}.signals.jsonl`) && readFileSync(`${dir}/${clipId}.signals.jsonl`, 'utf8').split('\n').length > 5);
+  const sidecar = await h.rec.signalsPath(clipId);
+  const partial = JSON.parse(readFileSync(sidecar, 'utf8')) as { rows: Array<{ tMs: number }> };
+  assert.ok(partial.rows.length >= 25 && partial.rows.at(-1)!.tMs >= 2_500, `rows so far: ${partial.rows.length}`);
+  const done = closed(h.rec, clipId);
+  h.pushTo(400);
+  const m = await done;
+  assert.ok(!existsSync(`${dir}/${clipId}.signals.jsonl`), 'the journal is gone at close');
+  const side = JSON.parse(readFileSync(sidecar, 'utf8')) as { rows: Array<{ tMs: number }> };
+  assert.ok(side.rows.at(-1)!.tMs >= m.durationMs - 100, 'the sidecar covers the whole clip');
   await h.rec.close();
 });

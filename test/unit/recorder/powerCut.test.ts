@@ -2,12 +2,14 @@
  * Power cut for real: a child process records and is SIGKILLed mid-clip;
  * opening the recorder on the folder finds the clip `recording`, marks it
  * `truncated`, cuts the mp4 to its last whole fragment, and ffprobe finds
- * nothing wrong and at most one group missing.
+ * nothing wrong and at most one group missing. The manifest on disk holds no
+ * frame count or duration while recording: recovery reads them from the mp4,
+ * and the signal timeline from the journal appended with each fragment.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { requireCommand } from '../../helpers/requireCommand.js';
 import { Recorder } from '../../../src/recorder/Recorder.js';
@@ -36,6 +38,8 @@ test('kill -9 mid-clip: recovery marks the clip truncated and the mp4 plays to i
   const clipId = /clip (\S+)/.exec(out)![1]!;
   const before = JSON.parse(readFileSync(`${dir}/${clipId}.json`, 'utf8'));
   assert.equal(before.state, 'recording', 'the power cut left the clip open');
+  assert.ok(existsSync(`${dir}/${clipId}.signals.jsonl`), 'the timeline journal is there');
+  assert.ok(!existsSync(`${dir}/${clipId}.signals.json`), 'no sidecar before close');
 
   const rec = await Recorder.open({ dir, maxBytes: 1e9, minFreeBytes: 0, tickMs: 0 });
   const m = rec.get(clipId);
@@ -50,7 +54,17 @@ test('kill -9 mid-clip: recovery marks the clip truncated and the mp4 plays to i
   const pushed = lastPushed - first + 1;
   assert.equal(dec.frames, m.frames, 'the manifest counts what plays');
   assert.ok(dec.frames <= pushed && dec.frames >= pushed - GOP - 1, `played ${dec.frames} of ${pushed} pushed: more than one group lost`);
+  assert.ok(Math.abs(m.durationMs - ((dec.frames - 1) * FRAME_US) / 1000) <= 1, `durationMs ${m.durationMs} for ${dec.frames} frames`);
+  assert.ok(Math.abs(m.endUs - m.startUs - (dec.frames - 1) * FRAME_US) <= 1_000, 'endUs is the last frame that plays');
   assert.match(m.sha256 ?? '', /^[0-9a-f]{64}$/);
+  // The timeline: built from the journal, 10 rows a second, reaching at least the last frame that plays.
+  assert.ok(!existsSync(`${dir}/${clipId}.signals.jsonl`), 'the journal became the sidecar');
+  const side = JSON.parse(readFileSync(`${dir}/${clipId}.signals.json`, 'utf8')) as { id: string; hz: number; rows: Array<{ tMs: number }> };
+  assert.equal(side.id, clipId);
+  assert.equal(side.hz, 10);
+  const lastRowMs = side.rows.at(-1)!.tMs;
+  assert.ok(lastRowMs >= m.durationMs - 100, `rows reach ${lastRowMs} ms, video ${m.durationMs} ms`);
+  assert.ok(side.rows.length >= Math.floor(m.durationMs / 100), `${side.rows.length} rows for ${m.durationMs} ms`);
   await rec.close();
   // A second open finds nothing to recover.
   const again = await Recorder.open({ dir, maxBytes: 1e9, minFreeBytes: 0, tickMs: 0 });
@@ -77,6 +91,7 @@ test('a torn last fragment is cut off: the mp4 ends at the last whole moof+mdat'
   assert.equal(m.fragments, full.fragments - 1);
   const lastGroup = ((full.frames - 1) % GOP) + 1; // the clip starts at a keyframe; groups are GOP frames
   assert.equal(m.frames, full.frames - lastGroup, 'exactly the torn group is lost');
+  assert.ok(Math.abs(m.durationMs - ((m.frames - 1) * FRAME_US) / 1000) <= 1, `durationMs ${m.durationMs} for ${m.frames} frames (was ${full.durationMs})`);
   assert.equal(m.bytes, statSync(file).size);
   assert.equal(probeErrors(file), '');
   assert.deepEqual(decodeCount(file), { frames: m.frames, errors: '' });
