@@ -11,8 +11,10 @@
  *   it (feeding it frames), median of the pairs. The window opens once the
  *   trigger's pre-roll is written: that one-off (10 s of video muxed at once)
  *   is reported on its own, in CPU milliseconds per trigger.
- * - Memory: the recorder process's RSS over its RSS before its first frame
- *   (GET /api/events/stats), beside the ring's bytes.
+ * - Memory: what the recorder process holds (JS heap + buffers) over what it
+ *   held before its first frame, both read after a full GC (GET
+ *   /api/events/stats; --expose-gc and the SIGUSR2 GC hook), beside the
+ *   ring's bytes and the RSS growth.
  * - Trigger → listed in GET /api/events, and the end of the post window →
  *   the clip closed and `ffprobe -v error` clean, on a server with short clips.
  * - Upload: clips shipped by the host's EvidenceShipper to a JetStream hub
@@ -52,7 +54,8 @@ function recorderExtra(stateDir: string, clip: { preSeconds: number; postSeconds
 
 async function startServer(opts: BenchOptions, extra?: Record<string, unknown>): Promise<RevcamServer> {
   const o = revcamServerOptions(opts, 'h264', 'warm');
-  return startRevcamServer({ ...o, ...(extra && { extra }) });
+  // --expose-gc and the GC hook in both runs of a pair (the recorder's memory is read after a GC), so the two differ only by the recorder.
+  return startRevcamServer({ ...o, gcHook: true, ...(extra && { extra }) });
 }
 
 /** The recorder's process among the server's descendants (the service child started with REVCAM_SERVICE=recorder). */
@@ -121,6 +124,11 @@ async function cpuRun(opts: BenchOptions, withRecorder: boolean, stateDir: strin
     const viewers = await fleet.collect();
     const m = meter.stop();
     const r = rec?.stop();
+    if (recPid !== undefined) {
+      // Memory held, not garbage waiting for a collection: a full GC in the recorder first (the baseline was taken after one).
+      process.kill(recPid, 'SIGUSR2');
+      await sleep(300);
+    }
     const stats = withRecorder ? (await getJson<Stats>(`${server.url}/api/events/stats`)).body : undefined;
     return {
       recorder: withRecorder,

@@ -160,9 +160,15 @@ async function handle(msg: ParentMessage): Promise<void> {
   }
 }
 
+// The bench reads a service's memory after a full GC (node's --expose-gc is inherited): the GC hook only, never the loop-blocking one.
+if (process.env.REVCAM_TEST_HOOKS === '1' && process.env.REVCAM_TEST_SIGUSR2 === 'gc') (await import('../systemd/testHooks.js')).installTestHooks();
 process.on('message', (m) => void handle(m as ParentMessage));
 // A spare host (spareHost.ts) loads the platform's camera layer while it waits, so a cold start does not.
-if (process.env[SPARE_ENV] === '1') void import('../source/createSource.js').then((m) => m.warmCameraLayer()).catch(() => {});
+// And the builtin reversing service's code: the service reverse gear needs at boot is the one a spare most often becomes.
+if (process.env[SPARE_ENV] === '1') {
+  void import('../source/createSource.js').then((m) => m.warmCameraLayer()).catch(() => {});
+  void import('../services/reversing/index.js').catch(() => {});
+}
 // The parent going away means nobody watches: exit rather than run orphaned.
 process.on('disconnect', () => process.exit(0));
 pipe.on('error', () => process.exit(0));

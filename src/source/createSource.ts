@@ -65,14 +65,23 @@ async function blackJpeg(camera: CameraConfig): Promise<Buffer> {
 /**
  * What a service can do for its cameras before any opens (at its start): the
  * synthetic scenes' backgrounds, the file and RTSP inputs' probes. Reverse
- * gear then waits for neither.
+ * gear then waits for neither. One camera per event-loop turn, in config
+ * order, after the caller's turn: a service is ready without waiting for
+ * four backgrounds, and an open arriving meanwhile (reverse gear at boot) is
+ * served between two of them rather than behind all of them.
  */
 export function prewarmSources(cameras: Readonly<Record<string, CameraConfig>>, vehicle: VehicleConfig): void {
-  prewarmScenes(cameras, vehicle);
-  for (const camera of Object.values(cameras)) {
+  const queue = Object.entries(cameras);
+  const next = () => {
+    const entry = queue.shift();
+    if (!entry) return;
+    const [name, camera] = entry;
+    prewarmScenes({ [name]: camera }, vehicle);
     const spec = parseSourceSpec(camera.source);
     if (spec.kind === 'file' || spec.kind === 'rtsp') probeAhead(spec, camera);
-  }
+    setImmediate(next).unref();
+  };
+  setImmediate(next).unref();
 }
 
 /**
