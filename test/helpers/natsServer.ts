@@ -25,15 +25,30 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** A loopback port free right now (the kernel's choice, released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+/**
+ * Ports handed to servers started later are taken below Linux's ephemeral
+ * range (32768-60999): a port the kernel chose for us there can be given,
+ * a moment later, to an outgoing connection (a cluster node's route to
+ * another), and the node that was to listen on it fails with "address
+ * already in use" (seen in CI runs of the three-node cluster).
+ */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_000;
+
+/** A loopback port free right now, outside the ephemeral range (tried by binding it, released at once). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port in ${PICK_FROM}-${PICK_TO} after 50 tries`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
 }
 

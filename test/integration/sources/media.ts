@@ -4,8 +4,7 @@
  * as an independent decoder to check what revcam sends. No mocks.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../../helpers/natsServer.js';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { AccessUnitSplitter } from '../../../src/codec/h264/AccessUnitSplitter.js';
@@ -104,13 +103,8 @@ export function children(pid: number): Array<{ pid: number; comm: string }> {
     .map(([p, comm]) => ({ pid: Number(p), comm: comm! }));
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+// Outside the ephemeral port range, as the NATS tests' servers: see test/helpers/natsServer.ts.
+export { freePort };
 
 export interface RtspServer {
   url: string;
