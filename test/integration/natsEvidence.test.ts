@@ -103,6 +103,19 @@ function localClips(): ClipManifest[] {
 
 const sha256 = (buf: Uint8Array) => createHash('sha256').update(buf).digest('hex');
 
+/** A JetStream manager once the cluster answers (a meta leader elected): each try short, retried. */
+function jetStreamAnswering(nc: NatsConnection, what: string): Promise<JetStreamManager> {
+  return until(what, 30_000, async () => {
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+      await jsm.getAccountInfo();
+      return jsm;
+    } catch {
+      return undefined;
+    }
+  }, 200);
+}
+
 describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 }, () => {
   const nodes: (NatsServer | undefined)[] = [];
   const clientPorts: number[] = [];
@@ -130,15 +143,7 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     relay = await startRelay(() => clientPorts.filter((_, i) => nodes[i] !== undefined));
     admin = await connect({ servers: nodes[0]!.url, ...ADMIN, name: 'test admin' });
     // JetStream needs its meta leader before a stream can be created.
-    await until('the JetStream meta leader', 20_000, async () => {
-      try {
-        await (await jetstreamManager(admin)).getAccountInfo();
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    jsm = await jetstreamManager(admin);
+    jsm = await jetStreamAnswering(admin, 'the JetStream meta leader');
     // veh-b's evidence exists in the fleet store (made while all three nodes run).
     await jsm.streams.add({ name: 'REVCAM_EVIDENCE_veh-b', subjects: ['revcam.v1.veh-b.evidence.>'], num_replicas: 3 });
     await jetstream(admin).publish('revcam.v1.veh-b.evidence.20261207T000000Z-rear-0000.manifest', JSON.stringify({ version: 1, id: '20261207T000000Z-rear-0000' }), { headers: headers() });
@@ -236,7 +241,8 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     if (victim === 0) {
       await admin.close();
       admin = await connect({ servers: nodes[1]!.url, ...ADMIN, name: 'test admin' });
-      jsm = await jetstreamManager(admin);
+      // The two left elect a new meta leader first: JetStream's API times out until then.
+      jsm = await jetStreamAnswering(admin, 'JetStream after the leader was killed');
     }
     await triggerSpaced(1);
     await allShipped(60_000);
