@@ -103,7 +103,9 @@ export class ServiceInstance extends TypedEmitter<ServiceInstanceEvents> impleme
         }),
       },
       {
-        wanted: () => this.#cameras.keepRunning(),
+        // A viewer service (the recorder: manifest `records`) is wanted for as long as it runs, whatever its
+        // standby: a crash restarts it, or evidence recording would stop until the next boot.
+        wanted: () => this.#cameras.keepRunning() || (this.manifest.records?.length ?? 0) > 0,
         onRunning: () => this.#inputs.sendSnapshot(),
         onLost: (reason) => this.#cameras.markLost(reason),
         onRestarted: () => void this.#cameras.reopen(),
