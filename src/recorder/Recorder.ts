@@ -162,6 +162,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.#stats.framesIgnored++;
       return;
     }
+    // The overlay in force rides only on frames where it changed, and on a late viewer's first (catch-up)
+    // frame: a recorder (re)started mid-stream learns it there, so it is taken before catch-up frames are dropped.
+    if (h.metaLength > 0) this.#takeOverlay(wire, h.headerLength, h.metaLength);
     if (h.codec !== 'h264' || h.catchUp) {
       this.#stats.framesIgnored++;
       return;
@@ -184,7 +187,6 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       bytes: wire.byteLength,
     };
     this.#ring.push(f);
-    if (h.metaLength > 0) this.#takeOverlay(wire, h.headerLength, h.metaLength);
     const rows = this.#timeline.advance(f.captureUs, () => this.#rowValues()); // values read only when a row is due (10 of 30 frames)
     if (rows.length > 0 && this.#overlayChanged) {
       rows[0]!.overlay = this.#overlay;

@@ -138,6 +138,8 @@ test('while recording: the manifest on disk lists the triggers, the timeline gro
     return onDisk.state === 'recording' && onDisk.triggers.map((x) => x.by).join() === 'first,second';
   });
   await until('journal rows', () => existsSync(`${dir}/${clipId}.signals.jsonl`) && readFileSync(`${dir}/${clipId}.signals.jsonl`, 'utf8').split('\n').length > 5);
+  // Listed once its first manifest write has returned (the file is visible a moment before).
+  await until('the clip listed', () => h.rec.list().some((m) => m.id === clipId));
   const sidecar = await h.rec.signalsPath(clipId);
   const partial = JSON.parse(readFileSync(sidecar, 'utf8')) as { rows: Array<{ tMs: number }> };
   assert.ok(partial.rows.length >= 25 && partial.rows.at(-1)!.tMs >= 2_500, `rows so far: ${partial.rows.length}`);

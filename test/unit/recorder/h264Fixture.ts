@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { AccessUnitSplitter, type AccessUnit } from '../../../src/codec/h264/AccessUnitSplitter.js';
 import { encodeFrame } from '../../../src/wire/frame.js';
+import type { FrameMeta } from '../../../src/wire/overlay.js';
 
 export const FPS = 30;
 export const GOP = 30;
@@ -36,7 +37,7 @@ export function accessUnits(seconds: number): AccessUnit[] {
 }
 
 /** Wire frame number `i` (looping over the encoded units, so any length of stream is available). */
-export function wireFrame(aus: AccessUnit[], i: number, opts: { t0Us?: number; seq?: number; catchUp?: boolean; discontinuity?: boolean } = {}): Buffer {
+export function wireFrame(aus: AccessUnit[], i: number, opts: { t0Us?: number; seq?: number; catchUp?: boolean; discontinuity?: boolean; meta?: FrameMeta } = {}): Buffer {
   const au = aus[i % aus.length]!;
   const f = encodeFrame({
     version: 1,
@@ -49,6 +50,7 @@ export function wireFrame(aus: AccessUnit[], i: number, opts: { t0Us?: number; s
     width: 320,
     height: 180,
     payload: au.data,
+    ...(opts.meta && { meta: opts.meta }),
   });
   return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
 }

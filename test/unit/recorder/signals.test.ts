@@ -5,8 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { RevcamError } from '../../../src/errors/RevcamError.js';
+import type { FrameMeta } from '../../../src/wire/overlay.js';
 import { VSS } from '../../../src/wire/signals.js';
 import { captureUsOf, FRAME_US, wireFrame } from './h264Fixture.js';
 import { closed, Harness } from './recorderHarness.js';
@@ -91,5 +92,22 @@ test('review: lock protects from remove, remove deletes the files, markShipped i
   assert.equal(existsSync(file), false);
   assert.equal(existsSync(file.replace(/\.mp4$/, '.json')), false);
   assert.throws(() => h.rec.get(clipId), (e: unknown) => e instanceof RevcamError && e.code === 'NOT_FOUND');
+  await h.rec.close();
+});
+
+test('a recorder started mid-stream learns the overlay in force from the catch-up frame that carries it', { timeout: 30_000 }, async () => {
+  const h = await Harness.open({ preSeconds: 1, postSeconds: 1 });
+  const overlay = { guidelines: 'as the driver saw them' };
+  // A late viewer's first frame: catch-up, with the stream's metadata; the live frames after it carry none.
+  h.rec.pushFrame(wireFrame(h.aus, 0, { catchUp: true, meta: { overlay } as unknown as FrameMeta }));
+  h.next = 1;
+  h.pushTo(90);
+  const { clipId } = h.rec.trigger({ kind: 'manual' });
+  const done = closed(h.rec, clipId);
+  h.pushTo(150);
+  await done;
+  const side = JSON.parse(readFileSync(await h.rec.signalsPath(clipId), 'utf8')) as { rows: Array<{ overlay?: unknown }> };
+  assert.deepEqual(side.rows[0]?.overlay, overlay, 'the first row carries the overlay in force');
+  assert.equal(h.rec.stats.framesIgnored, 1, 'the catch-up frame itself is not recorded');
   await h.rec.close();
 });
