@@ -52,7 +52,7 @@ export async function startRevcamServer(o: RevcamServerOptions): Promise<RevcamS
   const configFile = join(dir, 'revcam.json');
   writeFileSync(configFile, JSON.stringify(benchConfig(o), null, 2));
   const execArgv = [...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []), ...(o.gcHook ? ['--expose-gc'] : [])];
-  const child = spawn(process.execPath, [...execArgv, resolve(ROOT, 'dist/src/cli/main.js'), 'serve', '--config', configFile, '--port', '0'], {
+  const child = spawn(process.execPath, [...execArgv, resolve(ROOT, 'dist/bundle/revcam.js'), 'serve', '--config', configFile, '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...(o.gcHook && { REVCAM_TEST_HOOKS: '1', REVCAM_TEST_SIGUSR2: 'gc' }) },

@@ -92,6 +92,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
       makeCase(10, boot, [
         'each figure is spawn → that stage on the bench clock: node start (main module runs), config, gateway listening, the reverse service child ready, camera open, first frame captured and at the gateway (server boot marks, /api/health "boot"); then the display (retrying every 100 ms) connected, view rear, accepted, first frame painted',
         'the scene cache (REVCAM_CACHE_DIR, a bench temp dir) is filled by one uncounted first boot; firstBootPaintedMs is that boot',
+        'systemd…: the same boot as systemd starts it (Type=notify; half as many boots, at least 5): a NOTIFY_SOCKET manager notes READY=1 (listening, the reverse service warm); READY → painted is what a driver waits once systemd counts revcam started',
       ]),
     );
 

@@ -1,18 +1,19 @@
 /**
  * Case 10, boot in reverse: a car started with reverse already engaged. From
- * spawning `node dist/src/cli/main.js serve --port P --config F` (the
+ * spawning `node dist/bundle/revcam.js serve --port P --config F` (the
  * simulator's initial gear is R, the default) to the first frame painted by a
  * headless display that was waiting before the spawn, retrying its
  * connection to /api/signals every 100 ms. The breakdown comes from the
  * server's boot marks (`boot` in /api/health, src/app/bootMarks.ts), put on
  * the bench's clock through the server's process start time.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BootMarks } from '../../src/app/bootMarks.js';
+import { PYTHON, startManager, type Manager } from '../../test/helpers/notifyManager.js';
 import { ROOT } from '../child.js';
 import { DisplayClient } from '../display.js';
 import type { BenchOptions } from '../options.js';
@@ -39,6 +40,8 @@ export interface BootSample {
   acceptedMs: number;
   firstPaintedMs: number;
   firstFrameAgeMs: number;
+  /** spawn → READY=1 at the service manager (only under a NOTIFY_SOCKET, else NaN). */
+  readyMs: number;
 }
 
 function freePort(): Promise<number> {
@@ -52,15 +55,15 @@ function freePort(): Promise<number> {
   });
 }
 
-async function bootOnce(configFile: string, cacheDir: string, timeoutMs: number): Promise<BootSample> {
+async function bootOnce(configFile: string, cacheDir: string, timeoutMs: number, manager?: Manager): Promise<BootSample> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // The display is up first, as in a car where it boots with the head unit.
   const t0 = performance.now();
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), 'serve', '--port', String(port), '--config', configFile], {
+  const child = spawn(process.execPath, [resolve(ROOT, 'dist/bundle/revcam.js'), 'serve', '--port', String(port), '--config', configFile], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, REVCAM_CACHE_DIR: cacheDir },
+    env: { ...process.env, REVCAM_CACHE_DIR: cacheDir, NOTIFY_SOCKET: manager?.socket ?? '' },
   });
   const spawnedAtEpoch = performance.timeOrigin + t0;
   let stderr = '';
@@ -72,6 +75,7 @@ async function bootOnce(configFile: string, cacheDir: string, timeoutMs: number)
     const displayConnectedMs = performance.now() - t0;
     const r = await client.rearFrame({ url, codec: 'jpeg', service: 'reversing', camera: 'rear', timeoutMs }, t0);
     const health = (await (await fetch(`${url}/api/health`)).json()) as { boot?: BootMarks };
+    const ready = manager && (await manager.waitFor('READY=1', timeoutMs, t0));
     // A revcam from before the boot marks (a baseline run) has none: only the display's figures then.
     const b: BootMarks = health.boot ?? { stages: {}, originMs: Number.NaN };
     const at = (ms: number | undefined) => (ms === undefined ? Number.NaN : b.originMs + ms - spawnedAtEpoch);
@@ -88,6 +92,7 @@ async function bootOnce(configFile: string, cacheDir: string, timeoutMs: number)
       acceptedMs: r.acceptedMs,
       firstPaintedMs: r.firstFrameMs,
       firstFrameAgeMs: r.firstFrameAgeMs,
+      readyMs: ready ? ready.at - t0 : Number.NaN,
     };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${stderr}`);
@@ -116,6 +121,7 @@ async function bootInReverse(opts: BenchOptions): Promise<Record<string, unknown
       samples.push(await bootOnce(configFile, cacheDir, 20_000));
     }
     const s = (k: keyof BootSample) => summarize(samples.map((x) => x[k]).filter((x) => Number.isFinite(x)), 'ms');
+    const systemd = await underSystemd(configFile, cacheDir, dir, Math.max(5, Math.ceil(opts.iterations / 2)));
     return {
       spawnToNodeStartMs: s('nodeStartMs'),
       spawnToConfigMs: s('configMs'),
@@ -130,9 +136,35 @@ async function bootInReverse(opts: BenchOptions): Promise<Record<string, unknown
       spawnToFirstPaintedMs: s('firstPaintedMs'),
       firstFrameAgeMs: s('firstFrameAgeMs'),
       firstBootPaintedMs: Math.round(first.firstPaintedMs * 10) / 10,
+      ...systemd,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same boot as systemd starts it (issue 17 §6; deploy/systemd, Type=notify): a NOTIFY_SOCKET whose manager
+ * (test/helpers/notifyManager.ts) notes when READY=1 arrives. Reported: spawn → READY, READY → first painted frame.
+ */
+async function underSystemd(configFile: string, cacheDir: string, dir: string, boots: number): Promise<Record<string, unknown>> {
+  const missing = [PYTHON, 'systemd-notify'].filter((cmd) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status !== 0);
+  if (missing.length > 0) return { underSystemd: `not measured: ${missing.join(' and ')} missing (Debian: apt-get install python3 systemd)` };
+  const manager = await startManager(dir);
+  try {
+    const samples: BootSample[] = [];
+    for (let i = 0; i < boots; i++) {
+      progress(`boot in reverse under a NOTIFY_SOCKET ${i + 1}/${boots}`);
+      await sleep(300);
+      samples.push(await bootOnce(configFile, cacheDir, 20_000, manager));
+    }
+    return {
+      systemdSpawnToReadyMs: summarize(samples.map((x) => x.readyMs), 'ms'),
+      systemdReadyToFirstPaintedMs: summarize(samples.map((x) => x.firstPaintedMs - x.readyMs), 'ms'),
+      systemdSpawnToFirstPaintedMs: summarize(samples.map((x) => x.firstPaintedMs), 'ms'),
+    };
+  } finally {
+    manager.stop();
   }
 }
 

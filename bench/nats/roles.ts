@@ -17,12 +17,12 @@ export interface RoleProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `node dist/src/cli/main.js <args> --config <config>` until its output matches `ready` (group 1: the URL, if any). */
+/** Runs `node dist/bundle/revcam.js <args> --config <config>` until its output matches `ready` (group 1: the URL, if any). */
 export async function startRole(args: string[], config: Record<string, unknown>, ready: RegExp, timeoutMs = 60_000): Promise<RoleProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'revcam-bench-nats-'));
   const configFile = join(dir, 'revcam.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), ...args, '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve(ROOT, 'dist/bundle/revcam.js'), ...args, '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (c: Buffer) => (out = (out + c.toString()).slice(-6000));
   child.stdout!.on('data', keep);

@@ -1,12 +1,14 @@
 /** solveMount in a worker thread (solveWorker.ts), with a time limit; the same answers and refusals. */
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledFile } from '../app/packageFiles.js';
 import type { CalibrationConfig } from '../config/types.js';
 import type { ImageSpec } from '../geometry/cameraModel.js';
 import { CalibrationRejected } from './CalibrationRejected.js';
 import type { MarkedPoint, SolvedMount } from './solveMount.js';
 import type { SolveWorkerInput, SolveWorkerOutput } from './solveWorker.js';
 
-const workerUrl = new URL('./solveWorker.js', import.meta.url);
+const workerUrl = pathToFileURL(compiledFile('calibration/solveWorker.js'));
 
 export function solveMountInWorker(cal: CalibrationConfig, image: ImageSpec, points: readonly MarkedPoint[], timeoutMs = 20_000): Promise<SolvedMount> {
   const input: SolveWorkerInput = { cal, image, points: [...points] };

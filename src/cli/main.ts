@@ -7,8 +7,10 @@
 // First: the boot clock's first mark is "node is up, revcam's code runs".
 import { markBoot } from '../app/bootMarks.js';
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { packageFile, packageVersion } from '../app/packageFiles.js';
 import { preforkSpareHost } from '../host/spareHost.js';
-import { Exit, packageVersion, UsageError } from './usage.js';
+import { Exit, UsageError } from './usage.js';
 
 markBoot('main');
 
@@ -72,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
     case 'bench': {
       // The bench measures a checkout: it drives Chromium (playwright-core) and a peer (node-media-server), dev
       // dependencies, and uses bench/fixtures. The npm package holds none of them (docs/deploy.md, "The package").
-      const bench = new URL('../../bench/run.js', import.meta.url);
+      const bench = pathToFileURL(packageFile('dist/bench/run.js'));
       if (!existsSync(bench)) {
         process.stderr.write('revcam: bench: not part of the installed package; the bench runs from a git checkout of revcam, with its dev dependencies: npm ci && npm run bench (docs/deploy.md, docs/performance.md)\n');
         return Exit.failed;

@@ -3,7 +3,6 @@
  * exit 2), argument parsing that turns node:util's parse errors into such a
  * line, and the package version.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake on the command line: `revcam: <message>` and exit 2. */
@@ -37,15 +36,3 @@ export function parseCommandArgs<T extends ParseArgsConfig>(command: string, con
   }
 }
 
-/** The version in package.json (from dist/src/cli or src/cli alike: the first package.json found upwards). */
-export function packageVersion(): string {
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'revcam' && pkg.version) return pkg.version;
-    } catch {
-      // try the next level up
-    }
-  }
-  return 'unknown';
-}

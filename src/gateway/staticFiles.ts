@@ -9,18 +9,17 @@
  * `send` decodes the path once, refuses `..`, null bytes and malformed escapes;
  * its refusals become coded JSON errors (BAD_REQUEST 400, NOT_FOUND 404).
  */
-import { dirname, extname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type SendModule from 'send';
 import { RevcamError } from '../errors/RevcamError.js';
+import { compiledFile, packageFile } from '../app/packageFiles.js';
 
 // `send` (with mime-db, http-errors: ~45 ms of module load) is loaded at the first static request, not at boot.
 let loadingSend: Promise<typeof SendModule> | undefined;
 const loadSend = () => (loadingSend ??= import('send').then((m) => m.default));
 
-const here = dirname(fileURLToPath(import.meta.url)); // dist/src/gateway
-const displaySourceDir = resolve(here, '../../../src/display');
+const displaySourceDir = packageFile('src/display');
 
 interface StaticRoute {
   prefix: string;
@@ -32,8 +31,8 @@ interface StaticRoute {
 const BROWSER_CODE = new Set(['.js', '.map']);
 const ROUTES: readonly StaticRoute[] = [
   { prefix: '/static/', root: displaySourceDir, extensions: new Set(['.css', '.svg', '.png', '.ico']) },
-  { prefix: '/app/display/', root: resolve(here, '../display'), extensions: BROWSER_CODE },
-  { prefix: '/app/wire/', root: resolve(here, '../wire'), extensions: BROWSER_CODE },
+  { prefix: '/app/display/', root: compiledFile('display'), extensions: BROWSER_CODE },
+  { prefix: '/app/wire/', root: compiledFile('wire'), extensions: BROWSER_CODE },
 ];
 
 /** The pages, each by its exact path (no other .html of the folder is reachable). */

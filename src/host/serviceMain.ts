@@ -11,6 +11,7 @@ import { encodeMeta, HEADER_LENGTH, writeHeader } from '../wire/frame.js';
 import type { FrameMeta } from '../wire/overlay.js';
 // SPARE_ENV from childProtocol, not spareHost: a child has no use for node:child_process.
 import { FRAME_PIPE_FD, FrameRecordParser, recordPrefix, SPARE_ENV, type ChildMessage, type ParentMessage } from './childProtocol.js';
+import { importService, preloadReversingService } from './builtinServices.js';
 
 /** Above this many unflushed bytes on the pipe the child drops frames instead of buffering them. */
 const MAX_PIPE_BACKLOG_BYTES = 8 * 1024 * 1024;
@@ -58,7 +59,7 @@ function emitFrame(camera: string, frame: SourceFrame, meta?: FrameMeta): void {
 
 async function init(msg: Extract<ParentMessage, { op: 'init' }>): Promise<void> {
   if (msg.service !== undefined) process.env.REVCAM_SERVICE = msg.service;
-  const mod = (await import(msg.moduleUrl)) as { default?: ServiceFactory };
+  const mod = (await importService(msg.moduleUrl)) as { default?: ServiceFactory };
   if (typeof mod.default !== 'function') throw new Error(`${msg.moduleUrl} has no default export ServiceFactory`);
   const ctx: ServiceContext = {
     manifest: msg.manifest,
@@ -164,10 +165,10 @@ async function handle(msg: ParentMessage): Promise<void> {
 if (process.env.REVCAM_TEST_HOOKS === '1' && process.env.REVCAM_TEST_SIGUSR2 === 'gc') (await import('../systemd/testHooks.js')).installTestHooks();
 process.on('message', (m) => void handle(m as ParentMessage));
 // A spare host (spareHost.ts) loads the platform's camera layer while it waits, so a cold start does not.
-// And the builtin reversing service's code: the service reverse gear needs at boot is the one a spare most often becomes.
+// And the builtin reversing service's code (builtinServices.ts).
 if (process.env[SPARE_ENV] === '1') {
   void import('../source/createSource.js').then((m) => m.warmCameraLayer()).catch(() => {});
-  void import('../services/reversing/index.js').catch(() => {});
+  void preloadReversingService().catch(() => {});
 }
 // The parent going away means nobody watches: exit rather than run orphaned.
 process.on('disconnect', () => process.exit(0));

@@ -16,12 +16,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { compiledFile, packageFile, runsBundled } from '../app/packageFiles.js';
 import { SPARE_ENV } from './childProtocol.js';
 
 export { SPARE_ENV };
 
-const SERVICE_MAIN = fileURLToPath(new URL('./serviceMain.js', import.meta.url));
+// The bundled command forks the bundled service host; dist/src's modules (tests, the API) fork dist/src's.
+const SERVICE_MAIN = runsBundled ? packageFile('dist/bundle/service-host/serviceMain.js') : compiledFile('host/serviceMain.js');
 
 /** A service child: IPC for control, fd 3 for frames (childProtocol.ts). */
 export function forkServiceChild(opts: { spare?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {

@@ -4,6 +4,8 @@
  * schema at start cost ~170 ms of a boot (docs/performance.md, case 10).
  */
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { compiledFile } from '../app/packageFiles.js';
 import { lazyValidator, type LazyValidator } from './lazyValidator.js';
 
 /**
@@ -33,7 +35,7 @@ export function schemaHash(schema: object): string {
 export async function precompiledValidator<T>(name: GeneratedName, schema: object): Promise<LazyValidator<T>> {
   const entry = GENERATED_VALIDATORS.find((v) => v.name === name)!;
   try {
-    const mod = (await import(new URL(`./generated/${name}.js`, import.meta.url).href)) as { schemaHash?: unknown; validate?: unknown };
+    const mod = (await import(pathToFileURL(compiledFile(`schema/generated/${name}.js`)).href)) as { schemaHash?: unknown; validate?: unknown };
     if (mod.schemaHash === schemaHash(schema) && typeof mod.validate === 'function') return mod.validate as LazyValidator<T>;
   } catch {
     // Not generated (tsc alone): compile instead.

@@ -7,7 +7,8 @@ import { precompiledValidator } from '../schema/precompiled.js';
 import { manifestSchema } from './manifestSchema.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { compiledFile } from '../app/packageFiles.js';
 import type { ServiceManifest } from './types.js';
 
 /** Generated at build time when it can be (src/schema/precompiled.ts): a cold start does not compile the schema. */
@@ -19,7 +20,7 @@ export interface LoadedManifest {
   moduleUrl: string;
 }
 
-const servicesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../services');
+const servicesDir = compiledFile('services');
 
 export class ManifestError extends Error {
   readonly code = 'MANIFEST_INVALID';

@@ -58,7 +58,7 @@ export async function spawnUntilReady(script: string, args: string[], ready: Reg
 
 /** `revcam serve --port 0 <args>`, ready once it prints its display URL. */
 export function startCliServer(args: string[] = [], env: Record<string, string> = {}): Promise<CliServer> {
-  return spawnUntilReady('dist/src/cli/main.js', ['serve', '--port', '0', ...args], /display at (http:\/\/[^\s/]+)\//, env, 20_000);
+  return spawnUntilReady('dist/bundle/revcam.js', ['serve', '--port', '0', ...args], /display at (http:\/\/[^\s/]+)\//, env, 20_000);
 }
 
 export type GatewayProcess = CliServer;

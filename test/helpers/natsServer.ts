@@ -121,9 +121,9 @@ export interface RevcamProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Runs `node dist/src/cli/main.js <args>` and waits until its output matches `ready`. */
+/** Runs `node dist/bundle/revcam.js <args>` and waits until its output matches `ready`. */
 export async function startRevcamCommand(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<RevcamProcess> {
-  const p = await spawnUntilReady('dist/src/cli/main.js', args, ready, { REVCAM_LOG_LEVEL: 'warn', ...env });
+  const p = await spawnUntilReady('dist/bundle/revcam.js', args, ready, { REVCAM_LOG_LEVEL: 'warn', ...env });
   return {
     child: p.child,
     output: p.output,

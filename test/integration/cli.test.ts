@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../helpers/server.js';
 
-const BIN = resolve(ROOT, 'dist/src/cli/main.js');
+const BIN = resolve(ROOT, 'dist/bundle/revcam.js');
 
 function revcam(args: string[], cwd = ROOT): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, REVCAM_DEBUG: '' } });
@@ -106,7 +106,7 @@ for (const { args, code, says } of USER_ERRORS) {
 
 test('the built bin keeps its run bit and runs through its shebang', () => {
   const mode = statSync(BIN).mode;
-  assert.ok((mode & 0o111) !== 0, `dist/src/cli/main.js mode ${(mode & 0o777).toString(8)} has no execute bit`);
+  assert.ok((mode & 0o111) !== 0, `dist/bundle/revcam.js mode ${(mode & 0o777).toString(8)} has no execute bit`);
   const r = spawnSync(BIN, ['--version'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.error?.message ?? r.stderr);
   assert.match(r.stdout, /^revcam \d+\.\d+\.\d+/);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../helpers/server.js';
 
-const BIN = resolve(ROOT, 'dist/src/cli/main.js');
+const BIN = resolve(ROOT, 'dist/bundle/revcam.js');
 const dir = mkdtempSync(join(tmpdir(), 'revcam-config-check-'));
 
 function revcam(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {

@@ -30,7 +30,7 @@ function configFile(name: string, nats: Record<string, unknown>): string {
 /** Runs revcam to its exit: code, stderr and stdout. */
 function revcam(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, timeout: 60_000, env: { ...process.env, REVCAM_DEBUG: '', REVCAM_LOG_LEVEL: 'info' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [resolve(ROOT, 'dist/bundle/revcam.js'), ...args], { cwd: ROOT, timeout: 60_000, env: { ...process.env, REVCAM_DEBUG: '', REVCAM_LOG_LEVEL: 'info' } }, (err, stdout, stderr) => {
       res({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ROOT } from '../helpers/server.js';
 
-const BIN = resolve(ROOT, 'dist/src/cli/main.js');
+const BIN = resolve(ROOT, 'dist/bundle/revcam.js');
 
 function revcam(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, REVCAM_DEBUG: '' } });

@@ -47,11 +47,11 @@ const FORBIDDEN: Array<[RegExp, string]> = [
 /** A log is forbidden, except the CAN bus recording the CAN example replays (examples/can, docs/signals.md). */
 const isStrayLog = (path: string) => /\.log$/.test(path) && !/^examples\/can\/[^/]+\.log$/.test(path);
 
-/** What revcam reads at run time from outside dist/src (src/gateway/staticFiles.ts, src/config/defaults.ts) and the units. */
+/** The bin (dist/bundle), what revcam reads at run time from outside dist/src (src/gateway/staticFiles.ts, src/config/defaults.ts) and the units. */
 const REQUIRED = [
   'package.json',
   'README.md',
-  'dist/src/cli/main.js',
+  'dist/bundle/revcam.js',
   'dist/src/index.js',
   'dist/src/index.d.ts',
   'dist/src/display/main.js',
@@ -140,7 +140,7 @@ test('the package holds what runs and nothing of the workshop', () => {
   const missing = REQUIRED.filter((p) => !paths.includes(p));
   assert.deepEqual(missing, [], `the package lacks what revcam reads at run time: ${missing.join(', ')}`);
   // Everything else is the compiled code, the display's page, the examples, the units and their doc.
-  const outside = paths.filter((p) => !/^(dist\/src\/|src\/display\/|examples\/|deploy\/systemd\/)/.test(p) && !['package.json', 'README.md', 'LICENSE', 'docs/deploy.md'].includes(p));
+  const outside = paths.filter((p) => !/^(dist\/src\/|dist\/bundle\/|src\/display\/|examples\/|deploy\/systemd\/)/.test(p) && !['package.json', 'README.md', 'LICENSE', 'docs/deploy.md'].includes(p));
   assert.deepEqual(outside, [], 'files outside the `files` field');
 });
 
@@ -150,7 +150,7 @@ test('it installs with --omit=dev without warnings (but the known engine note of
   assert.deepEqual(unexpected, [], 'npm warned at install');
   assert.ok(!installWarnings.some((l) => /prepare|script/i.test(l)), 'a warning about a skipped script');
   const lib = join(work, 'prefix', 'lib', 'node_modules');
-  assert.ok(existsSync(join(lib, 'revcam', 'dist', 'src', 'cli', 'main.js')));
+  assert.ok(existsSync(join(lib, 'revcam', 'dist', 'bundle', 'revcam.js')));
   for (const dev of ['typescript', 'playwright-core', 'fast-check', 'node-media-server', '@types/node']) {
     assert.ok(!existsSync(join(lib, 'revcam', 'node_modules', dev)) && !existsSync(join(lib, dev)), `devDependency ${dev} was installed`);
   }

@@ -173,7 +173,7 @@ test('a phone streams only while parked with consent, and its streams end when t
 });
 
 test('revcam token prints a token once and a config line whose hash verifies it; a server accepts it', async () => {
-  const cli = resolve(ROOT, 'dist/src/cli/main.js');
+  const cli = resolve(ROOT, 'dist/bundle/revcam.js');
   const help = spawnSync(process.execPath, [cli, 'token', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--device ID[\s\S]*--role ROLE[\s\S]*example:/);

@@ -13,7 +13,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,82 +22,11 @@ import type { TestContext } from 'node:test';
 import { startCliServer, type CliServer } from '../helpers/cliServer.js';
 import { requireCommand } from '../helpers/requireCommand.js';
 import { ROOT } from '../helpers/server.js';
+import { PYTHON, startManager } from '../helpers/notifyManager.js';
 
 const UNITS = join(ROOT, 'deploy', 'systemd');
 /** The path the units run revcam from (npm install -g --prefix /usr/local). */
 const INSTALLED_BIN = '/usr/local/bin/revcam';
-const PYTHON = '/usr/bin/python3';
-
-/** The service manager's side of sd_notify: prints each message line as it arrives. */
-const MANAGER = `
-import array, os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print("LISTENING", flush=True)
-while True:
-    msg, anc, flags, addr = s.recvmsg(4096, socket.CMSG_SPACE(64 * 4))
-    for level, kind, data in anc:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds = array.array("i")
-            fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
-            for fd in fds:
-                os.close(fd)  # BARRIER=1: closing its fd tells systemd-notify the message was taken
-    for line in msg.decode("utf-8", "replace").split("\\n"):
-        if line and line != "BARRIER=1":
-            print(line, flush=True)
-`;
-
-interface Received {
-  /** performance.now() in this test process when the line arrived. */
-  at: number;
-  line: string;
-}
-
-interface Manager {
-  socket: string;
-  child: ChildProcess;
-  received: Received[];
-  waitFor(line: string, timeoutMs: number, after?: number): Promise<Received>;
-  stop(): void;
-}
-
-async function startManager(dir: string): Promise<Manager> {
-  const socket = join(dir, 'notify.sock');
-  const child = spawn(PYTHON, ['-u', '-c', MANAGER, socket], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const received: Received[] = [];
-  let err = '';
-  let buf = '';
-  let listening: () => void;
-  const ready = new Promise<void>((res) => (listening = res));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => {
-    buf += t;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line === 'LISTENING') listening();
-      else received.push({ at: performance.now(), line });
-    }
-  });
-  const exited = new Promise<void>((_, rej) => child.once('exit', (code) => rej(new Error(`the fake service manager exited (${code}): ${err}`))));
-  await Promise.race([ready, exited]);
-  return {
-    socket,
-    child,
-    received,
-    async waitFor(line, timeoutMs, after = 0) {
-      const deadline = performance.now() + timeoutMs;
-      for (;;) {
-        const hit = received.find((r) => r.line === line && r.at >= after);
-        if (hit) return hit;
-        assert.ok(performance.now() < deadline, `no ${line} within ${timeoutMs} ms (got: ${received.map((r) => r.line).join(', ') || 'nothing'}; manager: ${err})`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    stop: () => child.kill('SIGKILL'),
-  };
-}
-
 /** Resolves with the time `text` first appears in the server's output. */
 async function waitForOutput(server: CliServer, text: string, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;

@@ -201,7 +201,7 @@ describe('safe by default off loopback', () => {
 
   test('the CLI prints one line, no stack, and exits non-zero', async () => {
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: ROOT, timeout: 60_000, env: { ...process.env, REVCAM_LOG_LEVEL: 'warn' } }, (_err, stdout, stderr) =>
+      const child = execFile(process.execPath, [join(ROOT, 'dist/bundle/revcam.js'), 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: ROOT, timeout: 60_000, env: { ...process.env, REVCAM_LOG_LEVEL: 'warn' } }, (_err, stdout, stderr) =>
         resolve({ code: child.exitCode, stdout, stderr }),
       );
     });

@@ -17,13 +17,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledFile } from '../../app/packageFiles.js';
 
 /** 16 backgrounds of 1280x720 are 44 MB. */
 export const MAX_FILES = 16;
 
 /** The modules whose code draws a background: a rebuilt one changes the key. */
-const DRAWING_CODE = ['./rearScene.js', './cabinScene.js', './raster.js', '../../wire/camera.js', '../../geometry/cameraModel.js', '../../calibration/mat.js'];
+const DRAWING_CODE = ['source/synthetic/rearScene.js', 'source/synthetic/cabinScene.js', 'source/synthetic/raster.js', 'wire/camera.js', 'geometry/cameraModel.js', 'calibration/mat.js'];
 
 export function sceneCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.REVCAM_CACHE_DIR !== undefined) return env.REVCAM_CACHE_DIR === '' ? undefined : join(env.REVCAM_CACHE_DIR, 'scenes');
@@ -36,7 +36,7 @@ function drawingCodeStamp(): string {
   if (codeStamp === undefined) {
     codeStamp = DRAWING_CODE.map((rel) => {
       try {
-        const st = statSync(fileURLToPath(new URL(rel, import.meta.url)));
+        const st = statSync(compiledFile(rel));
         return `${st.size}:${st.mtimeMs}`;
       } catch {
         return 'none';
