@@ -241,6 +241,7 @@ function main(): void {
       gainSolve: params.gainSolve,
       showGuides: params.showGuides,
       renderScale: params.surroundScale,
+      solo: params.surroundSolo,
       onRefused(camera, err) {
         // The page's default split needs the four cameras: a service without one gets the tiles, as before.
         if (!params.surroundDefaulted || err.code !== 'CAMERA_NOT_AVAILABLE' || !surround) return;

@@ -20,7 +20,9 @@
  * ground area in metres (across x along), ?gains=0 turns its photometric
  * alignment off (every gain 1: the seams as the cameras give them),
  * ?sscale=0.5 renders the stitched picture at half the screen's resolution
- * (software GL).
+ * (software GL), ?solo=left draws one camera's part of it alone (the others
+ * still measured for the gains: an installer sees what one camera gives, and
+ * the seam test compares two cameras on the same ground).
  */
 import type { StreamRequestMessage } from '../wire/messages.js';
 import { isLayoutKind, type LayoutKind } from './layout.js';
@@ -53,6 +55,8 @@ export interface DisplayParams {
   gainSolve: boolean;
   /** `?sscale=`: the surround picture's resolution relative to the screen's (0.25-2, default 1). */
   surroundScale: number;
+  /** `?solo=`: the one surround camera drawn (the others left out of the picture only), or null for all. */
+  surroundSolo: string | null;
 }
 
 /** The default screen: the rear camera large, the door-mirror cameras as tiles. */
@@ -106,5 +110,6 @@ export function readParams(search: string): DisplayParams {
     area: parseArea(q.get('area')) ?? { ...DEFAULT_AREA },
     gainSolve: !isOff(q.get('gains')),
     surroundScale: Number(q.get('sscale')) >= 0.25 && Number(q.get('sscale')) <= 2 ? Number(q.get('sscale')) : 1,
+    surroundSolo: CAMERA_NAME.test(q.get('solo') ?? '') ? q.get('solo') : null,
   };
 }

@@ -8,11 +8,13 @@
  *   the paint's centre is found (intensity-weighted) and compared with where
  *   the world puts it, and the line's mean position just before and just
  *   after each seam (where the shared blend model hands over) is compared;
- * - brightness: either side of each seam, the asphalt's mean luminance, with
- *   the gain solve and without it (`gains=0`): off by ~30 % without, within
- *   5 % with; the gains settle without oscillating;
+ * - brightness: at each seam, the two cameras' mean luminance on the same
+ *   asphalt (each camera's `?solo=` picture), with the gain solve and without
+ *   it (`gains=0`): off by ~30 % without, within 5 % with; the gains settle
+ *   without oscillating;
  * - coverage: every ground point within 3 m of the car (outside it) is seen
- *   by at least one camera in the shared model, and none of its pixels is black;
+ *   by at least one camera in the shared model, but the strip a bumper hides,
+ *   which is hatched grey; none of its pixels is black;
  * - a camera killed (its stream closed by the network, and one frozen: its
  *   messages held back): its region hatched and labelled, the others live.
  *
@@ -162,8 +164,8 @@ function seams(): Array<{ name: string; lateral: number; a: number; b: number; a
   const out: Array<{ name: string; lateral: number; a: number; b: number; at: number }> = [];
   for (const [side, lat] of [['left', -HW], ['right', HW]] as const) {
     const s = IDX[side];
-    const front = seamAlong(MODELS, IDX.front, s, [lat, -5.5], [lat, -2.3]);
-    const rear = seamAlong(MODELS, s, IDX.rear, [lat, -2.3], [lat, 3]);
+    const front = seamAlong(MODELS, IDX.front, s, [lat, -5.5], [lat, -2.3], CAR);
+    const rear = seamAlong(MODELS, s, IDX.rear, [lat, -2.3], [lat, 3], CAR);
     assert.ok(front && rear, `the ${side} bay line crosses both ${side} seams in the model`);
     out.push({ name: `front|${side}`, lateral: lat, a: IDX.front, b: s, at: front[1] }, { name: `${side}|rear`, lateral: lat, a: s, b: IDX.rear, at: rear[1] });
   }
@@ -172,29 +174,52 @@ function seams(): Array<{ name: string; lateral: number; a: number; b: number; a
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Mean asphalt luminance on either side of a seam, where each camera's share is 60-85 % (paint and dark objects left out). */
-function seamSides(s: Shot, seam: { lateral: number; a: number; b: number; at: number }): [number, number] {
+/**
+ * Cameras a and b's mean linear luminance over the same asphalt beside a seam: each read from its own solo
+ * picture (?solo=, the shader drawing that camera alone, with its gain), at the ground points where the stitched
+ * picture blends the two (each weighs 15-85 %). Comparing the same ground, not the ground either side of the
+ * seam: the world's own shading differs between two patches a metre apart, the cameras' gains are what is judged.
+ */
+function seamPair(solo: readonly Shot[], seam: { lateral: number; a: number; b: number; at: number }): [number, number] {
   const sides: [number[], number[]] = [[], []];
   const out = Math.sign(seam.lateral);
+  const [sa, sb] = [solo[seam.a]!, solo[seam.b]!];
   for (let dl = 0.25; dl <= 1.6; dl += 0.03) {
     for (let db = -1.2; db <= 1.2; db += 0.03) {
       const lat = seam.lateral + out * dl, beh = seam.at + db;
-      const w = blendWeights(MODELS, lat, beh);
-      const [x, y] = groundToSurround(s.g, lat, beh);
-      if (x < 2 || y < 2 || x > s.g.width - 3 || y > s.g.height - 3) continue;
-      const v = lumAt(s, x, y);
-      // Asphalt only: no paint, no dark bases, no coloured objects (the bollard and the cone stand at two seams).
-      const o = (Math.round(s.y0 + y) * s.width + Math.round(s.x0 + x)) * 3;
-      const chroma = Math.max(s.data[o]!, s.data[o + 1]!, s.data[o + 2]!) - Math.min(s.data[o]!, s.data[o + 1]!, s.data[o + 2]!);
-      if (v > 160 || v < 50 || chroma > 30) continue;
-      if (w[seam.a]! >= 0.6 && w[seam.a]! <= 0.85) sides[0].push(v);
-      if (w[seam.b]! >= 0.6 && w[seam.b]! <= 0.85) sides[1].push(v);
+      const w = blendWeights(MODELS, lat, beh, CAR);
+      if (w[seam.a]! < 0.15 || w[seam.b]! < 0.15) continue;
+      const [x, y] = groundToSurround(sa.g, lat, beh);
+      if (x < 2 || y < 2 || x > sa.g.width - 3 || y > sa.g.height - 3) continue;
+      const va = asphalt(sa, x, y), vb = asphalt(sb, x, y);
+      if (va === null || vb === null) continue;
+      sides[0].push(va);
+      sides[1].push(vb);
     }
   }
-  assert.ok(sides[0].length > 30 && sides[1].length > 30, `enough asphalt either side of the seam (${sides[0].length}, ${sides[1].length})`);
+  assert.ok(sides[0].length > 30, `enough asphalt both cameras see at the seam (${sides[0].length})`);
   // sRGB luminance back to linear light: exposure is a linear-light factor.
   const lin = (v: number): number => ((v / 255 + 0.055) / 1.055) ** 2.4;
   return [mean(sides[0].map(lin)), mean(sides[1].map(lin))];
+}
+
+/** The luminance at (x, y) if it is asphalt: no paint, no dark bases, no coloured objects (the bollard and the cone stand at two seams); else null. */
+function asphalt(s: Shot, x: number, y: number): number | null {
+  const v = lumAt(s, x, y);
+  const o = (Math.round(s.y0 + y) * s.width + Math.round(s.x0 + x)) * 3;
+  const chroma = Math.max(s.data[o]!, s.data[o + 1]!, s.data[o + 2]!) - Math.min(s.data[o]!, s.data[o + 1]!, s.data[o + 2]!);
+  return v > 160 || v < 50 || chroma > 30 ? null : v;
+}
+
+/** One screenshot per surround camera, each drawn alone (?solo=), in SURROUND_CAMERAS order. */
+async function soloShots(page: Page, query: string, settleMs: number, name: string): Promise<Shot[]> {
+  const shots: Shot[] = [];
+  for (const camera of SURROUND_CAMERAS) {
+    await openSurround(page, `${query}&solo=${camera}`);
+    await page.waitForTimeout(settleMs);
+    shots.push(await liveShot(page, `${name}-${camera}.png`));
+  }
+  return shots;
 }
 
 test('the bay lines are where the world puts them and continuous across all four seams (2 cm)', { skip: SKIP, timeout: 180_000 }, async () => {
@@ -234,17 +259,15 @@ test('the bay lines are where the world puts them and continuous across all four
   }
 });
 
-// TODO (open, see docs/display.md "Surround view"): the left seams meet 5 % (0.99-1.01), the right ones do not yet
-// (1.06 front|right, 1.13 right|rear in the last run; before the solve 1.20 and 0.93): marked todo so it runs and
-// reports without failing the suite until the right camera's overlap means are understood.
-test('cameras 30 % apart in exposure: after the gain solve both sides of each seam are within 5 %, and the gains settle without oscillating', { skip: SKIP, todo: 'right seams 6-13 % off after the solve', timeout: 180_000 }, async () => {
+test('cameras 30 % apart in exposure: after the gain solve both sides of each seam are within 5 %, and the gains settle without oscillating', { skip: SKIP, timeout: 240_000 }, async () => {
   const page = await browser!.context.newPage();
   try {
     await openSurround(page, 'guides=0&gains=0&sscale=0.5');
     await page.waitForTimeout(1500);
-    const raw = await liveShot(page, 'surround-seams-before.png');
+    await liveShot(page, 'surround-seams-before.png');
+    const raw = await soloShots(page, 'guides=0&gains=0&sscale=0.5', 500, 'surround-solo-before');
     const rawRatios = seams().map((seam) => {
-      const [a, b] = seamSides(raw, seam);
+      const [a, b] = seamPair(raw, seam);
       return { name: seam.name, ratio: b / a };
     });
     // Without the solve the seams between cameras 30 % apart show: the measurement can see a mismatch.
@@ -257,9 +280,10 @@ test('cameras 30 % apart in exposure: after the gain solve both sides of each se
       series.push(s.gains.flat());
       await page.waitForTimeout(250);
     }
-    const solved = await liveShot(page, 'surround-seams-after-gains.png');
+    await liveShot(page, 'surround-seams-after-gains.png');
+    const solvedShots = await soloShots(page, 'guides=0&sscale=0.5', 2500, 'surround-solo-after');
     const ratios = seams().map((seam) => {
-      const [a, b] = seamSides(solved, seam);
+      const [a, b] = seamPair(solvedShots, seam);
       return { name: seam.name, ratio: Math.round((b / a) * 1000) / 1000 };
     });
     console.log(`surround brightness: before ${JSON.stringify(rawRatios.map((r) => [r.name, Math.round(r.ratio * 1000) / 1000]))}, after ${JSON.stringify(ratios)}, gains ${JSON.stringify((await info(page)).gains)}`);
@@ -278,13 +302,13 @@ test('cameras 30 % apart in exposure: after the gain solve both sides of each se
   }
 });
 
-test('every ground point within 3 m of the car is seen by a camera, and none of it is painted black', { skip: SKIP, timeout: 120_000 }, async () => {
+test('every ground point within 3 m of the car is seen by a camera but the strip the bumpers hide, which is hatched; none of it is painted black', { skip: SKIP, timeout: 120_000 }, async () => {
   const page = await browser!.context.newPage();
   try {
     await openSurround(page, 'guides=0');
     await page.waitForTimeout(1000);
     const s = await liveShot(page, 'surround-coverage.png');
-    let points = 0, unseen = 0, black = 0;
+    let points = 0, unseen = 0, black = 0, unhatched = 0, blindDepth = 0;
     for (let lat = -CAR.widthM / 2 - 3; lat <= CAR.widthM / 2 + 3; lat += 0.05) {
       for (let beh = -CAR.lengthM - 3; beh <= 3; beh += 0.05) {
         if (inFootprint(CAR, lat, beh)) continue;
@@ -293,14 +317,24 @@ test('every ground point within 3 m of the car is seen by a camera, and none of 
         const [x, y] = groundToSurround(s.g, lat, beh);
         if (x < 0 || y < 0 || x >= s.g.width || y >= s.g.height) continue;
         points++;
-        if (blendWeights(MODELS, lat, beh).every((w) => w === 0)) unseen++;
         const o = (Math.round(s.y0 + y) * s.width + Math.round(s.x0 + x)) * 3;
         if (Math.max(s.data[o]!, s.data[o + 1]!, s.data[o + 2]!) < 25) black++;
+        if (blendWeights(MODELS, lat, beh, CAR).some((w) => w > 0)) continue;
+        // Hidden from every camera: only the strip just behind (or before) a bumper, where the bumper hides the
+        // ground from its camera and the car's body from the door-mirror ones. It is hatched grey, not drawn.
+        unseen++;
+        if (Math.abs(lat) <= CAR.widthM / 2 && (beh > 0 || beh < -CAR.lengthM)) blindDepth = Math.max(blindDepth, dy);
+        else unseen += 1_000_000; // anywhere else is a gap in the rig: fails below
+        const [r, gr, b] = [s.data[o]!, s.data[o + 1]!, s.data[o + 2]!];
+        if (Math.max(r, gr, b) - Math.min(r, gr, b) > 12 || Math.max(r, gr, b) < 30) unhatched++;
       }
     }
-    console.log(`surround coverage: ${points} ground points within 3 m in the picture, unseen ${unseen}, black ${black}`);
+    console.log(`surround coverage: ${points} ground points within 3 m in the picture, ${unseen} unseen (all in the bumpers' blind strip, ${blindDepth.toFixed(2)} m deep; not grey hatching: ${unhatched}), black ${black}`);
     assert.ok(points > 10_000);
-    assert.equal(unseen, 0);
+    assert.ok(unseen < 1_000_000, `ground no camera sees beside the car, not behind a bumper: a gap in the rig (${unseen % 1_000_000} unseen)`);
+    assert.ok(blindDepth <= 0.7, `the blind strip behind a bumper is ${blindDepth.toFixed(2)} m deep`);
+    // Grey hatching, never a colour or a black that could pass for the ground (a pixel or two on a stripe's edge blends).
+    assert.ok(unhatched <= unseen * 0.02, `${unhatched} of ${unseen} unseen points are not grey hatching`);
     // The world has dark things on the ground (the shadows at the foot of the cone and the bollards), and the
     // car moves over it: a point or two on one of them is the scene. A gap no camera fills is a region of
     // hundreds of points at 5 cm spacing (the "unseen" check above proves there is none in the model).

@@ -2,7 +2,8 @@
  * The surround view on the GPU: one WebGL2 fragment shader that, for every
  * output pixel, takes the ground point it shows (surroundToGround), projects
  * it through each camera's extrinsics and fisheye model (the GLSL mirrors
- * src/wire/camera.ts as viewShader.ts does) and blends the cameras that see
+ * src/wire/camera.ts as viewShader.ts does), leaves out the cameras the car's
+ * own body hides it from (hiddenByCar) and blends the cameras that see
  * it by their margin to the edge of their usable field (surroundGeometry.ts:
  * usableMargin, marginWeight), in linear light, each times its photometric
  * gain. No lookup table: a changed calibration shows in the next frame.
@@ -15,7 +16,9 @@
  * solve (gainSolver.ts): into a 4 x 4 target, pixel (i, j) is camera i's mean
  * linear colour over the ground both i and j see (a 40 x 48 grid over the
  * area; samples that are clipped, near black or strongly coloured in either
- * camera are left out: tall objects at a seam look different to each), read
+ * camera are left out: tall objects at a seam look different to each; so are
+ * samples where either camera's picture is not flat within 8 cm: paint edges
+ * and stripes, where misregistration or blur differ between cameras), read
  * back: 64 bytes.
  *
  * Cost: performance.now() around the uploads and around the draw, closed by
@@ -26,13 +29,16 @@
  */
 import { cameraRotation, type CameraModel } from '../../wire/camera.js';
 import type { RGB } from './gainSolver.js';
-import type { CarShape, SurroundGeometry, Usable } from './surroundGeometry.js';
+import { BODY_EDGE_M, type CarShape, type SurroundGeometry, type Usable } from './surroundGeometry.js';
 import { linkProgram, useFullScreenProgram, webGl2Canvas } from '../glProgram.js';
 
 export const SAMPLE_EVERY = 20;
 /** Both cameras must see an overlap sample at least this far (radians, 3°) inside their fields. */
 export const OVERLAP_MIN_MARGIN = 0.05;
 export const STATS_GRID: readonly [number, number] = [40, 48];
+/** An overlap sample counts only where each camera sees the ground this far across and along as bright (within FLAT_TOLERANCE), m. */
+export const FLAT_STEP_M = 0.08;
+export const FLAT_TOLERANCE = 0.15;
 
 const VERTEX = `#version 300 es
 in vec2 aPos;
@@ -66,6 +72,9 @@ uniform vec3 uGain[4];
 uniform float uMinMargin;
 uniform vec2 uGrid;
 out vec4 outColor;
+const float BODY_EDGE_M = ${BODY_EDGE_M.toFixed(3)};
+const float FLAT_STEP_M = ${FLAT_STEP_M.toFixed(3)};
+const float FLAT_TOLERANCE = ${FLAT_TOLERANCE.toFixed(3)};
 
 vec3 toLinear(vec3 c) { return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c)); }
 vec3 toSrgb(vec3 l) {
@@ -89,13 +98,35 @@ float distortionScale(int i, float r) {
   return t * (1.0 + t2 * (k.x + t2 * (k.y + t2 * (k.z + t2 * k.w)))) / r;
 }
 
+// hiddenByCar (surroundGeometry.ts): seen from above, the sight line from the mount to g crosses the footprint.
+bool hiddenByCar(vec2 m, vec2 g) {
+  vec2 lo = vec2(-uCar.x, -uCar.y) + BODY_EDGE_M;
+  vec2 hi = vec2(uCar.x, 0.0) - BODY_EDGE_M;
+  if (all(greaterThan(m, lo)) && all(lessThan(m, hi))) return false;
+  vec2 d = g - m;
+  float t0 = 0.0;
+  float t1 = 1.0;
+  for (int k = 0; k < 2; k++) {
+    if (abs(d[k]) < 1e-9) {
+      if (m[k] < lo[k] || m[k] > hi[k]) return false;
+      continue;
+    }
+    float a = (lo[k] - m[k]) / d[k];
+    float b = (hi[k] - m[k]) / d[k];
+    t0 = max(t0, min(a, b));
+    t1 = min(t1, max(a, b));
+  }
+  return t0 <= t1;
+}
+
 // usableMargin: radians inside camera i's usable field (<= 0: not seen), and the source pixel.
 float usableMargin(int i, vec2 ground, out vec2 px) {
   vec3 m = uMount[i];
-  vec3 p = uR[i] * vec3(-(ground.x - m.x), m.z, ground.y - m.y);
   px = vec2(-1.0);
+  vec3 p = uR[i] * vec3(-(ground.x - m.x), m.z, ground.y - m.y);
   // Cheap rejections first (most pixels are outside two of the four fields): behind the camera, or beyond the usable cone.
   if (!(p.z > 1e-3) || p.z < uCosMax[i] * length(p)) return -1.0;
+  if (hiddenByCar(m.xy, ground)) return -1.0;
   vec2 ab = p.xy / p.z;
   float r = length(ab);
   float theta = atan(r);
@@ -108,6 +139,24 @@ float usableMargin(int i, vec2 ground, out vec2 px) {
 
 bool inFootprint(vec2 g) { return abs(g.x) <= uCar.x && g.y >= -uCar.y && g.y <= 0.0; }
 
+
+// Camera i's linear colour of ground point g, or vec3(-1) where it does not see g at least uMinMargin inside its field.
+vec3 groundColour(int i, vec2 g) {
+  vec2 px;
+  if (usableMargin(i, g, px) < uMinMargin) return vec3(-1.0);
+  return toLinear(tex(i, px / uSrc[i]));
+}
+
+float luma(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
+
+// Whether camera i sees the ground around g (FLAT_STEP_M across and along) as bright as at g, within FLAT_TOLERANCE.
+bool flatAround(int i, vec2 g, vec3 c) {
+  float l = luma(c);
+  vec3 a = groundColour(i, g + vec2(FLAT_STEP_M, 0.0));
+  vec3 b = groundColour(i, g + vec2(0.0, FLAT_STEP_M));
+  return a.r >= 0.0 && b.r >= 0.0 && abs(luma(a) - l) <= FLAT_TOLERANCE * l && abs(luma(b) - l) <= FLAT_TOLERANCE * l;
+}
+
 void overlapMeans() {
   int i = int(gl_FragCoord.x);
   int j = int(gl_FragCoord.y);
@@ -119,16 +168,18 @@ void overlapMeans() {
     for (int x = 0; x < int(uGrid.x); x++) {
       vec2 g = uOrigin + (vec2(float(x), float(y)) + 0.5) / uGrid * areaM;
       if (inFootprint(g)) continue;
-      vec2 pi;
-      vec2 pj;
-      if (usableMargin(i, g, pi) < uMinMargin || usableMargin(j, g, pj) < uMinMargin) continue;
-      vec3 ci = toLinear(tex(i, pi / uSrc[i]));
-      vec3 cj = toLinear(tex(j, pj / uSrc[j]));
+      vec3 ci = groundColour(i, g);
+      vec3 cj = groundColour(j, g);
+      if (ci.r < 0.0 || cj.r < 0.0) continue;
       // Ground only, as both see it: no clipped paint, no near-black, no strongly coloured things (a tall
       // object at a seam shows each camera a different part of itself: its colours would bias the gains).
       float hi = max(max(ci.r, ci.g), ci.b), hj = max(max(cj.r, cj.g), cj.b);
       float li = min(min(ci.r, ci.g), ci.b), lj = min(min(cj.r, cj.g), cj.b);
       if (hi > 0.5 || hj > 0.5 || hi < 0.01 || hj < 0.01 || li < 0.6 * hi || lj < 0.6 * hj) continue;
+      // Flat ground only: at a paint edge, a stripe or an outline, centimetres of misregistration or one camera's
+      // blur at a grazing angle change one camera's sample and not the other's (a pedestrian crossing seen from a
+      // door mirror moved the means by 10 %).
+      if (!flatAround(i, g, ci) || !flatAround(j, g, cj)) continue;
       sum += ci;
       n += 1.0;
     }

@@ -42,6 +42,8 @@ export interface SurroundViewOptions {
   showGuides: boolean;
   /** The stitched picture's resolution relative to the screen's (1: one shader pixel per device pixel); software GL needs less. */
   renderScale: number;
+  /** The one camera drawn (the others are still measured for the gain solve), or null for all four. */
+  solo?: string | null;
   /** A camera's request was refused (e.g. CAMERA_NOT_AVAILABLE: a config without it). */
   onRefused?(camera: string, error: ErrorMessage): void;
 }
@@ -259,7 +261,9 @@ export class SurroundView {
     this.#gains = stepGains(this.#gains, this.#target, dt);
     this.info.gains = this.#gains.map((x) => x.map(round3) as RGB);
     this.info.targetGains = this.#target.map((x) => x.map(round3) as RGB);
-    const cost = shader.render(g, car, cams, this.#gains);
+    const solo = this.#o.solo;
+    const drawn = solo ? cams.map((c, i) => (SURROUND_CAMERAS[i] === solo ? c : null)) : cams;
+    const cost = shader.render(g, car, drawn, this.#gains);
     if (cost.drawMs !== null) push(this.#draws, cost.drawMs);
     this.#recordCost(cost.drawMs);
     this.#drawOverlay(overlayGeometry, car);

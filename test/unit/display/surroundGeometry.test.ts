@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_CONFIG } from '../../../src/config/defaults.js';
 import { cameraModel } from '../../../src/geometry/cameraModel.js';
-import { blendWeights, DEFAULT_AREA, groundToSurround, inFootprint, marginWeight, parseArea, surroundGeometry, surroundToGround, SURROUND_CAMERAS } from '../../../src/display/surround/surroundGeometry.js';
+import { blendWeights, DEFAULT_AREA, groundToSurround, hiddenByCar, inFootprint, marginWeight, parseArea, surroundGeometry, surroundToGround, SURROUND_CAMERAS } from '../../../src/display/surround/surroundGeometry.js';
 
 const CAR = { widthM: DEFAULT_CONFIG.vehicle.widthM, lengthM: DEFAULT_CONFIG.vehicle.lengthM };
 const CAMS = SURROUND_CAMERAS.map((id) => {
@@ -81,4 +81,26 @@ test('the weights are a partition of one wherever a camera sees, and fade in fro
   assert.equal(marginWeight(-0.1), 0);
   assert.ok(marginWeight(0.01) < marginWeight(0.02) && marginWeight(0.02) < marginWeight(0.2), 'growing with the margin');
   assert.ok(marginWeight(0.001) / 0.001 < 0.01, 'zero slope at the edge: no visible step where a camera starts to count');
+});
+
+test("the car's body hides the ground behind it from the door-mirror cameras, not from the rear one", () => {
+  const left = CAMS[IDX.left]!.cam.mount;
+  const rear = CAMS[IDX.rear]!.cam.mount;
+  // A metre behind the rear bumper's middle: the left mirror's sight line crosses the car, the rear camera's does not.
+  assert.equal(hiddenByCar(left, CAR, 0, 1), true);
+  assert.equal(hiddenByCar(rear, CAR, 0, 1), false);
+  // Beside the car on its own side the mirror sees the ground; across the car it does not.
+  assert.equal(hiddenByCar(left, CAR, -CAR.widthM / 2 - 1, -1), false);
+  assert.equal(hiddenByCar(left, CAR, CAR.widthM / 2 + 1, -CAR.lengthM / 2), true);
+  // A sight line along an axis: straight back beside the car is clear, straight across the car is not.
+  const mirror = { lateralM: -CAR.widthM / 2 - 0.1, longitudinalM: -2 };
+  assert.equal(hiddenByCar(mirror, CAR, mirror.lateralM, 3), false);
+  assert.equal(hiddenByCar(mirror, CAR, CAR.widthM / 2 + 1, -2), true);
+  // A camera on the roof (inside the footprint) is hidden by nothing.
+  assert.equal(hiddenByCar({ lateralM: 0, longitudinalM: -2 }, CAR, 0, 2), false);
+  // The weights follow: there only the rear camera counts.
+  const withCar = blendWeights(CAMS, 0, 1, CAR);
+  assert.equal(withCar[IDX.left], 0);
+  assert.equal(withCar[IDX.right], 0);
+  assert.ok(Math.abs(withCar[IDX.rear]! - 1) < 1e-9);
 });
