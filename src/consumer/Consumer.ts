@@ -16,7 +16,8 @@
  */
 import type { RevcamError } from '../errors/RevcamError.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
-import { FrameFlag } from '../wire/frame.js';
+import { FrameFlag, HEADER_LENGTH } from '../wire/frame.js';
+import { withMetadata } from '../stream/withMetadata.js';
 
 /** The narrow interface a consumer needs from its transport. */
 export interface ConsumerSink {
@@ -58,6 +59,14 @@ export interface ConsumerOptions {
   maxBufferedBytes: number;
   /** Messages are wire frames of an inter-coded stream: after a drop, resume only at a keyframe. */
   resumeAtKeyframe?: boolean;
+  /**
+   * The stream's metadata in force (the guidelines, the sensor arcs). Given, a
+   * dropped frame that carried metadata does not take it with it: the next
+   * frame this viewer is sent carries the metadata in force instead
+   * (docs/protocol.md §5). Without this a slow viewer kept drawing an
+   * obstacle where it was before the lost frame.
+   */
+  metaInForce?: () => Buffer | undefined;
 }
 
 export type ConsumerEvents = {
@@ -76,6 +85,8 @@ interface Queued {
 
 /** The keyframe flag of a wire frame (src/wire/frame.ts, byte 4). */
 const isKeyframe = (message: Buffer): boolean => ((message[4] ?? 0) & FrameFlag.keyframe) !== 0;
+/** A wire frame carries metadata (metaLength, bytes 24-27). */
+const hasMetadata = (message: Buffer): boolean => message.length >= HEADER_LENGTH && message.readUInt32LE(24) > 0;
 
 export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly id: string;
@@ -92,6 +103,9 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #slow = false;
   #awaitingKeyframe = false;
   #closed = false;
+  readonly #metaInForce: (() => Buffer | undefined) | undefined;
+  /** A frame that carried metadata was dropped: the next frame sent carries the metadata in force. */
+  #owesMeta = false;
   sent = 0;
   dropped = 0;
   /** Why the platform ended this viewer (Consumer.end), for the audit log. */
@@ -105,6 +119,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#queueFrames = opts.queueFrames + (opts.sink.holdsFrames ?? 0);
     this.#maxBuffered = opts.maxBufferedBytes;
     this.#resumeAtKeyframe = opts.resumeAtKeyframe ?? false;
+    this.#metaInForce = opts.metaInForce;
   }
 
   get closed(): boolean {
@@ -141,18 +156,25 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (this.#awaitingKeyframe) {
       if (!isKeyframe(message)) {
         this.dropped++; // part of the episode already reported
+        this.#lost(message);
         return false;
       }
       this.#awaitingKeyframe = false;
     }
     this.#settle();
-    if (this.#inFlight === 0 && this.#pending.length === 0 && this.#writeNow(message)) return true;
+    if (this.#inFlight === 0 && this.#pending.length === 0) {
+      message = this.#withOwedMeta(message);
+      if (this.#writeNow(message)) return true;
+    }
     let dropped = false;
     if (this.queuedLive >= this.#queueFrames) {
       if (this.#resumeAtKeyframe) return this.#overflowInterCoded(message);
       const oldest = this.#pending.findIndex((q) => !q.burst);
-      if (oldest >= 0) this.#pending.splice(oldest, 1);
-      else return this.#drop(); // everything is in flight: the new frame itself is the one lost
+      if (oldest < 0) {
+        this.#lost(message);
+        return this.#drop(); // everything is in flight: the new frame itself is the one lost
+      }
+      this.#lost(this.#pending.splice(oldest, 1)[0]!.message);
       dropped = this.#drop();
     }
     this.#pending.push({ message, burst: false });
@@ -174,7 +196,10 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
    * the next keyframe (this one, if it is a keyframe and a slot is free).
    */
   #overflowInterCoded(message: Buffer): false {
-    for (const q of this.#pending) if (q.burst) this.#burst--;
+    for (const q of this.#pending) {
+      if (q.burst) this.#burst--;
+      this.#lost(q.message);
+    }
     this.dropped += this.#pending.length;
     this.#pending = [];
     this.#reportSlow();
@@ -184,7 +209,22 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
       return false;
     }
     this.#awaitingKeyframe = true;
+    this.#lost(message);
     return this.#drop();
+  }
+
+  /** A frame this viewer will not get: if it carried metadata, the next frame sent carries the metadata in force. */
+  #lost(message: Buffer): void {
+    if (this.#metaInForce && hasMetadata(message)) this.#owesMeta = true;
+  }
+
+  /** The frame to send: `message`, or a copy carrying the metadata in force when a lost frame took metadata with it. */
+  #withOwedMeta(message: Buffer): Buffer {
+    if (!this.#owesMeta) return message;
+    this.#owesMeta = false;
+    // A frame with metadata of its own carries the newest already.
+    const meta = hasMetadata(message) ? undefined : this.#metaInForce?.();
+    return meta ? withMetadata(message, meta) : message;
   }
 
   #drop(): false {
@@ -238,6 +278,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (this.#sink.writable?.() === false) return;
     while (this.#pending.length > 0 && (this.#inFlight === 0 || this.#sink.bufferedBytes() < this.#maxBuffered) && this.#inFlight < this.#queueFrames) {
       const q = this.#pending.shift() as Queued;
+      q.message = this.#withOwedMeta(q.message);
       this.#inFlight++;
       this.#sink.write(q.message, (err) => this.#written(q, err));
     }

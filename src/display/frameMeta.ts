@@ -60,7 +60,7 @@ function keepWellFormed(o: Overlay): Overlay {
   if (isStrings(o.notices)) out.notices = o.notices;
   if (isStrings(o.staleSignals)) out.staleSignals = o.staleSignals;
   if (isGround(o.ground)) out.ground = o.ground;
-  if (isViewKind(o.recommendedView)) out.recommendedView = o.recommendedView;
+  if (isViewKind(o.recommendedView) || o.recommendedView === 'surround') out.recommendedView = o.recommendedView;
   return out;
 }
 

@@ -248,12 +248,14 @@ function main(): void {
         console.warn(`revcam display: no '${camera}' camera: tiles instead of the surround view`);
         surround.destroy();
         surround = undefined;
+        renderer.surroundBeside = false;
         delete document.body.dataset.screen;
         wall = makeWall();
         if (streaming) wall.start();
       },
     });
     document.body.append(surround.element);
+    renderer.surroundBeside = surroundMode === 'split';
     placeSurround();
     window.addEventListener('resize', placeSurround);
   } else {

@@ -42,7 +42,7 @@ export interface ViewInfo {
   /** The driver picked `requested` during this rear view: it wins over the service's recommendation. */
   driverChose: boolean;
   /** The view the service recommends now (overlay `recommendedView`), or null. */
-  recommended: ViewKind | null;
+  recommended: ViewKind | 'surround' | null;
   shown: ViewKind;
   /** `webgl2`, or `2d` when WebGL2 is missing (then only `wide`). */
   path: 'webgl2' | '2d';
@@ -104,6 +104,9 @@ export class Renderer {
       if (this.#fitBackingStore()) this.#draw();
     }).observe(canvas);
   }
+
+  /** The page shows the surround view beside this camera (the split layout): a `surround` recommendation leaves this view as it is. */
+  surroundBeside = false;
 
   /** Shows a new image (taking ownership of the bitmap) with the overlay in force for it. */
   paint(image: ImageBitmap, overlay: Overlay | undefined): void {
@@ -171,8 +174,11 @@ export class Renderer {
   }
 
   #draw(): void {
-    // The service's recommendation applies until the driver picks a view.
-    const requested = !this.info.driverChose && this.info.recommended ? this.info.recommended : this.info.requested;
+    // The service's recommendation applies until the driver picks a view. `surround` (a service with the four
+    // surround cameras): the surround view beside this one is the view from above; without it, this camera's own.
+    const rec = this.info.recommended;
+    const recommended = rec === 'surround' ? (this.surroundBeside ? null : 'top') : rec;
+    const requested = !this.info.driverChose && recommended ? recommended : this.info.requested;
     const before = this.info.shown;
     this.#drawView(requested);
     if (this.info.shown !== before) this.#onShown(this.info.shown);

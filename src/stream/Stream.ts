@@ -17,6 +17,7 @@ import { Consumer } from '../consumer/Consumer.js';
 import { TypedEmitter } from '../events/TypedEmitter.js';
 import type { CodecName } from '../wire/frame.js';
 import { decodeHeader, FrameFlag, nowUs } from '../wire/frame.js';
+import { withMetadata } from './withMetadata.js';
 import type { StreamEvent } from '../wire/messages.js';
 import type { Overlay } from '../wire/overlay.js';
 
@@ -124,6 +125,11 @@ export class Stream extends TypedEmitter<StreamEvents> {
     return this.#overlay;
   }
 
+  /** The metadata in force (the latest frame metadata, as sent): what a viewer's next frame carries after it lost one with metadata. */
+  get metadata(): Buffer | undefined {
+    return this.#metaBytes;
+  }
+
   /** Takes ownership of a wire frame from the service and fans it out. */
   push(wire: Buffer): void {
     const h = decodeHeader(wire);
@@ -140,7 +146,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
     // An H.264 viewer can only start at a keyframe; a JPEG viewer at any frame.
     const startsHere = this.codec !== 'h264' || h.keyframe;
     if (this.#fresh.size > 0 && startsHere) {
-      const first = this.#latestHasMeta || !this.#metaBytes ? wire : withMeta(wire, this.#metaBytes);
+      const first = this.#latestHasMeta || !this.#metaBytes ? wire : withMetadata(wire, this.#metaBytes);
       for (const c of this.#fresh) c.push(first);
     }
     for (const c of this.#consumers.values()) if (!this.#fresh.has(c)) c.push(wire);
@@ -247,11 +253,11 @@ export class Stream extends TypedEmitter<StreamEvents> {
     const needsMeta = i === 0 && this.#metaBytes !== undefined && decodeHeader(wire).metaLength === 0;
     if (!catchUp) {
       if (!needsMeta) return wire;
-      return (this.#gopFirstLive ??= withMeta(wire, this.#metaBytes!));
+      return (this.#gopFirstLive ??= withMetadata(wire, this.#metaBytes!));
     }
     for (let k = this.#gopCatchUp.length; k <= i; k++) {
       const src = this.#gop[k]!;
-      const copy = k === 0 && needsMeta ? withMeta(src, this.#metaBytes!) : Buffer.from(src);
+      const copy = k === 0 && needsMeta ? withMetadata(src, this.#metaBytes!) : Buffer.from(src);
       copy.writeUInt8(copy.readUInt8(4) | FrameFlag.catchUp, 4);
       this.#gopCatchUp.push(copy);
     }
@@ -292,7 +298,7 @@ export class Stream extends TypedEmitter<StreamEvents> {
       this.#fresh.add(consumer);
       return;
     }
-    consumer.push(this.#latestHasMeta || !this.#metaBytes ? latest : withMeta(latest, this.#metaBytes));
+    consumer.push(this.#latestHasMeta || !this.#metaBytes ? latest : withMetadata(latest, this.#metaBytes));
   }
 
   /**
@@ -332,15 +338,4 @@ export class Stream extends TypedEmitter<StreamEvents> {
     this.#latest = undefined;
     this.#forgetGop();
   }
-}
-
-/** A copy of a frame with metadata spliced in: once per late viewer, never per frame. */
-function withMeta(wire: Buffer, meta: Buffer): Buffer {
-  const h = decodeHeader(wire);
-  const out = Buffer.allocUnsafe(wire.length + meta.length);
-  wire.copy(out, 0, 0, h.headerLength);
-  out.writeUInt32LE(meta.length, 24);
-  meta.copy(out, h.headerLength);
-  wire.copy(out, h.headerLength + meta.length, h.headerLength);
-  return out;
 }

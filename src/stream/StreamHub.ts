@@ -398,6 +398,7 @@ export class StreamHub {
       sink,
       queueFrames: this.config.stream.viewerQueueFrames,
       maxBufferedBytes: this.config.stream.viewerMaxBufferedBytes,
+      metaInForce: () => stream.metadata,
     });
     this.#viewerOf.set(consumer, viewer);
     consumer.on('slow', (dropped) => this.log.warn({ stream: stream.id, viewer: consumer.id, dropped }, 'viewer too slow; dropping frames'));

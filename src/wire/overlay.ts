@@ -65,9 +65,16 @@ export interface Overlay {
   /**
    * The view the service recommends now (e.g. `top` while an obstacle is
    * nearer than 0.5 m); a display follows it until the driver picks a view.
+   * `surround`: the same recommendation from a service that has the four
+   * SURROUND_CAMERAS: a display that shows the surround view beside this
+   * camera leaves this camera's view as it is (the surround view is the view
+   * from above), one that does not shows this camera's `top` view.
    */
-  recommendedView?: 'wide' | 'dewarp' | 'top';
+  recommendedView?: 'wide' | 'dewarp' | 'top' | 'surround';
 }
+
+/** The cameras the surround view stitches (docs/display.md, "Surround view"). */
+export const SURROUND_CAMERAS = ['front', 'rear', 'left', 'right'] as const;
 
 export interface OverlayGround {
   /** The camera model (calibration and image) the points were projected with. */

@@ -66,7 +66,7 @@ const MODELS = SURROUND_CAMERAS.map((id) => {
 const IDX = Object.fromEntries(SURROUND_CAMERAS.map((c, i) => [c, i])) as Record<(typeof SURROUND_CAMERAS)[number], number>;
 
 interface Box { x: number; y: number; width: number; height: number }
-declare const window: { revcamSurround(): SurroundInfo | null };
+declare const window: { revcamSurround(): SurroundInfo | null; revcamStats: { display?: { shown: string; recommended: string | null } } };
 declare const document: {
   getElementById(id: string): { getBoundingClientRect(): Box } | null;
   querySelectorAll(selector: string): { length: number };
@@ -509,6 +509,36 @@ test('the split layout: the surround view beside the rear camera, at 1280x720 an
       assert.equal(await page.evaluate(() => document.querySelectorAll('#tiles .tile').length), 0, 'no tiles beside the split');
     }
   } finally {
+    await page.close();
+  }
+});
+
+test('an obstacle nearer than 0.5 m: the service recommends the surround view; beside it the rear view stays wide, without it the rear camera shows its top view', { skip: SKIP, timeout: 120_000 }, async () => {
+  const page = await browser!.context.newPage();
+  const post = async (body: unknown): Promise<void> => {
+    const res = await fetch(`${app!.url}/api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 200, await res.text());
+  };
+  const display = () => page.evaluate(() => window.revcamStats.display);
+  try {
+    await post({ gear: 'R', sensors: { outerLeft: 5, innerLeft: 5, innerRight: 5, outerRight: 5 } });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${app!.url}/?layout=split&panel=0&lostMs=${MAX_AGE_MS}&sscale=0.5`);
+    await page.waitForFunction(() => document.body.dataset.state === 'live' && window.revcamSurround() !== null, undefined, { timeout: 60_000 });
+    await post({ sensors: { innerLeft: 0.3 } });
+    await page.waitForFunction(() => window.revcamStats.display?.recommended === 'surround', undefined, { timeout: 30_000 }).catch(async (err: Error) => {
+      assert.fail(`${err.message}: ${JSON.stringify(await display())}`);
+    });
+    await page.waitForTimeout(500);
+    assert.equal((await display())?.shown, 'wide', 'beside the surround view the rear camera keeps its wide view');
+    await page.screenshot({ path: join(ARTIFACTS, 'surround-split-obstacle.png') });
+
+    // The rear camera alone (the driver asked for it): the same recommendation shows its own top view.
+    await page.goto(`${app!.url}/?layout=single&panel=0&lostMs=${MAX_AGE_MS}`);
+    await page.waitForFunction(() => window.revcamStats.display?.shown === 'top', undefined, { timeout: 30_000 });
+    assert.equal((await display())?.recommended, 'surround');
+  } finally {
+    await post({ sensors: { outerLeft: 5, innerLeft: 5, innerRight: 5, outerRight: 5 } });
     await page.close();
   }
 });

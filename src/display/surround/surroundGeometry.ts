@@ -29,9 +29,10 @@
  * and biased the gain solve's overlap means by 10-15 %.
  */
 import { cameraRotation, distortionScale, vehicleToCamera, type CameraModel } from '../../wire/camera.js';
+import { SURROUND_CAMERAS } from '../../wire/overlay.js';
 
 export const DEFAULT_AREA = { widthM: 10, lengthM: 12 } as const;
-export const SURROUND_CAMERAS = ['front', 'rear', 'left', 'right'] as const;
+export { SURROUND_CAMERAS };
 export type SurroundCamera = (typeof SURROUND_CAMERAS)[number];
 
 export interface SurroundArea {

@@ -110,8 +110,12 @@ export function inputsKey(inputs: GuidelineInputs): string {
   return JSON.stringify([inputs.steeringDeg ?? null, inputs.forwardGear, SENSOR_ZONES.map((z) => inputs.sensors[z] ?? null), inputs.stale]);
 }
 
-/** The full overlay for one camera and the current inputs. */
-export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, inputs: GuidelineInputs): Overlay {
+/**
+ * The full overlay for one camera and the current inputs. `surround`: the
+ * service has the four surround cameras, so a near obstacle recommends the
+ * surround view (`surround`) rather than this camera's own top view.
+ */
+export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, inputs: GuidelineInputs, surround = false): Overlay {
   const cal = camera.calibration;
   const image = { width: camera.width, height: camera.height, mirror: camera.mirror };
   // A side camera: no guidelines, only its camera model (the display's dewarp view needs it).
@@ -124,7 +128,7 @@ export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, i
   }
   const sensors = sensorArcs(cal, image, vehicle, inputs.sensors);
   if (sensors.length > 0) overlay.sensors = sensors;
-  if (sensors.some((s) => s.distanceM < RECOMMEND_TOP_BELOW_M)) overlay.recommendedView = 'top';
+  if (sensors.some((s) => s.distanceM < RECOMMEND_TOP_BELOW_M)) overlay.recommendedView = surround ? 'surround' : 'top';
   overlay.notices = [CHECK_SURROUNDINGS];
   if (inputs.stale.length > 0) overlay.staleSignals = inputs.stale;
   overlay.ground = overlayGround(camera, vehicle);

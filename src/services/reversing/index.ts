@@ -5,10 +5,11 @@
  * (guidelineOverlay.ts). A new overlay rides on the next frame whenever the
  * signals change it, or when a signal goes stale without any new sample.
  */
-import type { CalibrationConfig, CameraConfig } from '../../config/types.js';
+import type { CalibrationConfig, CameraConfig, VehicleConfig } from '../../config/types.js';
 import type { OpenedCamera, ServiceContext, ServiceFactory, ServiceLogic } from '../../service/types.js';
 import type { CodecName } from '../../wire/frame.js';
 import type { SignalSample } from '../../wire/signals.js';
+import { SURROUND_CAMERAS, type Overlay } from '../../wire/overlay.js';
 import { prewarmSources } from '../../source/createSource.js';
 import { CameraSessions, type CameraSessionsOptions } from './cameraSessions.js';
 import { GuidelineSignals, guidelineOverlay, inputsKey, type GuidelineInputs } from './guidelineOverlay.js';
@@ -38,7 +39,7 @@ export class ReversingService implements ServiceLogic {
     this.#inputs = this.#signals.inputs(this.#nowUs());
     this.#key = inputsKey(this.#inputs);
     this.#sessions = new CameraSessions(ctx, {
-      overlayFor: (camera, vehicle) => guidelineOverlay(this.#geometry(camera), vehicle, this.#inputs),
+      overlayFor: (camera, vehicle) => this.#overlay(camera, vehicle),
       ...(opts.createSource ? { createSource: opts.createSource } : {}),
     });
     this.#timer = setInterval(() => this.#refresh(), opts.checkEveryMs ?? 100);
@@ -69,7 +70,7 @@ export class ReversingService implements ServiceLogic {
   /** A live reload: the guidelines are drawn from the new cameras and vehicle at once. */
   onSettings(): void {
     for (const [id, camera] of Object.entries(this.#ctx.cameras)) {
-      this.#sessions.setOverlay(id, guidelineOverlay(this.#geometry(camera), this.#ctx.vehicle, this.#inputs));
+      this.#sessions.setOverlay(id, this.#overlay(camera, this.#ctx.vehicle));
     }
   }
 
@@ -78,12 +79,18 @@ export class ReversingService implements ServiceLogic {
     const config = Object.hasOwn(this.#ctx.cameras, camera) ? this.#ctx.cameras[camera] : undefined;
     if (!config) return;
     this.#calibrated.set(config, { ...config, calibration });
-    this.#sessions.setOverlay(camera, guidelineOverlay(this.#geometry(config), this.#ctx.vehicle, this.#inputs));
+    this.#sessions.setOverlay(camera, this.#overlay(config, this.#ctx.vehicle));
   }
 
   /** The camera as the guidelines see it: its latest installer calibration, else the configured one. */
   #geometry(camera: CameraConfig): CameraConfig {
     return this.#calibrated.get(camera) ?? camera;
+  }
+
+  /** A camera's overlay; with the four surround cameras a near obstacle recommends the surround view. */
+  #overlay(camera: CameraConfig, vehicle: VehicleConfig, inputs = this.#inputs): Overlay {
+    const surround = SURROUND_CAMERAS.every((id) => Object.hasOwn(this.#ctx.cameras, id));
+    return guidelineOverlay(this.#geometry(camera), vehicle, inputs, surround);
   }
 
   /** The inputs the overlay in force was computed from. */
@@ -100,7 +107,7 @@ export class ReversingService implements ServiceLogic {
     this.#inputs = inputs;
     // setOverlay ignores cameras that are not open; an opening camera asks overlayFor.
     for (const [id, camera] of Object.entries(this.#ctx.cameras)) {
-      this.#sessions.setOverlay(id, guidelineOverlay(this.#geometry(camera), this.#ctx.vehicle, inputs));
+      this.#sessions.setOverlay(id, this.#overlay(camera, this.#ctx.vehicle, inputs));
     }
   }
 }

@@ -129,6 +129,10 @@ test('an obstacle nearer than 0.5 m recommends the top view; farther, or none, r
   assert.equal(at(0.45), 'top');
   assert.equal(at(0.5), undefined);
   assert.equal(at(undefined), undefined);
+  // A service with the four surround cameras recommends the surround view instead.
+  const withSurround = (d: number) => guidelineOverlay(cam, vehicle, { steeringDeg: 0, forwardGear: false, sensors: { outerRight: d }, stale: [] }, true).recommendedView;
+  assert.equal(withSurround(0.45), 'surround');
+  assert.equal(withSurround(0.6), undefined);
 });
 
 test('the overlay carries the camera model and vehicle width the display reprojects with', () => {
