@@ -1,7 +1,7 @@
 /**
  * What every `revcam` command shares: a usage error type (one line on stderr,
- * exit 2), argument parsing that turns node:util's parse errors into such a
- * line, and the package version.
+ * exit 2) and argument parsing that turns node:util's parse errors into such a
+ * line. (The package version: src/app/packageFiles.ts.)
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 

@@ -145,7 +145,15 @@ describe('evidence to a three-node JetStream cluster', { skip, timeout: 180_000 
     // JetStream needs its meta leader before a stream can be created.
     jsm = await jetStreamAnswering(admin, 'the JetStream meta leader');
     // veh-b's evidence exists in the fleet store (made while all three nodes run).
-    await jsm.streams.add({ name: 'REVCAM_EVIDENCE_veh-b', subjects: ['revcam.v1.veh-b.evidence.>'], num_replicas: 3 });
+    // A meta leader may answer before the third node has joined it: an R3 stream is placed once all three have.
+    await until('three JetStream peers for an R3 stream', 30_000, async () => {
+      try {
+        return await jsm.streams.add({ name: 'REVCAM_EVIDENCE_veh-b', subjects: ['revcam.v1.veh-b.evidence.>'], num_replicas: 3 });
+      } catch (err) {
+        if (/no suitable peers/i.test((err as Error).message)) return undefined;
+        throw err;
+      }
+    }, 200);
     await jetstream(admin).publish('revcam.v1.veh-b.evidence.20261207T000000Z-rear-0000.manifest', JSON.stringify({ version: 1, id: '20261207T000000Z-rear-0000' }), { headers: headers() });
     const hostConfig = join(dir, 'host.json');
     writeFileSync(
