@@ -38,7 +38,7 @@ export const OVERLAP_MIN_MARGIN = 0.05;
 export const STATS_GRID: readonly [number, number] = [40, 48];
 /** An overlap sample counts only where each camera sees the ground this far across and along as bright (within FLAT_TOLERANCE), m. */
 export const FLAT_STEP_M = 0.08;
-export const FLAT_TOLERANCE = 0.15;
+export const FLAT_TOLERANCE = 0.1;
 
 const VERTEX = `#version 300 es
 in vec2 aPos;
