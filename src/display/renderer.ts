@@ -42,7 +42,7 @@ export interface ViewInfo {
   /** The driver picked `requested` during this rear view: it wins over the service's recommendation. */
   driverChose: boolean;
   /** The view the service recommends now (overlay `recommendedView`), or null. */
-  recommended: ViewKind | 'surround' | null;
+  recommended: NonNullable<Overlay['recommendedView']> | null;
   shown: ViewKind;
   /** `webgl2`, or `2d` when WebGL2 is missing (then only `wide`). */
   path: 'webgl2' | '2d';

@@ -36,6 +36,9 @@ const GROUND: RGB[] = [
 ];
 const ALL = [true, true, true, true];
 
+/** Four cameras (or gains) of exactly 1 in every channel. */
+const unity = (): RGB[] => Array.from({ length: 4 }, (): RGB => [1, 1, 1]);
+
 /** After the gains, the two sides of seam (i, j): camera i's gained colour over camera j's, per channel. */
 function seamRatios(gains: readonly RGB[], exposure: readonly RGB[], active = ALL): number[] {
   const out: number[] = [];
@@ -53,7 +56,7 @@ test('cameras ±30 % apart in exposure (and white balance): the solved gains eve
     [1.0, 1.05, 0.95],
     [1.15, 1.1, 1.2],
   ];
-  const before = seamRatios([[1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]], exposure);
+  const before = seamRatios(unity(), exposure);
   assert.ok(before.some((r) => Math.abs(r - 1) > 0.3), `the seams differ before the solve: ${before.map((r) => r.toFixed(2))}`);
   const gains = solveGains(4, measured(exposure, GROUND), ALL);
   for (const r of seamRatios(gains, exposure)) assert.ok(Math.abs(r - 1) <= 0.01, `seam ratio ${r.toFixed(4)}`);
@@ -67,13 +70,7 @@ test('cameras ±30 % apart in exposure (and white balance): the solved gains eve
 });
 
 test('equal cameras keep gain 1; a brighter or darker ground in one corner changes nothing', () => {
-  const same: RGB[] = [
-    [1, 1, 1],
-    [1, 1, 1],
-    [1, 1, 1],
-    [1, 1, 1],
-  ];
-  const gains = solveGains(4, measured(same, [[0.9, 0.9, 0.9], ...GROUND.slice(1)]), ALL);
+  const gains = solveGains(4, measured(unity(), [[0.9, 0.9, 0.9], ...GROUND.slice(1)]), ALL);
   for (const g of gains) for (const x of g) assert.ok(Math.abs(x - 1) < 1e-9, `gain ${x}`);
 });
 
