@@ -224,8 +224,8 @@ test('a sensor and a manual trigger make one clip that /review lists, plays, see
   const pts = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', mp4], { encoding: 'utf8' })
     .stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
   assert.equal(pts.length, m.frames, 'ffprobe counts the manifest\'s frames');
-  /** The frame on screen at `t`: the last one presented at or before it. */
-  const frameAt = (at: number): number => pts.filter((p) => p <= at + 1e-4).at(-1) ?? pts[0]!;
+  /** The frame on screen at `t`: the last one presented at or before it (a trigger's offset is whole ms: ±0.5 ms). */
+  const frameAt = (at: number): number => pts.filter((p) => p <= at + 5e-4).at(-1) ?? pts[0]!;
   const maxGap = Math.max(...pts.slice(1).map((p, i) => p - pts[i]!));
   t.diagnostic(`clip ${id}: ${m.frames} frames in ${m.durationMs} ms, longest frame interval ${(maxGap * 1000).toFixed(0)} ms, triggers at ${m.triggers.map((x) => `${x.kind} ${x.offsetMs} ms`).join(', ')}`);
 
