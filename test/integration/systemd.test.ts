@@ -46,10 +46,10 @@ test('every unit in deploy/systemd passes systemd-analyze verify, without a warn
   const units = readdirSync(UNITS).filter((f) => f.endsWith('.service'));
   assert.deepEqual(units.sort(), ['revcam-gateway.service', 'revcam-host@.service', 'revcam.service']);
   // verify checks that ExecStart's program exists and is executable: the units name the installed /usr/local/bin/revcam,
-  // so they are verified as copies naming this checkout's bin (the same file npm links there) and nothing else changed.
+  // so they are verified as copies naming this checkout's bin (package.json's, the file npm links there) and nothing else changed.
   const dir = mkdtempSync(join(tmpdir(), 'revcam-units-'));
   try {
-    const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+    const bin = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { revcam: string } }).bin.revcam);
     const names: string[] = [];
     for (const unit of units) {
       const text = readFileSync(join(UNITS, unit), 'utf8');
