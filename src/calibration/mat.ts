@@ -3,7 +3,8 @@
  * behind the bumper, with nine magenta markers on a 3x3 grid. The installer
  * (or the synthetic scene, `cameras.<id>.synthetic.calibrationMat`) puts it
  * where these vehicle-frame coordinates say: centred on the car's
- * centreline, its near edge MAT.nearM behind the bumper.
+ * centreline, its near edge MAT.nearM behind the bumper. A surround-view car
+ * (four cameras) also gets a mat off each corner and one beside each flank.
  */
 export interface GroundPoint {
   /** + = vehicle right, metres. */
@@ -34,3 +35,97 @@ const ROWS: Array<[string, number]> = [['n', 0.75], ['m', 1.35], ['f', 1.95]];
 export const MAT_POINTS: readonly MatPoint[] = Object.freeze(
   ROWS.flatMap(([r, behindM]) => COLUMNS.map(([c, lateralM]) => Object.freeze({ id: `${r}${c}`, lateralM, behindM }))),
 );
+
+/** A mat on the ground: its rectangle in the vehicle frame and its markers. */
+export interface Mat {
+  id: string;
+  /** [from, to] across (+ = right) and along (+ = behind the rear bumper), metres. */
+  lateralM: readonly [number, number];
+  behindM: readonly [number, number];
+  markerRadiusM: number;
+  points: readonly MatPoint[];
+}
+
+/** The rear mat above, as a Mat. */
+export const REAR_MAT: Mat = Object.freeze({
+  id: 'rear',
+  lateralM: [-CALIBRATION_MAT.widthM / 2, CALIBRATION_MAT.widthM / 2] as const,
+  behindM: [CALIBRATION_MAT.nearM, CALIBRATION_MAT.farM] as const,
+  markerRadiusM: CALIBRATION_MAT.markerRadiusM,
+  points: MAT_POINTS,
+});
+
+/**
+ * The corner mats of a surround-view car: one square mat off each corner, so
+ * that each of its four markers is seen by the two cameras whose pictures meet
+ * there (rear and a mirror camera, front and a mirror camera). A marker seen by
+ * both is what a seam's misalignment is measured on. Each camera sees two corner
+ * mats at its two ends, metres apart, which is what fixes its mount.
+ */
+export const CORNER_MAT = {
+  sizeM: 1.2,
+  /** From the car's body, across and along. */
+  gapM: 0.25,
+  /** Marker centres from the mat's corner nearest the car, across and along. */
+  markersM: [0.3, 0.9],
+  /** Larger than the rear mat's: a mirror camera sees them 3-4 m away, 70° off its axis. */
+  markerRadiusM: 0.1,
+} as const;
+
+const CORNERS = [
+  ['rl', 'rear-left', -1, 1],
+  ['rr', 'rear-right', 1, 1],
+  ['fl', 'front-left', -1, -1],
+  ['fr', 'front-right', 1, -1],
+] as const;
+
+/**
+ * The four corner mats for a car `vehicle.widthM` wide and `lengthM` long.
+ * Marker ids: the corner (`rl` rear-left … `fr` front-right) and 1-4: 1 and 2
+ * nearest the car's end (1 nearer its side), 3 and 4 further out.
+ */
+export function cornerMats(vehicle: { widthM: number; lengthM: number }): Mat[] {
+  const { sizeM, gapM, markersM, markerRadiusM } = CORNER_MAT;
+  return CORNERS.map(([short, id, side, end]) => {
+    // The corner of the body, and the mat's corner nearest it.
+    const bodyLat = (side * vehicle.widthM) / 2;
+    const bodyBehind = end > 0 ? 0 : -vehicle.lengthM;
+    const lat0 = bodyLat + side * gapM;
+    const b0 = bodyBehind + end * gapM;
+    const points = markersM.flatMap((along, i) =>
+      markersM.map((across, j) => Object.freeze({ id: `${short}${i * 2 + j + 1}`, lateralM: round(lat0 + side * across), behindM: round(b0 + end * along) })),
+    );
+    const lat1 = lat0 + side * sizeM;
+    const b1 = b0 + end * sizeM;
+    return Object.freeze({ id, lateralM: [Math.min(lat0, lat1), Math.max(lat0, lat1)] as const, behindM: [Math.min(b0, b1), Math.max(b0, b1)] as const, markerRadiusM, points: Object.freeze(points) });
+  });
+}
+
+/**
+ * A mat beside each flank, centred on the car's middle, markers 2x2 as on the
+ * corner mats (ids `l1`…`l4`, `r1`…`r4`, 1 and 2 nearer the rear). A mirror
+ * camera sees it near its optical axis: from the corner mats alone, at the two
+ * ends of its picture, a turn of the camera and a move along the car look
+ * nearly alike (the solve traded 0.5° of yaw for 3 cm); the marks below the
+ * mirror tell them apart.
+ */
+export function sideMats(vehicle: { widthM: number; lengthM: number }): Mat[] {
+  const { sizeM, gapM, markersM, markerRadiusM } = CORNER_MAT;
+  return ([['l', 'left', -1], ['r', 'right', 1]] as const).map(([short, id, side]) => {
+    const lat0 = (side * vehicle.widthM) / 2 + side * gapM;
+    const b0 = -vehicle.lengthM / 2 + sizeM / 2;
+    const points = markersM.flatMap((along, i) =>
+      markersM.map((across, j) => Object.freeze({ id: `${short}${i * 2 + j + 1}`, lateralM: round(lat0 + side * across), behindM: round(b0 - along) })),
+    );
+    const lat1 = lat0 + side * sizeM;
+    return Object.freeze({ id, lateralM: [Math.min(lat0, lat1), Math.max(lat0, lat1)] as const, behindM: [b0 - sizeM, b0] as const, markerRadiusM, points: Object.freeze(points) });
+  });
+}
+
+/** Millimetres: the ids' positions are what an installer measures with a tape. */
+const round = (x: number): number => Math.round(x * 1000) / 1000 + 0;
+
+/** The mats an installation lays: the rear mat, and the corner and side mats when the car has the four surround cameras. */
+export function calibrationMats(vehicle: { widthM: number; lengthM: number }, surround: boolean): Mat[] {
+  return surround ? [REAR_MAT, ...cornerMats(vehicle), ...sideMats(vehicle)] : [REAR_MAT];
+}

@@ -3,12 +3,17 @@
  * position and the pixels they were marked at, by least squares through the
  * same camera model the guidelines use (geometry/cameraModel.ts).
  *
- * Unknowns: heightM, pitchDeg, yawDeg, rollDeg, lateralM. longitudinalM is
- * kept from the config: the camera sits in the bumper or tailgate, where its
- * offset from the bumper is measured once with a tape to a few millimetres,
- * while from a mat lying 0.5-2 m behind it a move along the viewing direction
- * is nearly the same picture as a change of height and pitch together, so
- * solving it too would make those three poorly determined.
+ * Unknowns: heightM, pitchDeg, yawDeg, rollDeg and the offset across the
+ * camera's view. The offset along its view is kept from the config
+ * (longitudinalM for a camera looking rearward or forward, lateralM for a
+ * door-mirror camera looking sideways): the camera sits in the bumper,
+ * tailgate or mirror, where that offset is measured once with a tape to a few
+ * millimetres, while from mats lying 0.5-4 m away a move along the viewing
+ * direction is nearly the same picture as a change of height and pitch
+ * together, so solving it too would make those three poorly determined.
+ *
+ * What is plausible is judged against the configured mount: a door-mirror
+ * camera looks sideways (yaw ±90°), a front camera forward (180°).
  *
  * The solver is ml-levenberg-marquardt (mljs): a maintained, dependency-light
  * Levenberg–Marquardt with bounds and finite-difference Jacobians. It fits
@@ -39,14 +44,14 @@ export interface SolvedMount {
 
 export { CalibrationRejected } from './CalibrationRejected.js';
 
-/** What a believable rear-camera mount looks like (a car, a van, a truck's cab). */
+/** What a believable mount looks like (a car, a van, a truck's cab): yaw and the solved offset as differences from the configured mount. */
 export const PLAUSIBLE = {
   heightM: { min: 0.2, max: 3 },
-  /** Down from horizontal: a rear camera that does not look down sees no guidelines. */
+  /** Down from horizontal: a camera that does not look down sees no guidelines and no ground to stitch. */
   pitchDeg: { min: 0, max: 80 },
   yawDeg: { max: 30 },
   rollDeg: { max: 30 },
-  lateralM: { max: 1.5 },
+  offsetM: { max: 1.5 },
   /** Reprojection errors above these mean a handle on the wrong marker, not noise. */
   rmsPx: 3,
   maxPx: 8,
@@ -59,11 +64,23 @@ const MIN_SPREAD_M = 0.05;
 /** A residual for a point the camera cannot see at the trial mount: large, but finite for the solver. */
 const UNSEEN_PX = 1e4;
 
-type Params = [heightM: number, pitchDeg: number, yawDeg: number, rollDeg: number, lateralM: number];
+type Params = [heightM: number, pitchDeg: number, yawDeg: number, rollDeg: number, offsetM: number];
 
-function mountOf(p: readonly number[], longitudinalM: number): MountConfig {
-  return { heightM: p[0]!, pitchDeg: p[1]!, yawDeg: p[2]!, rollDeg: p[3]!, lateralM: p[4]!, longitudinalM };
+/** The offset solved: across the camera's view (lateralM for a camera looking along the car, longitudinalM for one looking sideways). */
+export function solvedOffset(configured: MountConfig): 'lateralM' | 'longitudinalM' {
+  const yaw = (configured.yawDeg * Math.PI) / 180;
+  return Math.abs(Math.cos(yaw)) >= Math.abs(Math.sin(yaw)) ? 'lateralM' : 'longitudinalM';
 }
+
+function mountOf(p: readonly number[], configured: MountConfig): MountConfig {
+  return { ...configured, heightM: p[0]!, pitchDeg: p[1]!, yawDeg: p[2]!, rollDeg: p[3]!, [solvedOffset(configured)]: p[4]! };
+}
+
+/** a − b in degrees, in (−180, 180]. */
+const angleDiff = (a: number, b: number): number => {
+  const d = (((a - b) % 360) + 360) % 360;
+  return d > 180 ? d - 360 : d;
+};
 
 /** Each point's projection at `mount`, or null where it does not project. */
 function reproject(cal: CalibrationConfig, image: ImageSpec, mount: MountConfig, points: readonly MarkedPoint[]): Array<Pixel | null> {
@@ -95,15 +112,19 @@ function checkInput(image: ImageSpec, points: readonly MarkedPoint[]): void {
   if (!(Math.sqrt(Math.max(0, minor)) >= MIN_SPREAD_M)) throw new CalibrationRejected('the ground points lie on one line: mark points across the mat, not along one edge');
 }
 
-/** Why a solved mount cannot be true, or undefined. */
-export function implausibility(m: MountConfig): string | undefined {
+/** Why a solved mount cannot be true of the camera configured as `configured`, or undefined. */
+export function implausibility(m: MountConfig, configured: MountConfig): string | undefined {
   const P = PLAUSIBLE;
   if (!(m.heightM > 0)) return `the points fit a camera ${(-m.heightM).toFixed(2)} m below the ground, which cannot be`;
-  if (m.heightM < P.heightM.min || m.heightM > P.heightM.max) return `the points fit a camera ${m.heightM.toFixed(2)} m above the ground; a rear camera sits ${P.heightM.min}-${P.heightM.max} m high`;
-  if (m.pitchDeg < P.pitchDeg.min || m.pitchDeg > P.pitchDeg.max) return `the points fit a pitch of ${m.pitchDeg.toFixed(1)}° down; a rear camera looks ${P.pitchDeg.min}-${P.pitchDeg.max}° down`;
-  if (Math.abs(m.yawDeg) > P.yawDeg.max) return `the points fit a yaw of ${m.yawDeg.toFixed(1)}°; more than ±${P.yawDeg.max}° is not a rear camera`;
+  if (m.heightM < P.heightM.min || m.heightM > P.heightM.max) return `the points fit a camera ${m.heightM.toFixed(2)} m above the ground; a camera sits ${P.heightM.min}-${P.heightM.max} m high`;
+  if (m.pitchDeg < P.pitchDeg.min || m.pitchDeg > P.pitchDeg.max) return `the points fit a pitch of ${m.pitchDeg.toFixed(1)}° down; a camera looks ${P.pitchDeg.min}-${P.pitchDeg.max}° down`;
+  const turned = angleDiff(m.yawDeg, configured.yawDeg);
+  if (Math.abs(turned) > P.yawDeg.max) return `the points fit a yaw of ${m.yawDeg.toFixed(1)}°, ${turned.toFixed(1)}° from the configured ${configured.yawDeg}°; more than ±${P.yawDeg.max}° is another camera's direction`;
   if (Math.abs(m.rollDeg) > P.rollDeg.max) return `the points fit a roll of ${m.rollDeg.toFixed(1)}°; more than ±${P.rollDeg.max}° is not a mounted camera`;
-  if (Math.abs(m.lateralM) > P.lateralM.max) return `the points fit a camera ${m.lateralM.toFixed(2)} m off the centreline; more than ±${P.lateralM.max} m is off the car`;
+  const k = solvedOffset(configured);
+  const moved = m[k] - configured[k];
+  const what = k === 'lateralM' ? 'across the car' : 'along the car';
+  if (Math.abs(moved) > P.offsetM.max) return `the points fit a camera ${Math.abs(moved).toFixed(2)} m ${what} from where it is configured (${k} ${m[k].toFixed(2)} m); more than ${P.offsetM.max} m is off its mounting point`;
   return undefined;
 }
 
@@ -112,10 +133,10 @@ function fit(cal: CalibrationConfig, image: ImageSpec, points: readonly MarkedPo
   const n = points.length;
   const x = Array.from({ length: 2 * n }, (_, i) => i);
   const y = points.flatMap((p) => [p.pixel.u, p.pixel.v]);
-  const { longitudinalM } = cal.mount;
+  const offset = cal.mount[solvedOffset(cal.mount)];
   const model = (params: number[]) => {
     // All 2N predictions at once per parameter vector: the library asks coordinate by coordinate.
-    const proj = reproject(cal, image, mountOf(params, longitudinalM), points);
+    const proj = reproject(cal, image, mountOf(params, cal.mount), points);
     return (i: number): number => {
       const p = proj[i >> 1];
       return p ? p[i & 1]! : y[i]! + UNSEEN_PX;
@@ -124,8 +145,8 @@ function fit(cal: CalibrationConfig, image: ImageSpec, points: readonly MarkedPo
   const r = levenbergMarquardt({ x, y }, model, {
     initialValues: start,
     // Search bounds are wide on purpose: an absurd answer is found and refused with its reason, not clamped into looking sane.
-    minValues: [-10, -89, -90, -90, -5],
-    maxValues: [10, 89, 90, 90, 5],
+    minValues: [-10, -89, cal.mount.yawDeg - 90, -90, offset - 5],
+    maxValues: [10, 89, cal.mount.yawDeg + 90, 90, offset + 5],
     gradientDifference: [1e-5, 1e-4, 1e-4, 1e-4, 1e-5],
     centralDifference: true,
     damping: 1e-2,
@@ -137,15 +158,17 @@ function fit(cal: CalibrationConfig, image: ImageSpec, points: readonly MarkedPo
 
 /** Starting mounts: the configured one first, then a coarse spread (both signs of height, so an upside-down answer is found and named). */
 function starts(current: MountConfig): Params[] {
-  const out: Params[] = [[current.heightM, current.pitchDeg, current.yawDeg, current.rollDeg, current.lateralM]];
-  for (const h of [0.6, 1.2, 2]) for (const pitch of [15, 35, 60]) out.push([h, pitch, 0, 0, 0]);
-  for (const h of [-0.6, -1.2]) for (const pitch of [-35, 35]) out.push([h, pitch, 0, 0, 0]);
+  const yaw = current.yawDeg;
+  const offset = current[solvedOffset(current)];
+  const out: Params[] = [[current.heightM, current.pitchDeg, yaw, current.rollDeg, offset]];
+  for (const h of [0.6, 1.2, 2]) for (const pitch of [15, 35, 60]) out.push([h, pitch, yaw, 0, offset]);
+  for (const h of [-0.6, -1.2]) for (const pitch of [-35, 35]) out.push([h, pitch, yaw, 0, offset]);
   return out;
 }
 
 /**
- * Solves the mount from marked points. `cal` gives the lens (intrinsics) and
- * the longitudinal offset kept; `image` the stream's size and mirroring.
+ * Solves the mount from marked points. `cal` gives the lens (intrinsics), the
+ * configured mount (the offset kept, what is plausible); `image` the stream's size and mirroring.
  * Throws CalibrationRejected with the reason when the answer cannot be true.
  */
 export function solveMount(cal: CalibrationConfig, image: ImageSpec, points: readonly MarkedPoint[]): SolvedMount {
@@ -156,13 +179,13 @@ export function solveMount(cal: CalibrationConfig, image: ImageSpec, points: rea
     if (candidates.some((c) => !c.problem && c.rmsPx < 1 && c.maxPx < 2)) break;
     const r = fit(cal, image, points, start);
     if (!Number.isFinite(r.sse)) continue;
-    const mount = mountOf(r.params, cal.mount.longitudinalM);
+    const mount = mountOf(r.params, cal.mount);
     const proj = reproject(cal, image, mount, points);
     const unseen = proj.findIndex((p) => !p || !(p[0] >= 0 && p[0] <= image.width && p[1] >= 0 && p[1] <= image.height));
     const errorsPx = proj.map((p, i) => (p ? Math.hypot(p[0] - points[i]!.pixel.u, p[1] - points[i]!.pixel.v) : UNSEEN_PX));
     const rmsPx = Math.sqrt(errorsPx.reduce((s, e) => s + e * e, 0) / errorsPx.length);
     const g = points[unseen]?.ground;
-    const problem = implausibility(mount) ?? (g ? `point ${unseen} (${g.lateralM} m, ${g.behindM} m) is not in the solved camera's view` : undefined);
+    const problem = implausibility(mount, cal.mount) ?? (g ? `point ${unseen} (${g.lateralM} m, ${g.behindM} m) is not in the solved camera's view` : undefined);
     candidates.push({ mount, rmsPx, maxPx: Math.max(...errorsPx), errorsPx, problem });
   }
   const fits = (c: SolvedMount) => c.rmsPx <= PLAUSIBLE.rmsPx && c.maxPx <= PLAUSIBLE.maxPx;

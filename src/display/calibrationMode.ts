@@ -1,11 +1,13 @@
 /**
- * The installer's calibration mode (`?calibrate=1`, docs/calibration.md): the
- * calibration mat's points as draggable handles over the picture, placed
- * first where the calibration in force says they should appear; the
- * installer drags each onto its marker and presses Solve, which posts them
- * to /api/calibration and shows the solved mount and its errors, or the
- * refusal. Handles live in image pixels (the stream's, mirrored as it is), so
- * they stay on their markers when the window is resized.
+ * The installer's calibration mode (`?calibrate=1&camera=…`, docs/calibration.md):
+ * the markers of the mats this camera sees as draggable handles over the
+ * picture, placed first where the calibration in force says they should
+ * appear; the installer drags each onto its marker and presses Solve, which
+ * asks /api/calibration for the solved mount without applying it and shows
+ * it with its residual and, on a surround-view car, each seam's misalignment
+ * in cm, or the refusal; Save then applies it. Handles live in image pixels
+ * (the stream's, mirrored as it is), so they stay on their markers when the
+ * window is resized.
  */
 import { letterbox } from './letterbox.js';
 
@@ -15,8 +17,13 @@ interface MatPixel {
   v: number;
 }
 
+interface HandlePoint extends MatPixel {
+  lateralM: number;
+  behindM: number;
+}
+
 interface CalibrationGet {
-  cameras: Record<string, { image: { width: number; height: number; mirror: boolean }; matPixels: Array<MatPixel | null>; calibration: { mount: Record<string, number> } }>;
+  cameras: Record<string, { image: { width: number; height: number; mirror: boolean }; matPixels: Array<MatPixel | null>; handles: HandlePoint[]; calibration: { mount: Record<string, number> } }>;
   mat: { points: Array<{ id: string; lateralM: number; behindM: number }> };
   configFile: string | null;
 }
@@ -43,6 +50,26 @@ function style(el: HTMLElement, css: Partial<CSSStyleDeclaration>): HTMLElement 
   return el;
 }
 
+interface Seam {
+  camera: string;
+  markers: number;
+  rmsCm: number | null;
+  maxCm: number | null;
+}
+
+interface CalibrationAnswer {
+  error?: { code: string; message: string };
+  mount?: Record<string, number>;
+  rmsPx?: number;
+  maxPx?: number;
+  residual?: { rmsCm: number; maxCm: number };
+  seams?: Seam[];
+  persisted?: { file: string } | null;
+}
+
+const seamLine = (s: Seam): string =>
+  s.maxCm === null ? `seam with ${s.camera}: not measured (calibrate ${s.camera} with the corner mats too)` : `seam with ${s.camera}: ${s.maxCm.toFixed(1)} cm max, ${s.rmsCm!.toFixed(1)} cm RMS over ${s.markers} markers`;
+
 const fmt = (m: Record<string, number>): string =>
   `height ${m.heightM!.toFixed(3)} m, pitch ${m.pitchDeg!.toFixed(2)}°, yaw ${m.yawDeg!.toFixed(2)}°, roll ${m.rollDeg!.toFixed(2)}°, lateral ${m.lateralM!.toFixed(3)} m`;
 
@@ -51,7 +78,10 @@ export class CalibrationMode {
   readonly #layer: HTMLElement;
   readonly #panel: HTMLElement;
   readonly #result: HTMLElement;
+  readonly #save: HTMLButtonElement;
   #handles: Handle[] = [];
+  /** The points of the last solve that passed, which Save applies. */
+  #previewed: string | null = null;
   #image = { width: 1, height: 1 };
 
   constructor(o: CalibrationModeOptions) {
@@ -68,12 +98,18 @@ export class CalibrationMode {
     const title = document.createElement('strong');
     title.textContent = `Calibration: ${o.camera}`;
     const help = document.createElement('p');
-    help.textContent = 'Drag each handle onto the centre of its magenta marker, then Solve.';
+    help.textContent = 'Drag each handle onto the centre of its magenta marker, then Solve; check the figures, then Save.';
     help.style.margin = '4px 0';
     const solve = document.createElement('button');
     solve.id = 'calibration-solve';
     solve.textContent = 'Solve';
     solve.addEventListener('click', () => void this.solve());
+    this.#save = document.createElement('button');
+    this.#save.id = 'calibration-save';
+    this.#save.textContent = 'Save';
+    this.#save.disabled = true;
+    this.#save.style.marginLeft = '6px';
+    this.#save.addEventListener('click', () => void this.save());
     const reset = document.createElement('button');
     reset.textContent = 'Reset handles';
     reset.style.marginLeft = '6px';
@@ -81,7 +117,7 @@ export class CalibrationMode {
     this.#result = document.createElement('pre');
     this.#result.id = 'calibration-result';
     style(this.#result, { whiteSpace: 'pre-wrap', margin: '6px 0 0', font: '12px/1.4 ui-monospace, monospace' });
-    this.#panel.append(title, help, solve, reset, this.#result);
+    this.#panel.append(title, help, solve, this.#save, reset, this.#result);
     o.stage.append(this.#layer, this.#panel);
     new ResizeObserver(() => this.#place()).observe(o.canvas);
   }
@@ -100,11 +136,12 @@ export class CalibrationMode {
     this.#image = cam.image;
     for (const h of this.#handles) h.el.remove();
     this.#handles = [];
-    body.mat.points.forEach((p, i) => {
-      // A point the calibration in force cannot place starts at the image centre: the installer drags it.
-      const px = cam.matPixels[i] ?? { u: cam.image.width / 2, v: cam.image.height / 2 };
-      this.#handles.push({ id: p.id, ground: { lateralM: p.lateralM, behindM: p.behindM }, u: px.u, v: px.v, el: this.#handleElement(p.id) });
-    });
+    // The markers this camera sees; a camera whose calibration in force is far off sees too few: then the rear mat's,
+    // a point it cannot place starting at the image centre for the installer to drag.
+    const points: HandlePoint[] = cam.handles.length >= 4
+      ? cam.handles
+      : body.mat.points.map((p, i) => ({ ...p, ...(cam.matPixels[i] ?? { u: cam.image.width / 2, v: cam.image.height / 2 }) }));
+    for (const p of points) this.#handles.push({ id: p.id, ground: { lateralM: p.lateralM, behindM: p.behindM }, u: p.u, v: p.v, el: this.#handleElement(p.id) });
     this.#place();
     this.#say(`in force: ${fmt(cam.calibration.mount)}${body.configFile ? `\nfile: ${body.configFile}` : '\n(no config file: a result is applied in memory only)'}`);
   }
@@ -163,22 +200,48 @@ export class CalibrationMode {
     h.el.style.top = `${r.y + h.v * r.scale}px`;
   }
 
-  /** Posts the handles; shows the solved mount and errors, or the refusal. */
-  async solve(): Promise<void> {
-    this.#say('solving…');
-    const points = this.#handles.map((h) => ({ ground: h.ground, pixel: { u: h.u, v: h.v } }));
+  #points(): string {
+    return JSON.stringify(this.#handles.map((h) => ({ ground: h.ground, pixel: { u: h.u, v: h.v } })));
+  }
+
+  async #post(apply: boolean, points: string): Promise<CalibrationAnswer | null> {
     try {
-      const res = await fetch('/api/calibration', { method: 'POST', headers: this.#headers(true), body: JSON.stringify({ camera: this.#o.camera, points }) });
-      const body = (await res.json()) as { error?: { code: string; message: string }; mount?: Record<string, number>; rmsPx?: number; maxPx?: number; persisted?: { file: string } | null };
-      if (!res.ok || !body.mount) {
-        this.#panel.dataset.outcome = 'refused';
-        return this.#say(`REFUSED ${body.error?.code ?? res.status}\n${body.error?.message ?? ''}`);
-      }
-      this.#panel.dataset.outcome = 'solved';
-      this.#say(`SOLVED: ${fmt(body.mount)}\nreprojection ${body.rmsPx!.toFixed(2)} px RMS, ${body.maxPx!.toFixed(2)} px max\n${body.persisted ? `written to ${body.persisted.file} (backup .bak)` : 'applied in memory only (no config file)'}`);
+      const res = await fetch('/api/calibration', { method: 'POST', headers: this.#headers(true), body: `{"camera":${JSON.stringify(this.#o.camera)},"apply":${apply},"points":${points}}` });
+      const body = (await res.json()) as CalibrationAnswer;
+      if (res.ok && body.mount) return body;
+      this.#panel.dataset.outcome = 'refused';
+      this.#say(`REFUSED ${body.error?.code ?? res.status}\n${body.error?.message ?? ''}`);
     } catch (err) {
       this.#say(`POST /api/calibration failed: ${(err as Error).message}`);
     }
+    return null;
+  }
+
+  /** Solves the handles without applying: shows the mount, its residual and seams in cm, or the refusal. */
+  async solve(): Promise<void> {
+    this.#save.disabled = true;
+    this.#previewed = null;
+    this.#say('solving…');
+    const points = this.#points();
+    const body = await this.#post(false, points);
+    if (!body) return;
+    this.#previewed = points;
+    this.#save.disabled = false;
+    this.#panel.dataset.outcome = 'solved';
+    const seams = (body.seams ?? []).map(seamLine).join('\n');
+    this.#say(`SOLVED (not saved): ${fmt(body.mount!)}\nreprojection ${body.rmsPx!.toFixed(2)} px RMS, ${body.maxPx!.toFixed(2)} px max\non the ground ${body.residual!.rmsCm.toFixed(1)} cm RMS, ${body.residual!.maxCm.toFixed(1)} cm max${seams ? `\n${seams}` : ''}`);
+  }
+
+  /** Applies what the last Solve showed (the same handles, solved again by the server). */
+  async save(): Promise<void> {
+    // Handles moved after Solve are solved anew, not saved unseen.
+    if (this.#previewed === null || this.#previewed !== this.#points()) return this.solve();
+    this.#save.disabled = true;
+    const body = await this.#post(true, this.#previewed);
+    this.#previewed = null;
+    if (!body) return;
+    this.#panel.dataset.outcome = 'saved';
+    this.#say(`SAVED: ${fmt(body.mount!)}\n${body.persisted ? `written to ${body.persisted.file} (backup .bak)` : 'applied in memory only (no config file)'}`);
   }
 
   #say(text: string): void {

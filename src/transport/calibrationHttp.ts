@@ -1,12 +1,16 @@
 /**
  * /api/calibration (docs/calibration.md). GET: each camera's calibration in
- * force, its image size and mirroring, and the calibration mat's points.
- * POST: marked points → solved, checked, persisted and applied mount
- * (src/calibration/Calibrator.ts); needs the `calibrate` right.
+ * force, its image size and mirroring, the mats laid for this car and where
+ * each camera should see their markers. POST: marked points → solved,
+ * checked, persisted and applied mount, or with `apply: false` the same
+ * figures and nothing changed (src/calibration/Calibrator.ts); needs the
+ * `calibrate` right.
  */
 import { lazyValidator } from '../schema/lazyValidator.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CALIBRATION_MAT, MAT_POINTS } from '../calibration/mat.js';
+import { CALIBRATION_MAT, MAT_POINTS, type MatPoint } from '../calibration/mat.js';
+import { sightCamera } from '../calibration/surroundChecks.js';
+import { usableMargin } from '../wire/cameraSight.js';
 import type { Calibrator } from '../calibration/Calibrator.js';
 import type { MarkedPoint } from '../calibration/solveMount.js';
 import type { DeviceAuth } from '../device/DeviceAuth.js';
@@ -28,6 +32,8 @@ export interface CalibrationHttpDeps {
 export interface CalibrationPostBody {
   camera: string;
   points: MarkedPoint[];
+  /** False: solve and check only, change nothing (what the installer sees before saving). Default true. */
+  apply?: boolean;
 }
 
 const num = (minimum: number, maximum: number) => ({ type: 'number', minimum, maximum }) as const;
@@ -38,6 +44,7 @@ export const calibrationPostSchema = {
   required: ['camera', 'points'],
   properties: {
     camera: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
+    apply: { type: 'boolean' },
     // Fewer than 4 points is well formed but not enough: CALIBRATION_REJECTED says so.
     points: {
       type: 'array',
@@ -90,25 +97,34 @@ async function handlePost(req: IncomingMessage, res: ServerResponse, deps: Calib
   } catch {
     throw new RevcamError('BAD_REQUEST', 'the body is not valid JSON');
   }
-  const { camera, points } = parseCalibrationPost(body);
-  sendJson(res, 200, await deps.calibrator.calibrate(camera, points));
+  const { camera, points, apply } = parseCalibrationPost(body);
+  sendJson(res, 200, await deps.calibrator.calibrate(camera, points, apply ?? true));
 }
 
 async function handleGet(req: IncomingMessage, res: ServerResponse, deps: CalibrationHttpDeps): Promise<void> {
   // Any known device may read the geometry (a display draws its views from it); changing it needs `calibrate`.
   await deps.auth.fromRequest(req, new URL(req.url ?? '/', 'http://x'));
+  const mats = deps.calibrator.mats();
+  const car = deps.calibrator.vehicle;
   const cameras = Object.fromEntries(
     Object.entries(deps.calibrator.cameras()).map(([id, c]) => {
       const image = { width: c.width, height: c.height, mirror: c.mirror };
-      // Where each mat point should appear through the calibration in force: where the display puts its handles first.
+      const at = (p: MatPoint) => projectGround(c.calibration, image, p.lateralM, p.behindM);
+      // Where each rear-mat point should appear through the calibration in force (null where it cannot be seen).
       const matPixels = MAT_POINTS.map((p) => {
-        const px = projectGround(c.calibration, image, p.lateralM, p.behindM);
+        const px = at(p);
         return px && { id: p.id, u: px[0], v: px[1] };
       });
-      return [id, { calibration: c.calibration, image, matPixels }];
+      // The display's handles: every marker of the mats laid that this camera sees through the calibration in force.
+      const sight = sightCamera(id, c);
+      const handles = mats.flatMap((m) => m.points).flatMap((p) => {
+        const px = at(p);
+        return px && usableMargin(sight.cam, sight.usable, p.lateralM, p.behindM, undefined, car).margin > 0 ? [{ ...p, u: px[0], v: px[1] }] : [];
+      });
+      return [id, { calibration: c.calibration, image, matPixels, handles }];
     }),
   );
-  sendJson(res, 200, { cameras, mat: { ...CALIBRATION_MAT, points: MAT_POINTS }, configFile: deps.calibrator.configFile ?? null });
+  sendJson(res, 200, { cameras, mat: { ...CALIBRATION_MAT, points: MAT_POINTS }, mats, configFile: deps.calibrator.configFile ?? null });
 }
 
 /** GET/HEAD and POST on /api/calibration. Never rejects. */

@@ -91,8 +91,14 @@ test('calibration mode: drag the handles onto the markers, Solve; swapped handle
     await page.click('#calibration-solve');
     await page.locator('#calibration-panel[data-outcome="solved"]').waitFor({ timeout: 20_000 });
     const text = await page.locator('#calibration-result').innerText();
-    assert.match(text, /SOLVED: height 1\.0\d\d m, pitch 33\.\d\d°/);
-    assert.match(text, /applied in memory only/);
+    assert.match(text, /SOLVED \(not saved\): height 1\.0\d\d m, pitch 33\.\d\d°/);
+    assert.match(text, /on the ground \d+\.\d cm RMS/);
+    // Solved is not saved: the calibration in force is still the configured one until Save.
+    const before = ((await (await fetch(`${app.url}/api/calibration`)).json()) as { cameras: { rear: { calibration: { mount: MountConfig } } } }).cameras.rear.calibration.mount;
+    assert.equal(before.pitchDeg, app.config.cameras.rear!.calibration.mount.pitchDeg);
+    await page.click('#calibration-save');
+    await page.locator('#calibration-panel[data-outcome="saved"]').waitFor({ timeout: 20_000 });
+    assert.match(await page.locator('#calibration-result').innerText(), /SAVED: height 1\.0\d\d m[\s\S]*applied in memory only/);
     // The handles were placed to the nearest CSS pixel: the solve is as good as that.
     const got = ((await (await fetch(`${app.url}/api/calibration`)).json()) as { cameras: { rear: { calibration: { mount: MountConfig } } } }).cameras.rear.calibration.mount;
     assert.ok(Math.abs(got.heightM - TRUE.heightM) <= 0.01 && Math.abs(got.lateralM - TRUE.lateralM) <= 0.01, JSON.stringify(got));

@@ -67,3 +67,40 @@ export function pairWithMat(blobs: readonly Blob[], cal: CalibrationConfig, imag
     return { ground: { lateralM: g.lateralM, behindM: g.behindM }, pixel: { u: best.u, v: best.v } };
   });
 }
+
+/** A marker where the server's GET /api/calibration expects it (`cameras.<id>.handles`). */
+export interface ExpectedMarker {
+  id: string;
+  lateralM: number;
+  behindM: number;
+  u: number;
+  v: number;
+}
+
+/**
+ * Pairs blobs with the markers a camera is expected to see, as an installer
+ * drags the display's handles: each mat's handles (ids sharing a prefix: `rl1`…`rl4`)
+ * are first moved together onto that mat's blobs (a camera mounted other than
+ * configured shifts a whole mat), then each takes the nearest free blob.
+ * Throws unless each gets its own blob within `maxPx`.
+ */
+export function pairWithHandles(blobs: readonly Blob[], expected: readonly ExpectedMarker[], maxPx = 60): MarkedPoint[] {
+  const free = new Set(blobs);
+  const dist = (b: Blob, u: number, v: number) => Math.hypot(b.u - u, b.v - v);
+  const mats = new Map<string, ExpectedMarker[]>();
+  for (const g of expected) mats.set(g.id.replace(/\d+$/, ''), [...(mats.get(g.id.replace(/\d+$/, '')) ?? []), g]);
+  const out = new Map<ExpectedMarker, MarkedPoint>();
+  for (const group of mats.values()) {
+    const cu = group.reduce((s, g) => s + g.u, 0) / group.length, cv = group.reduce((s, g) => s + g.v, 0) / group.length;
+    const near = [...free].sort((a, b) => dist(a, cu, cv) - dist(b, cu, cv)).slice(0, group.length);
+    const du = near.reduce((s, b) => s + b.u, 0) / near.length - cu, dv = near.reduce((s, b) => s + b.v, 0) / near.length - cv;
+    for (const g of group) {
+      let best: Blob | undefined;
+      for (const b of free) if (!best || dist(b, g.u + du, g.v + dv) < dist(best, g.u + du, g.v + dv)) best = b;
+      if (!best || dist(best, g.u + du, g.v + dv) > maxPx) throw new Error(`no marker blob within ${maxPx} px of ${g.id} (expected at ${g.u.toFixed(0)}, ${g.v.toFixed(0)})`);
+      free.delete(best);
+      out.set(g, { ground: { lateralM: g.lateralM, behindM: g.behindM }, pixel: { u: best.u, v: best.v } });
+    }
+  }
+  return expected.map((g) => out.get(g)!);
+}

@@ -25,13 +25,14 @@
  * block, the parts that may cover the block, and the stamp.
  *
  * For installer calibration (docs/calibration.md) the scene can lay the
- * calibration mat on the ground (`synthetic.calibrationMat`; the block is
- * then left out so it never covers a marker) and can be seen from a "true"
+ * calibration mats on the ground (`synthetic.calibrationMat`: the rear mat,
+ * the four corner mats and the two side mats; the block, the cone and the bollard are then cleared
+ * away so they never cover a marker) and can be seen from a "true"
  * mount other than the configured calibration (`synthetic.trueMount`), as if
  * the installer had mounted the camera differently.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
-import { CALIBRATION_MAT, MAT_POINTS } from '../../calibration/mat.js';
+import { calibrationMats } from '../../calibration/mat.js';
 import type { CalibrationConfig } from '../../config/types.js';
 import { cameraModel, type ImageSpec } from '../../geometry/cameraModel.js';
 import { cameraRotation, MIN_DEPTH_M, projectRay, vehicleToCamera, type CameraModel, type Vec3 } from '../../wire/camera.js';
@@ -214,7 +215,8 @@ export class RearScene implements Scene {
     this.drawGround(r);
     this.drawBayLines(r);
     if (this.withMat) this.drawMat(r);
-    this.drawCone(r);
+    // The installer clears loose objects off the mats: the cone and the bollard stand where corner mats lie.
+    if (!this.withMat) this.drawCone(r);
     this.drawAisle(r);
     // Painter's order: the marks and the low kerb first, the tall boxes (nearer than the kerb to every camera) over them.
     if (this.kind !== 'rear') {
@@ -223,7 +225,7 @@ export class RearScene implements Scene {
     }
     this.drawBox(r, PILLAR.lateralM, PILLAR.behindM, PILLAR.sizeM, PILLAR.heightM, PILLAR_COLOR);
     this.drawBox(r, BIN.lateralM, BIN.behindM, BIN.sizeM, BIN.heightM, BIN_COLOR);
-    if (this.kind !== 'rear') this.drawBox(r, BOLLARD.lateralM, BOLLARD.behindM, BOLLARD.sizeM, BOLLARD.heightM, BOLLARD_COLOR);
+    if (this.kind !== 'rear' && !this.withMat) this.drawBox(r, BOLLARD.lateralM, BOLLARD.behindM, BOLLARD.sizeM, BOLLARD.heightM, BOLLARD_COLOR);
     if (this.kind === 'rear') this.drawBumper(r);
   }
 
@@ -323,17 +325,19 @@ export class RearScene implements Scene {
     for (const x of [-4 * hw, -2 * hw, 0, 2 * hw, 4 * hw]) this.groundRect(r, x - 0.6, x + 0.6, depth - 0.5, depth - 0.35, [200, 190, 40]);
   }
 
+  /** Every mat of the surround layout (src/calibration/mat.ts), each camera seeing what it sees. */
   private drawMat(r: Raster): void {
-    const { widthM, nearM, farM, markerRadiusM: rad } = CALIBRATION_MAT;
-    this.groundRect(r, -widthM / 2, widthM / 2, nearM, farM, MAT_RUBBER, 0.05);
-    for (const p of MAT_POINTS) {
-      const ring: Vec2[] = [];
-      for (let i = 0; i < 32; i++) {
-        const a = (i / 32) * 2 * Math.PI;
-        const q = this.project([p.lateralM + rad * Math.cos(a), p.behindM + rad * Math.sin(a), 0]);
-        if (q) ring.push(q);
+    for (const mat of calibrationMats(this.vehicle, true)) {
+      this.groundRect(r, mat.lateralM[0], mat.lateralM[1], mat.behindM[0], mat.behindM[1], MAT_RUBBER, 0.05);
+      for (const p of mat.points) {
+        const ring: Vec2[] = [];
+        for (let i = 0; i < 32; i++) {
+          const a = (i / 32) * 2 * Math.PI;
+          const q = this.project([p.lateralM + mat.markerRadiusM * Math.cos(a), p.behindM + mat.markerRadiusM * Math.sin(a), 0]);
+          if (q) ring.push(q);
+        }
+        fillPolygon(r, ring, MAT_MARKER);
       }
-      fillPolygon(r, ring, MAT_MARKER);
     }
   }
 

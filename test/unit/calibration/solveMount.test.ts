@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_CALIBRATION } from '../../../src/config/defaults.js';
-import type { CalibrationConfig, MountConfig } from '../../../src/config/types.js';
+import { DEFAULT_CALIBRATION, frontCamera, sideCamera } from '../../../src/config/defaults.js';
+import type { CalibrationConfig, CameraConfig, MountConfig } from '../../../src/config/types.js';
 import { projectGround, type ImageSpec } from '../../../src/geometry/cameraModel.js';
-import { MAT_POINTS } from '../../../src/calibration/mat.js';
+import { cornerMats, MAT_POINTS } from '../../../src/calibration/mat.js';
 import { CalibrationRejected, solveMount, type MarkedPoint } from '../../../src/calibration/solveMount.js';
 
 const IMAGE: ImageSpec = { width: 1280, height: 720, mirror: true };
@@ -107,5 +107,40 @@ test('handles swapped between markers are refused for their reprojection error',
 test('a mount outside the plausible range is refused with the reason', () => {
   const tooHigh = { ...TRUE, heightM: 4, pitchDeg: 60 };
   const cal = { ...DEFAULT_CALIBRATION, fx: 300, fy: 300 };
-  assert.throws(() => solveMount({ ...cal, mount: tooHigh }, IMAGE, marked(tooHigh, 0, 1, cal)), /4\.00 m above the ground; a rear camera sits 0\.2-3 m high/);
+  assert.throws(() => solveMount({ ...cal, mount: tooHigh }, IMAGE, marked(tooHigh, 0, 1, cal)), /4\.00 m above the ground; a camera sits 0\.2-3 m high/);
+});
+
+/** The surround rig's cameras and the corner mats each sees (both through their true mounts). */
+const CAR = { widthM: 1.85, lengthM: 4.6 };
+function cornerMarks(cam: CameraConfig, mount: MountConfig, corners: readonly string[]): MarkedPoint[] {
+  const image = { width: cam.width, height: cam.height, mirror: cam.mirror };
+  return cornerMats(CAR).filter((m) => corners.includes(m.id)).flatMap((m) => m.points).map((g) => {
+    const p = projectGround({ ...cam.calibration, mount }, image, g.lateralM, g.behindM);
+    assert.ok(p, `corner marker ${g.id} must be visible`);
+    return { ground: { lateralM: g.lateralM, behindM: g.behindM }, pixel: { u: p[0], v: p[1] } };
+  });
+}
+
+test('a door-mirror camera looks sideways: its yaw is judged against the configured ±90°, its lateral offset kept and its longitudinal one solved', () => {
+  const left = sideCamera('left');
+  const image = { width: left.width, height: left.height, mirror: left.mirror };
+  const truth: MountConfig = { ...left.calibration.mount, heightM: 1.04, pitchDeg: 62, yawDeg: 87.5, rollDeg: 1.5, longitudinalM: -2.55 };
+  const s = solveMount(left.calibration, image, cornerMarks(left, truth, ['rear-left', 'front-left']));
+  for (const k of ['heightM', 'longitudinalM'] as const) assert.ok(Math.abs(s.mount[k] - truth[k]) < 1e-3, `${k}: ${s.mount[k]}`);
+  for (const k of ['pitchDeg', 'yawDeg', 'rollDeg'] as const) assert.ok(Math.abs(s.mount[k] - truth[k]) < 0.02, `${k}: ${s.mount[k]}`);
+  assert.equal(s.mount.lateralM, left.calibration.mount.lateralM, 'the mirror camera\'s lateral offset is kept');
+  // The same marks given to a camera configured as the right mirror's (yaw -90): 180° off its direction.
+  const right = sideCamera('right');
+  assert.throws(() => solveMount({ ...left.calibration, mount: { ...left.calibration.mount, yawDeg: right.calibration.mount.yawDeg } }, image, cornerMarks(left, truth, ['rear-left', 'front-left'])), /another camera's direction|misses the marks/);
+});
+
+test('the front camera (yaw 180°) from the two front corner mats', () => {
+  const front = frontCamera(CAR.lengthM);
+  const image = { width: front.width, height: front.height, mirror: front.mirror };
+  const truth: MountConfig = { ...front.calibration.mount, heightM: 0.73, pitchDeg: 37, yawDeg: -178, rollDeg: -1, lateralM: 0.05 };
+  const s = solveMount(front.calibration, image, cornerMarks(front, truth, ['front-left', 'front-right']));
+  for (const k of ['heightM', 'lateralM'] as const) assert.ok(Math.abs(s.mount[k] - truth[k]) < 1e-3, `${k}: ${s.mount[k]}`);
+  assert.ok(Math.abs(((s.mount.yawDeg - truth.yawDeg + 540) % 360) - 180) < 0.02, `yaw ${s.mount.yawDeg}`);
+  for (const k of ['pitchDeg', 'rollDeg'] as const) assert.ok(Math.abs(s.mount[k] - truth[k]) < 0.02, `${k}: ${s.mount[k]}`);
+  assert.equal(s.mount.longitudinalM, front.calibration.mount.longitudinalM);
 });
