@@ -110,7 +110,7 @@ const camera = {
       additionalProperties: false,
       required: ['calibrationMat', 'trueMount', 'exposure', 'whiteBalance'],
       properties: {
-        calibrationMat: { type: 'boolean' },
+        calibrationMat: { anyOf: [{ type: 'boolean' }, { const: 'surround' }] },
         trueMount: nullOr(mount),
         exposure: num(0.1, 10),
         whiteBalance: { type: 'array', minItems: 3, maxItems: 3, items: num(0.1, 10) },

@@ -59,8 +59,12 @@ export interface SurroundUseConfig {
 }
 
 export interface SyntheticCameraConfig {
-  /** Lay the calibration mat (src/calibration/mat.ts) on the ground; the moving block is left out so it never covers it. */
-  calibrationMat: boolean;
+  /**
+   * Lay calibration mats (src/calibration/mat.ts) on the ground: `true` the rear mat, `'surround'` every mat of
+   * a surround-view car (the rear, corner and side mats); the moving block (and with `'surround'` the cone and
+   * the bollard, which stand where corner mats lie) is left out so it never covers a marker.
+   */
+  calibrationMat: boolean | 'surround';
   /**
    * Where the synthetic camera "really" is, when the installer mounted it other than `calibration.mount` says; null: as calibrated.
    * Default null. A given object may name only the fields that differ: the rest come from `calibration.mount`.

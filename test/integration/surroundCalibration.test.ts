@@ -41,7 +41,7 @@ interface Answer {
 let app: RevcamApp;
 
 before(async () => {
-  const cameras = Object.fromEntries((Object.keys(CONFIGURED) as Name[]).map((n) => [n, { ...CONFIGURED[n], synthetic: { ...CONFIGURED[n].synthetic, calibrationMat: true, trueMount: TRUE[n] } }]));
+  const cameras = Object.fromEntries((Object.keys(CONFIGURED) as Name[]).map((n) => [n, { ...CONFIGURED[n], synthetic: { ...CONFIGURED[n].synthetic, calibrationMat: 'surround', trueMount: TRUE[n] } }]));
   app = await startTestServer({ cameras, services: [{ manifest: 'builtin:reversing', standby: 'warm' }] });
 });
 after(async () => {

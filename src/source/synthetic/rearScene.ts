@@ -25,9 +25,9 @@
  * block, the parts that may cover the block, and the stamp.
  *
  * For installer calibration (docs/calibration.md) the scene can lay the
- * calibration mats on the ground (`synthetic.calibrationMat`: the rear mat,
- * the four corner mats and the two side mats; the block, the cone and the bollard are then cleared
- * away so they never cover a marker) and can be seen from a "true"
+ * calibration mats on the ground (`synthetic.calibrationMat`: `true` the rear
+ * mat, the block then left out; `'surround'` also the four corner mats and the
+ * two side mats, the cone and the bollard cleared away too, so nothing covers a marker) and can be seen from a "true"
  * mount other than the configured calibration (`synthetic.trueMount`), as if
  * the installer had mounted the camera differently.
  */
@@ -161,7 +161,11 @@ export class RearScene implements Scene {
   }
 
   private get withMat(): boolean {
-    return this.camera.synthetic?.calibrationMat === true;
+    return this.camera.synthetic?.calibrationMat === true || this.surroundMats;
+  }
+
+  private get surroundMats(): boolean {
+    return this.camera.synthetic?.calibrationMat === 'surround';
   }
 
   private toCamera(p: P3): Vec3 {
@@ -216,7 +220,7 @@ export class RearScene implements Scene {
     this.drawBayLines(r);
     if (this.withMat) this.drawMat(r);
     // The installer clears loose objects off the mats: the cone and the bollard stand where corner mats lie.
-    if (!this.withMat) this.drawCone(r);
+    if (!this.surroundMats) this.drawCone(r);
     this.drawAisle(r);
     // Painter's order: the marks and the low kerb first, the tall boxes (nearer than the kerb to every camera) over them.
     if (this.kind !== 'rear') {
@@ -225,7 +229,7 @@ export class RearScene implements Scene {
     }
     this.drawBox(r, PILLAR.lateralM, PILLAR.behindM, PILLAR.sizeM, PILLAR.heightM, PILLAR_COLOR);
     this.drawBox(r, BIN.lateralM, BIN.behindM, BIN.sizeM, BIN.heightM, BIN_COLOR);
-    if (this.kind !== 'rear' && !this.withMat) this.drawBox(r, BOLLARD.lateralM, BOLLARD.behindM, BOLLARD.sizeM, BOLLARD.heightM, BOLLARD_COLOR);
+    if (this.kind !== 'rear' && !this.surroundMats) this.drawBox(r, BOLLARD.lateralM, BOLLARD.behindM, BOLLARD.sizeM, BOLLARD.heightM, BOLLARD_COLOR);
     if (this.kind === 'rear') this.drawBumper(r);
   }
 
@@ -325,9 +329,9 @@ export class RearScene implements Scene {
     for (const x of [-4 * hw, -2 * hw, 0, 2 * hw, 4 * hw]) this.groundRect(r, x - 0.6, x + 0.6, depth - 0.5, depth - 0.35, [200, 190, 40]);
   }
 
-  /** Every mat of the surround layout (src/calibration/mat.ts), each camera seeing what it sees. */
+  /** The rear mat, or every mat of the surround layout (src/calibration/mat.ts), each camera seeing what it sees. */
   private drawMat(r: Raster): void {
-    for (const mat of calibrationMats(this.vehicle, true)) {
+    for (const mat of calibrationMats(this.vehicle, this.surroundMats)) {
       this.groundRect(r, mat.lateralM[0], mat.lateralM[1], mat.behindM[0], mat.behindM[1], MAT_RUBBER, 0.05);
       for (const p of mat.points) {
         const ring: Vec2[] = [];
