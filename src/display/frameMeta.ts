@@ -1,10 +1,10 @@
 /**
  * Frame metadata arrives as untrusted JSON: take the overlay out of it only
  * when it has the shape the painter relies on. The optional parts
- * (trajectory, sensor arcs, notices, stale signals, ground camera) are checked one by one;
+ * (trajectory, sensor arcs, notices, stale signals, ground camera, front bands) are checked one by one;
  * a malformed part is dropped and the rest of the overlay is kept.
  */
-import type { Overlay, Point, SensorArc, Trajectory } from '../wire/overlay.js';
+import { OVERLAY_PALETTE, type FrontBand, type Overlay, type Point, type SensorArc, type Trajectory } from '../wire/overlay.js';
 import { isViewKind } from './viewProjection.js';
 
 const isPoint = (p: unknown): p is Point =>
@@ -21,6 +21,10 @@ const isTrajectory = (t: unknown): t is Trajectory =>
 
 const isSensorArc = (a: unknown): a is SensorArc =>
   isObject(a) && typeof a.zone === 'string' && Number.isFinite(a.distanceM) && typeof a.color === 'string' && isPolyline(a.polyline);
+
+/** A front band: a distance on the ground and one of the bands' colours. */
+const isFrontBand = (b: unknown): b is FrontBand =>
+  isObject(b) && typeof b.distanceM === 'number' && b.distanceM > 0 && b.distanceM <= 10 && typeof b.color === 'string' && Object.hasOwn(OVERLAY_PALETTE.band, b.color);
 
 export function isOverlay(x: unknown): x is Overlay {
   if (typeof x !== 'object' || x === null) return false;
@@ -61,6 +65,7 @@ function keepWellFormed(o: Overlay): Overlay {
   if (isStrings(o.staleSignals)) out.staleSignals = o.staleSignals;
   if (isGround(o.ground)) out.ground = o.ground;
   if (isViewKind(o.recommendedView) || o.recommendedView === 'surround') out.recommendedView = o.recommendedView;
+  if (Array.isArray(o.frontBands)) out.frontBands = o.frontBands.filter(isFrontBand);
   return out;
 }
 

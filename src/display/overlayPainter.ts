@@ -68,7 +68,7 @@ function traceLine(ctx: CanvasRenderingContext2D, pts: Point[]): void {
 }
 
 /** A dark edge under each line keeps it visible on bright ground. */
-function strokeOutlined(ctx: CanvasRenderingContext2D, pts: Point[], color: string, width: number): void {
+export function strokeOutlined(ctx: CanvasRenderingContext2D, pts: Point[], color: string, width: number): void {
   if (pts.length < 2) return;
   ctx.beginPath();
   traceLine(ctx, pts);

@@ -71,7 +71,25 @@ export interface Overlay {
    * from above), one that does not shows this camera's `top` view.
    */
   recommendedView?: 'wide' | 'dewarp' | 'top' | 'surround';
+  /**
+   * Distance bands ahead of the front bumper, in metres on the ground (not
+   * image points: no camera of the overlay's own needs them), while the car
+   * creeps forward (a forward gear and at most FRONT_BANDS_MAX_KMH, fresh)
+   * and the service has the four SURROUND_CAMERAS; the surround view draws
+   * them. Absent otherwise.
+   */
+  frontBands?: FrontBand[];
 }
+
+/** A distance band ahead of the front bumper (Overlay.frontBands). */
+export interface FrontBand {
+  distanceM: number;
+  color: BandColor;
+}
+
+/** The front bands show at or below this speed in a forward gear; they go above FRONT_BANDS_OFF_KMH (hysteresis). */
+export const FRONT_BANDS_MAX_KMH = 10;
+export const FRONT_BANDS_OFF_KMH = 11;
 
 /** The cameras the surround view stitches (docs/display.md, "Surround view"). */
 export const SURROUND_CAMERAS = ['front', 'rear', 'left', 'right'] as const;

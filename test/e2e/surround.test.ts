@@ -545,3 +545,44 @@ test('an obstacle nearer than 0.5 m: the service recommends the surround view; b
     await page.close();
   }
 });
+
+test('creeping forward in D at 5 km/h the surround view draws the distance bands ahead of the front bumper; at 30 km/h, and in R, it does not', { skip: SKIP, timeout: 120_000 }, async () => {
+  const page = await browser!.context.newPage();
+  const post = async (body: unknown): Promise<void> => {
+    const res = await fetch(`${app!.url}/api/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 200, await res.text());
+  };
+  const COLORS = { red: [255, 59, 48], yellow: [255, 204, 0], green: [52, 199, 89] } as const;
+  const BANDS = [[0.5, 'red'], [1, 'yellow'], [2, 'green']] as const;
+  /** Of the points across the car's middle metre on each band's line, the share painted in that band's colour. */
+  const painted = (s: Shot): number[] =>
+    BANDS.map(([d, color]) => {
+      let hit = 0, n = 0;
+      for (let lat = -0.5; lat <= 0.5; lat += 0.05, n++) {
+        const [x, y] = groundToSurround(s.g, lat, -CAR.lengthM - d);
+        const o = (Math.round(s.y0 + y) * s.width + Math.round(s.x0 + x)) * 3;
+        const want = COLORS[color];
+        if (Math.hypot(s.data[o]! - want[0], s.data[o + 1]! - want[1], s.data[o + 2]! - want[2]) < 60) hit++;
+      }
+      return hit / n;
+    });
+  try {
+    await post({ gear: 'D', speedKmh: 5 });
+    // Out of reverse the page follows the gear off; the driver has opened the camera view by hand (follow=0).
+    await openSurround(page, 'follow=0');
+    await page.waitForTimeout(700);
+    const creeping = painted(await liveShot(page, 'surround-front-bands.png'));
+    assert.ok(creeping.every((share) => share > 0.8), `each band's line is drawn ahead of the front bumper: ${creeping}`);
+    await post({ speedKmh: 30 });
+    await page.waitForTimeout(700);
+    const fast = painted(await liveShot(page, 'surround-front-bands-fast.png'));
+    assert.ok(fast.every((share) => share < 0.2), `none at 30 km/h: ${fast}`);
+    await post({ gear: 'R', speedKmh: 3 });
+    await page.waitForTimeout(700);
+    const reversing = painted(await liveShot(page, 'surround-front-bands-reverse.png'));
+    assert.ok(reversing.every((share) => share < 0.2), `none in R: ${reversing}`);
+  } finally {
+    await post({ gear: 'R', speedKmh: 0 });
+    await page.close();
+  }
+});

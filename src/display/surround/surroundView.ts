@@ -15,8 +15,8 @@
  */
 import { pixelToGround } from '../../wire/camera.js';
 import type { ErrorMessage, StreamRequestMessage } from '../../wire/messages.js';
-import type { Point } from '../../wire/overlay.js';
-import { drawOverlay } from '../overlayPainter.js';
+import { OVERLAY_PALETTE, type FrontBand, type Point } from '../../wire/overlay.js';
+import { drawOverlay, strokeOutlined } from '../overlayPainter.js';
 import type { Rect } from '../layout.js';
 import { MAX_GAIN_STEP_PER_S, solveGains, stepGains, type RGB } from './gainSolver.js';
 export type { SurroundInfo } from './surroundInfo.js';
@@ -311,8 +311,9 @@ export class SurroundView {
       const q = pixelToGround(ground.camera, p[0], p[1]);
       return q ? groundToSurround(g, q[0], q[1]) : null;
     };
-    const { notices: _n, staleSignals: _s, ...lines } = overlay;
+    const { notices: _n, staleSignals: _s, frontBands, ...lines } = overlay;
     drawOverlay(ctx, lines, { x: 0, y: 0, w: g.width, h: g.height }, toView);
+    if (frontBands) drawFrontBands(ctx, g, car, frontBands);
   }
 
   #recordCost(drawMs: number | null): void {
@@ -322,6 +323,25 @@ export class SurroundView {
     c.meanMs = mean(this.#draws);
     c.maxMs = this.#draws.length ? round2(Math.max(...this.#draws)) : null;
     c.uploadMeanMs = mean(this.#uploads);
+  }
+}
+
+/** How far a front band's ends turn back towards the car, metres. */
+const FRONT_BAND_RETURN_M = 0.25;
+
+/**
+ * The distance bands ahead of the front bumper while the car creeps forward
+ * (Overlay.frontBands): the car's width across at each distance, the ends
+ * turned back towards it, drawn on the ground in metres as the rear's are.
+ */
+function drawFrontBands(ctx: CanvasRenderingContext2D, g: SurroundGeometry, car: CarShape, bands: readonly FrontBand[]): void {
+  const w = car.widthM / 2;
+  const lineWidth = Math.max(2, g.height / 120);
+  for (const { distanceM, color } of bands) {
+    const at = -car.lengthM - distanceM;
+    const back = Math.min(FRONT_BAND_RETURN_M, distanceM / 2);
+    const line: Point[] = [[-w, at + back], [-w, at], [w, at], [w, at + back]];
+    strokeOutlined(ctx, line.map(([lat, b]) => groundToSurround(g, lat, b)), OVERLAY_PALETTE.band[color], lineWidth);
   }
 }
 

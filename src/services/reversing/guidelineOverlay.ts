@@ -9,10 +9,10 @@
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { cameraModel } from '../../geometry/cameraModel.js';
-import { staticOverlay } from '../../geometry/guidelines.js';
+import { DISTANCE_BANDS, staticOverlay } from '../../geometry/guidelines.js';
 import { sensorArcs } from '../../geometry/sensorZones.js';
 import { trajectoryOverlay } from '../../geometry/trajectory.js';
-import { SENSOR_ZONES, type Overlay, type OverlayGround, type SensorZone } from '../../wire/overlay.js';
+import { FRONT_BANDS_MAX_KMH, FRONT_BANDS_OFF_KMH, SENSOR_ZONES, type Overlay, type OverlayGround, type SensorZone } from '../../wire/overlay.js';
 import { VSS, type SignalSample } from '../../wire/signals.js';
 
 /** A value older than this (sample timestamp vs now) is not trusted. */
@@ -40,6 +40,8 @@ export interface GuidelineInputs {
   steeringDeg: number | undefined;
   /** A forward gear is engaged (fresh): a reversing path would mislead. */
   forwardGear: boolean;
+  /** Forward gear and a fresh speed at most FRONT_BANDS_MAX_KMH (off above FRONT_BANDS_OFF_KMH): the front bands show. */
+  creepingForward: boolean;
   sensors: Partial<Record<SensorZone, number>>;
   /** GUIDELINE_SIGNALS that are missing, invalid or stale. */
   stale: string[];
@@ -72,6 +74,8 @@ class Quantised {
 /** The latest sample per path and the quantised values derived from them. */
 export class GuidelineSignals {
   readonly #latest = new Map<string, SignalSample>();
+  /** Whether the front bands showed last time: the speed must pass the other threshold to change it. */
+  #creeping = false;
   readonly #quantised = new Map<string, Quantised>([
     [VSS.steeringWheelAngle, new Quantised(STEERING_STEP_DEG, 'round')],
     ...SENSOR_ZONES.map((z): [string, Quantised] => [VSS.rearSensor[z], new Quantised(SENSOR_STEP_M, 'nearer')]),
@@ -101,13 +105,16 @@ export class GuidelineSignals {
       if (d !== undefined) sensors[zone] = d;
     }
     const gear = fresh(VSS.gear);
-    return { steeringDeg: q(VSS.steeringWheelAngle), forwardGear: gear !== undefined && gear > 0, sensors, stale };
+    const forwardGear = gear !== undefined && gear > 0;
+    const speed = fresh(VSS.speed);
+    this.#creeping = forwardGear && speed !== undefined && speed <= (this.#creeping ? FRONT_BANDS_OFF_KMH : FRONT_BANDS_MAX_KMH);
+    return { steeringDeg: q(VSS.steeringWheelAngle), forwardGear, creepingForward: this.#creeping, sensors, stale };
   }
 }
 
 /** A string that is equal for inputs that give the same overlay. */
 export function inputsKey(inputs: GuidelineInputs): string {
-  return JSON.stringify([inputs.steeringDeg ?? null, inputs.forwardGear, SENSOR_ZONES.map((z) => inputs.sensors[z] ?? null), inputs.stale]);
+  return JSON.stringify([inputs.steeringDeg ?? null, inputs.forwardGear, inputs.creepingForward, SENSOR_ZONES.map((z) => inputs.sensors[z] ?? null), inputs.stale]);
 }
 
 /**
@@ -129,6 +136,7 @@ export function guidelineOverlay(camera: CameraConfig, vehicle: VehicleConfig, i
   const sensors = sensorArcs(cal, image, vehicle, inputs.sensors);
   if (sensors.length > 0) overlay.sensors = sensors;
   if (sensors.some((s) => s.distanceM < RECOMMEND_TOP_BELOW_M)) overlay.recommendedView = surround ? 'surround' : 'top';
+  if (surround && inputs.creepingForward) overlay.frontBands = DISTANCE_BANDS.map((b) => ({ ...b }));
   overlay.notices = [CHECK_SURROUNDINGS];
   if (inputs.stale.length > 0) overlay.staleSignals = inputs.stale;
   overlay.ground = overlayGround(camera, vehicle);

@@ -10,7 +10,7 @@ export const manifest: ServiceManifest = {
   codecs: ['jpeg', 'h264'],
   module: './index.js',
   // Steering and the sensors draw the guidelines; a forward gear hides the reversing path.
-  // Speed is subscribed so the service sees the whole motion state (not drawn yet).
+  // Speed: creeping forward (a forward gear, at most 10 km/h) shows the front bands in the surround view.
   signals: [
     VSS.gear,
     VSS.steeringWheelAngle,

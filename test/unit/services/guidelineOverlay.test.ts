@@ -97,7 +97,7 @@ test('a late sample older than the one held is ignored', () => {
 test('the overlay: static bands, the trajectory, sensor arcs, and the notice; stale signals listed', () => {
   const cam = smallCamera();
   const image = { width: cam.width, height: cam.height, mirror: cam.mirror };
-  const inputs = { steeringDeg: 200, forwardGear: false, sensors: { innerLeft: 0.45, outerRight: 5 }, stale: [S.innerRight] };
+  const inputs = { steeringDeg: 200, forwardGear: false, creepingForward: false, sensors: { innerLeft: 0.45, outerRight: 5 }, stale: [S.innerRight] };
   const o = guidelineOverlay(cam, vehicle, inputs);
   const base = staticOverlay(cam.calibration, image, vehicle);
   assert.deepEqual([o.width, o.height, o.rails, o.bands], [base.width, base.height, base.rails, base.bands]);
@@ -110,11 +110,11 @@ test('the overlay: static bands, the trajectory, sensor arcs, and the notice; st
 
 test('no trajectory when the steering angle is unknown or a forward gear is engaged; the notice stays', () => {
   const cam = smallCamera();
-  const none = guidelineOverlay(cam, vehicle, { steeringDeg: undefined, forwardGear: false, sensors: {}, stale: [VSS.steeringWheelAngle] });
+  const none = guidelineOverlay(cam, vehicle, { steeringDeg: undefined, forwardGear: false, creepingForward: false, sensors: {}, stale: [VSS.steeringWheelAngle] });
   assert.equal(none.trajectory, undefined);
   assert.equal(none.sensors, undefined);
   assert.deepEqual(none.notices, [CHECK_SURROUNDINGS]);
-  const forward = guidelineOverlay(cam, vehicle, { steeringDeg: 30, forwardGear: true, sensors: {}, stale: [] });
+  const forward = guidelineOverlay(cam, vehicle, { steeringDeg: 30, forwardGear: true, creepingForward: false, sensors: {}, stale: [] });
   assert.equal(forward.trajectory, undefined);
   assert.equal(forward.staleSignals, undefined);
   const g = new GuidelineSignals();
@@ -125,23 +125,48 @@ test('no trajectory when the steering angle is unknown or a forward gear is enga
 test('an obstacle nearer than 0.5 m recommends the top view; farther, or none, recommends nothing', () => {
   const cam = smallCamera();
   const at = (d: number | undefined) =>
-    guidelineOverlay(cam, vehicle, { steeringDeg: 0, forwardGear: false, sensors: d === undefined ? {} : { outerRight: d }, stale: [] }).recommendedView;
+    guidelineOverlay(cam, vehicle, { steeringDeg: 0, forwardGear: false, creepingForward: false, sensors: d === undefined ? {} : { outerRight: d }, stale: [] }).recommendedView;
   assert.equal(at(0.45), 'top');
   assert.equal(at(0.5), undefined);
   assert.equal(at(undefined), undefined);
   // A service with the four surround cameras recommends the surround view instead.
-  const withSurround = (d: number) => guidelineOverlay(cam, vehicle, { steeringDeg: 0, forwardGear: false, sensors: { outerRight: d }, stale: [] }, true).recommendedView;
+  const withSurround = (d: number) => guidelineOverlay(cam, vehicle, { steeringDeg: 0, forwardGear: false, creepingForward: false, sensors: { outerRight: d }, stale: [] }, true).recommendedView;
   assert.equal(withSurround(0.45), 'surround');
   assert.equal(withSurround(0.6), undefined);
 });
 
 test('the overlay carries the camera model and vehicle width the display reprojects with', () => {
   const cam = smallCamera();
-  const o = guidelineOverlay(cam, vehicle, { steeringDeg: undefined, forwardGear: false, sensors: {}, stale: [] });
+  const o = guidelineOverlay(cam, vehicle, { steeringDeg: undefined, forwardGear: false, creepingForward: false, sensors: {}, stale: [] });
   assert.deepEqual(o.ground, {
     camera: { ...cam.calibration, width: cam.width, height: cam.height, mirror: cam.mirror },
     vehicleWidthM: vehicle.widthM,
     vehicleLengthM: vehicle.lengthM,
     usable: cam.surround,
   });
+});
+
+test('creeping forward (a forward gear, at most 10 km/h, fresh) shows the front bands, only to a service with the four surround cameras; off above 11 km/h', () => {
+  const g = new GuidelineSignals();
+  const drive = (ms: number, gear: number, kmh: number) => g.update([sample(VSS.gear, gear, ms), sample(VSS.speed, kmh, ms)]);
+  drive(0, 1, 8);
+  assert.equal(g.inputs(at(1)).creepingForward, true);
+  drive(10, 1, 10.8);
+  assert.equal(g.inputs(at(11)).creepingForward, true, 'between 10 and 11 km/h it stays as it was');
+  drive(20, 1, 11.5);
+  assert.equal(g.inputs(at(21)).creepingForward, false);
+  drive(30, 1, 10.5);
+  assert.equal(g.inputs(at(31)).creepingForward, false, 'back on only at 10 km/h or less');
+  drive(40, 1, 3);
+  assert.equal(g.inputs(at(41)).creepingForward, true);
+  assert.equal(g.inputs(at(40 + SIGNAL_STALE_MS + 1)).creepingForward, false, 'a stale speed shows nothing');
+  drive(1000, -1, 3);
+  assert.equal(g.inputs(at(1001)).creepingForward, false, 'not in reverse');
+
+  const cam = smallCamera();
+  const creeping = { steeringDeg: 0, forwardGear: true, creepingForward: true, sensors: {}, stale: [] };
+  assert.deepEqual(guidelineOverlay(cam, vehicle, creeping, true).frontBands, [{ distanceM: 0.5, color: 'red' }, { distanceM: 1, color: 'yellow' }, { distanceM: 2, color: 'green' }]);
+  assert.equal(guidelineOverlay(cam, vehicle, creeping, false).frontBands, undefined, 'no surround view to draw them in');
+  assert.equal(guidelineOverlay(cam, vehicle, { ...creeping, creepingForward: false }, true).frontBands, undefined);
+  assert.notEqual(inputsKey(creeping), inputsKey({ ...creeping, creepingForward: false }), 'a change of creeping is a new overlay');
 });

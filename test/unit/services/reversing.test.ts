@@ -30,7 +30,7 @@ test('reversing emits rear frames; the first carries the guideline overlay, late
   const first = ctx.frames[0]!;
   assert.equal(first.meta?.overlay?.bands.length, 3);
   // No signal has arrived: static guidelines, the notice, and every signal reported stale.
-  const noSignals = { steeringDeg: undefined, forwardGear: false, sensors: {}, stale: [...GUIDELINE_SIGNALS] };
+  const noSignals = { steeringDeg: undefined, forwardGear: false, creepingForward: false, sensors: {}, stale: [...GUIDELINE_SIGNALS] };
   assert.deepEqual(first.meta.overlay, guidelineOverlay(rear, vehicle, noSignals));
   for (const later of ctx.frames.slice(1)) assert.equal(later.meta, undefined);
 
