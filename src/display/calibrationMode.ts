@@ -71,7 +71,7 @@ const seamLine = (s: Seam): string =>
   s.maxCm === null ? `seam with ${s.camera}: not measured (calibrate ${s.camera} with the corner mats too)` : `seam with ${s.camera}: ${s.maxCm.toFixed(1)} cm max, ${s.rmsCm!.toFixed(1)} cm RMS over ${s.markers} markers`;
 
 const fmt = (m: Record<string, number>): string =>
-  `height ${m.heightM!.toFixed(3)} m, pitch ${m.pitchDeg!.toFixed(2)}°, yaw ${m.yawDeg!.toFixed(2)}°, roll ${m.rollDeg!.toFixed(2)}°, lateral ${m.lateralM!.toFixed(3)} m`;
+  `height ${m.heightM!.toFixed(3)} m, pitch ${m.pitchDeg!.toFixed(2)}°, yaw ${m.yawDeg!.toFixed(2)}°, roll ${m.rollDeg!.toFixed(2)}°, lateral ${m.lateralM!.toFixed(3)} m, longitudinal ${m.longitudinalM!.toFixed(3)} m`;
 
 export class CalibrationMode {
   readonly #o: CalibrationModeOptions;
@@ -89,7 +89,8 @@ export class CalibrationMode {
     this.#layer = style(document.createElement('div'), { position: 'absolute', inset: '0', pointerEvents: 'none', zIndex: '5' });
     this.#layer.id = 'calibration-handles';
     this.#panel = style(document.createElement('section'), {
-      // Top left, under the camera's own stamp: the status (LIVE, DELAYED…) at the top right must stay visible.
+      // Top left, under the camera's own stamp (the status, LIVE, DELAYED…, at the top right must stay visible),
+      // or bottom left when handles lie under it there (#placePanel).
       position: 'absolute', top: '76px', left: '8px', zIndex: '6', maxWidth: '26em', padding: '8px 10px',
       background: 'rgba(0,0,0,0.75)', color: '#eee', font: '13px/1.4 system-ui, sans-serif', borderRadius: '6px',
     });
@@ -120,6 +121,8 @@ export class CalibrationMode {
     this.#panel.append(title, help, solve, this.#save, reset, this.#result);
     o.stage.append(this.#layer, this.#panel);
     new ResizeObserver(() => this.#place()).observe(o.canvas);
+    // The panel grows with its answer: it must not come to cover a handle.
+    new ResizeObserver(() => this.#placePanel()).observe(this.#panel);
   }
 
   #headers(json: boolean): Record<string, string> {
@@ -193,6 +196,22 @@ export class CalibrationMode {
   #place(): void {
     const r = this.#imageRect();
     for (const h of this.#handles) this.#placeOne(h, r);
+    this.#placePanel();
+  }
+
+  /** Top left, unless a handle would lie under the panel there and not at the bottom left (a mirror camera's markers sit at its picture's sides). */
+  #placePanel(): void {
+    const stage = this.#o.stage.getBoundingClientRect();
+    const { width, height } = this.#panel.getBoundingClientRect();
+    const r = this.#imageRect();
+    const covered = (top: number): boolean =>
+      this.#handles.some((h) => {
+        const x = r.x + h.u * r.scale, y = r.y + h.v * r.scale;
+        return x >= 8 - HANDLE_PX && x <= 8 + width + HANDLE_PX && y >= top - HANDLE_PX && y <= top + height + HANDLE_PX;
+      });
+    const bottom = Math.max(76, stage.height - height - 8);
+    const top = covered(76) && !covered(bottom) ? bottom : 76;
+    if (this.#panel.style.top !== `${top}px`) this.#panel.style.top = `${top}px`;
   }
 
   #placeOne(h: Handle, r: { x: number; y: number; scale: number }): void {

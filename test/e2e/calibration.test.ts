@@ -1,8 +1,9 @@
 /**
  * The installer's calibration mode in Chromium: the mat's handles appear
  * over the picture, are dragged onto the markers (found by colour in a
- * streamed frame), and Solve shows the solved mount, or the refusal when two
- * handles are swapped. The running server's calibration is then the true mount.
+ * streamed frame), and Solve shows the solved mount (not yet saved), or the
+ * refusal when two handles are swapped; Save applies it, and the running
+ * server's calibration is then the true mount.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import type { RevcamApp } from '../../src/app/startRevcam.js';
 import type { MarkedPoint } from '../../src/calibration/solveMount.js';
 import type { MountConfig } from '../../src/config/types.js';
 import { CHROMIUM, haveChromium, launchChromium, type Browser } from '../helpers/browser.js';
+import { dragHandle } from '../helpers/calibrationPage.js';
 import { decodeToRgb, markerBlobs, pairWithMat } from '../helpers/matMarkers.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestViewer } from '../helpers/viewer.js';
@@ -21,9 +23,6 @@ import { TestViewer } from '../helpers/viewer.js';
 const SKIP_REASON = `${CHROMIUM} not found: the calibration e2e test needs Debian's chromium`;
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
 const TRUE: MountConfig = { heightM: 1.08, pitchDeg: 33.5, yawDeg: 2.5, rollDeg: -1.5, lateralM: 0.12, longitudinalM: 0 };
-
-// Browser-side shapes (the node build has no DOM lib).
-declare const document: { getElementById(id: string): { getBoundingClientRect(): { left: number; top: number; width: number; height: number } } | null };
 
 let app: RevcamApp;
 let browser: Browser;
@@ -52,17 +51,8 @@ async function markers(): Promise<MarkedPoint[]> {
   }
 }
 
-/** Drags handle `id` to image pixel (u, v): the canvas letterboxes the 1280x720 image. */
-async function drag(page: Page, id: string, u: number, v: number): Promise<void> {
-  const c = await page.evaluate(() => document.getElementById('view')!.getBoundingClientRect());
-  const scale = Math.min(c.width / 1280, c.height / 720);
-  const x0 = c.left + (c.width - 1280 * scale) / 2, y0 = c.top + (c.height - 720 * scale) / 2;
-  const box = (await page.locator(`.calibration-handle[data-id="${id}"]`).boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(x0 + u * scale, y0 + v * scale, { steps: 4 });
-  await page.mouse.up();
-}
+/** Drags handle `id` to image pixel (u, v) of the 1280x720 rear image. */
+const drag = (page: Page, id: string, u: number, v: number): Promise<void> => dragHandle(page, id, u, v, { width: 1280, height: 720 });
 
 test('calibration mode: drag the handles onto the markers, Solve; swapped handles are refused', { skip: !haveChromium && SKIP_REASON, timeout: 90_000 }, async () => {
   const page = await browser.context.newPage();

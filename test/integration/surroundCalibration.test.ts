@@ -13,22 +13,15 @@ import assert from 'node:assert/strict';
 import type { RevcamApp } from '../../src/app/startRevcam.js';
 import { cornerMats } from '../../src/calibration/mat.js';
 import type { MarkedPoint } from '../../src/calibration/solveMount.js';
-import { DEFAULT_CAMERA, DEFAULT_VEHICLE, frontCamera, sideCamera } from '../../src/config/defaults.js';
-import type { CameraConfig, MountConfig } from '../../src/config/types.js';
+import { DEFAULT_VEHICLE } from '../../src/config/defaults.js';
+import type { MountConfig } from '../../src/config/types.js';
 import { projectGround } from '../../src/geometry/cameraModel.js';
-import { decodeToRgb, markerBlobs, pairWithHandles, type ExpectedMarker } from '../helpers/matMarkers.js';
+import type { ExpectedMarker } from '../helpers/matMarkers.js';
 import { startTestServer } from '../helpers/server.js';
-import { TestViewer } from '../helpers/viewer.js';
+import { CONFIGURED, markRig, rigCameras, TRUE_MOUNTS, type RigCamera } from '../helpers/surroundRig.js';
 
-type Name = 'rear' | 'left' | 'right' | 'front';
-const CONFIGURED: Record<Name, CameraConfig> = { rear: DEFAULT_CAMERA, left: sideCamera('left'), right: sideCamera('right'), front: frontCamera(DEFAULT_VEHICLE.lengthM) };
-/** Where each camera really is: every solved field off its configured value (the kept offset as configured). */
-const TRUE: Record<Name, MountConfig> = {
-  rear: { heightM: 1.06, pitchDeg: 32.5, yawDeg: 1.5, rollDeg: -1, lateralM: 0.06, longitudinalM: 0 },
-  left: { heightM: 1.04, pitchDeg: 62, yawDeg: 87.5, rollDeg: 1.5, lateralM: -1.0, longitudinalM: -2.55 },
-  right: { heightM: 0.97, pitchDeg: 67, yawDeg: -91.5, rollDeg: -1, lateralM: 1.0, longitudinalM: -2.63 },
-  front: { heightM: 0.73, pitchDeg: 37.5, yawDeg: 178, rollDeg: -1, lateralM: 0.04, longitudinalM: -DEFAULT_VEHICLE.lengthM },
-};
+type Name = RigCamera;
+const TRUE = TRUE_MOUNTS;
 
 interface Answer {
   mount: MountConfig;
@@ -41,8 +34,7 @@ interface Answer {
 let app: RevcamApp;
 
 before(async () => {
-  const cameras = Object.fromEntries((Object.keys(CONFIGURED) as Name[]).map((n) => [n, { ...CONFIGURED[n], synthetic: { ...CONFIGURED[n].synthetic, calibrationMat: 'surround', trueMount: TRUE[n] } }]));
-  app = await startTestServer({ cameras, services: [{ manifest: 'builtin:reversing', standby: 'warm' }] });
+  app = await startTestServer({ cameras: rigCameras(), services: [{ manifest: 'builtin:reversing', standby: 'warm' }] });
 });
 after(async () => {
   await app?.close();
@@ -55,18 +47,7 @@ const post = async (body: unknown): Promise<{ status: number; body: Answer }> =>
 const inForce = async (): Promise<{ cameras: Record<Name, { calibration: { mount: MountConfig }; handles: ExpectedMarker[] }>; mats: Array<{ id: string }> }> =>
   (await fetch(`${app.url}/api/calibration`)).json() as never;
 
-/** The markers in a frame streamed from `camera`, paired with the handles the server places for it. */
-async function marks(camera: Name): Promise<MarkedPoint[]> {
-  const v = new TestViewer(app.url, { keepPayloads: true });
-  try {
-    assert.equal((await v.request({ camera })).type, 'accepted');
-    await v.waitForFrames(2);
-    const { data, width, height } = await decodeToRgb(Buffer.from(v.frames.at(-1)!.payload));
-    return pairWithHandles(markerBlobs(data, width, height), (await inForce()).cameras[camera].handles);
-  } finally {
-    v.close();
-  }
-}
+const marks = (camera: Name): Promise<MarkedPoint[]> => markRig(app.url, camera);
 
 function assertNear(got: MountConfig, want: MountConfig, camera: string): void {
   for (const k of ['heightM', 'lateralM', 'longitudinalM'] as const) assert.ok(Math.abs(got[k] - want[k]) <= 0.01, `${camera} ${k}: ${got[k]} vs ${want[k]}`);
