@@ -3,6 +3,7 @@
  * (`revcam serve --config FILE --port 0`), so the bench meters its CPU and
  * memory from outside and viewers never share its event loop.
  */
+import { rssBytes } from './proc.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,8 @@ export interface RevcamServer {
   configFile: string;
   /** A full garbage collection in the server (gcHook only), then a moment for it to finish. */
   gc(): Promise<void>;
+  /** The server's RSS after a full GC, MB (gcHook only): garbage not yet collected counts on neither side of a comparison. */
+  rssAfterGcMB(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -82,14 +85,20 @@ export async function startRevcamServer(o: RevcamServerOptions): Promise<RevcamS
     child.once('exit', onExit);
   });
   child.stdout!.resume();
+  const gc = async (): Promise<void> => {
+    if (!o.gcHook) throw new Error('the server was started without gcHook');
+    child.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 300));
+  };
   return {
     url,
     pid: child.pid!,
     configFile,
-    gc: async () => {
-      if (!o.gcHook) throw new Error('the server was started without gcHook');
-      child.kill('SIGUSR2');
-      await new Promise((r) => setTimeout(r, 300));
+    gc,
+    rssAfterGcMB: async () => {
+      await gc();
+      const b = rssBytes(child.pid!);
+      return b === undefined ? null : Math.round((b / 1024 / 1024) * 10) / 10;
     },
     stop: async () => {
       await stopProcess(child);

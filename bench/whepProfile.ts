@@ -89,6 +89,8 @@ interface Run {
   lost: number;
   seconds: number;
   fpsMin: number | null;
+  /** RSS after a full GC at the window's end, every viewer on, MB. */
+  rssAfterGcMB: number | null;
   profile?: string;
   window?: [number, number];
 }
@@ -96,7 +98,7 @@ interface Run {
 async function run(n: number, seconds: number, warmup: number, profDir: string | undefined): Promise<Run> {
   // The profile starts with the process: the window is taken from just before it is spawned.
   const started = performance.now();
-  const server = await startRevcamServer({ ...revcamServerOptions({ cpuProfDir: null }, 'h264', 'hot'), ...(profDir && { cpuProfDir: profDir }) });
+  const server = await startRevcamServer({ ...revcamServerOptions({ cpuProfDir: null }, 'h264', 'hot'), gcHook: true, ...(profDir && { cpuProfDir: profDir }) });
   const fleet = new WhepFleet();
   try {
     const probe = await runProbe({ url: server.url, codec: 'h264', frames: 2, timeoutMs: 15_000 });
@@ -112,7 +114,8 @@ async function run(n: number, seconds: number, warmup: number, profDir: string |
     const m = meter.stop();
     const c = await fleet.collect();
     const to = (performance.now() - started) / 1000;
-    return { viewers: n, server: m.main, packets: c.packets, lost: c.lost, seconds: c.seconds, fpsMin: c.fps?.min ?? null, window: [Math.round(from * 10) / 10, Math.round(to * 10) / 10] };
+    const rssAfterGcMB = await server.rssAfterGcMB();
+    return { viewers: n, server: m.main, packets: c.packets, lost: c.lost, seconds: c.seconds, fpsMin: c.fps?.min ?? null, rssAfterGcMB, window: [Math.round(from * 10) / 10, Math.round(to * 10) / 10] };
   } finally {
     await fleet.close();
     await server.stop();
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
     if (profDir) r.profile = newestProfile(profDir);
     runs.push(r);
     const pps = (r.packets + r.lost) / r.seconds;
-    progress(`whep × ${n}: server ${r.server.cpuPercent} % of a core (sys ${r.server.cpuSysPercent} %), RSS ${r.server.rssMB?.median} MB, ${Math.round(pps)} packets/s sent, ${r.lost} lost, min fps ${r.fpsMin}`);
+    progress(`whep × ${n}: server ${r.server.cpuPercent} % of a core (sys ${r.server.cpuSysPercent} %), RSS ${r.server.rssMB?.median} MB (${r.rssAfterGcMB} MB after a full GC), ${Math.round(pps)} packets/s sent, ${r.lost} lost, min fps ${r.fpsMin}`);
   }
   const one = runs.find((r) => r.viewers === Math.min(...counts))!;
   for (const r of runs) {
@@ -159,7 +162,8 @@ async function main(): Promise<void> {
     const dCpu = (r.server.cpuPercent - one.server.cpuPercent) / 100; // cores
     const dPps = (r.packets + r.lost) / r.seconds - (one.packets + one.lost) / one.seconds;
     const perViewer = (r.server.cpuPercent - one.server.cpuPercent) / (r.viewers - one.viewers);
-    const rssPerViewer = r.server.rssMB && one.server.rssMB ? ((r.server.rssMB.median - one.server.rssMB.median) * 1024) / (r.viewers - one.viewers) : null;
+    // After a full GC on both sides: young garbage (the per-frame buffers) is no one's.
+    const rssPerViewer = r.rssAfterGcMB !== null && one.rssAfterGcMB !== null ? ((r.rssAfterGcMB - one.rssAfterGcMB) * 1024) / (r.viewers - one.viewers) : null;
     process.stdout.write(
       `${one.viewers} → ${r.viewers} viewers: ${((dCpu * 1e6) / dPps).toFixed(1)} µs of server CPU per extra packet (${Math.round(dPps)} packets/s more), ` +
         `${perViewer.toFixed(2)} % of a core and ${rssPerViewer === null ? '?' : Math.round(rssPerViewer)} kB RSS per extra viewer\n`,

@@ -10,7 +10,7 @@ import { Fleet, type FlvTarget, type RevcamTarget } from '../fleet.js';
 import type { BenchOptions } from '../options.js';
 import { part, type Part } from '../results.js';
 import { startRevcamServer } from '../revcamServer.js';
-import { ProcMeter, rssBytes } from '../proc.js';
+import { ProcMeter } from '../proc.js';
 import { startPeer } from '../peerSystem.js';
 import { peerReady, revcamServerOptions } from '../systems.js';
 import { LIVE_MS, progress, sleep } from '../util.js';
@@ -22,21 +22,14 @@ const round = (x: number | null): number | null => (x === null ? null : Math.rou
 const stallViewers = (opts: BenchOptions): number => (opts.quick ? 5 : 50);
 const STALLED = 0;
 
-/** The server's RSS after a full GC (revcam with its gc hook), MB; null without one. */
-async function rssAfterGc(pid: number, gc: (() => Promise<void>) | undefined): Promise<number | null> {
-  if (!gc) return null;
-  await gc();
-  const b = rssBytes(pid);
-  return b === undefined ? null : Math.round((b / 1024 / 1024) * 10) / 10;
-}
-
-async function stallRun(opts: BenchOptions, target: RevcamTarget | FlvTarget, pid: number, stall: boolean, gc?: () => Promise<void>): Promise<Record<string, unknown>> {
+/** `rssAfterGc`: the server's RSS after a full GC, MB (revcam with its gc hook); the peer has none. */
+async function stallRun(opts: BenchOptions, target: RevcamTarget | FlvTarget, pid: number, stall: boolean, rssAfterGc: () => Promise<number | null> = async () => null): Promise<Record<string, unknown>> {
   const fleet = new Fleet();
   try {
     await fleet.connect(target, stallViewers(opts));
     await sleep(opts.warmupSeconds * 1000);
     // After a full GC at both ends of the window: what the heap grows by itself is not the stall's (issue 19 §2).
-    const gcStartMB = await rssAfterGc(pid, gc);
+    const gcStartMB = await rssAfterGc();
     const meter = new ProcMeter(pid, 500);
     meter.start();
     await fleet.mark();
@@ -45,7 +38,7 @@ async function stallRun(opts: BenchOptions, target: RevcamTarget | FlvTarget, pi
     const c = await fleet.collect([STALLED]);
     const m = meter.stop();
     // Still stalled (the paused viewer's backlog is held here, if anywhere): the RSS after a GC.
-    const gcEndMB = await rssAfterGc(pid, gc);
+    const gcEndMB = await rssAfterGc();
     let resume: ResumeReport | null = null;
     if (stall) {
       await fleet.resume(STALLED, LIVE_MS);
@@ -89,7 +82,7 @@ async function revcamStall(opts: BenchOptions, stall: boolean): Promise<Record<s
   const server = await startRevcamServer({ ...revcamServerOptions(opts, 'jpeg', 'hot'), gcHook: true });
   try {
     progress(`stalled viewer: revcam jpeg, ${stall ? `1 of ${stallViewers(opts)} stalled for ${opts.stallSeconds} s` : `all ${stallViewers(opts)} reading`}`);
-    return { system: 'revcam', codec: 'jpeg', ...(await stallRun(opts, { kind: 'revcam', url: server.url, codec: 'jpeg' }, server.pid, stall, () => server.gc())) };
+    return { system: 'revcam', codec: 'jpeg', ...(await stallRun(opts, { kind: 'revcam', url: server.url, codec: 'jpeg' }, server.pid, stall, () => server.rssAfterGcMB())) };
   } finally {
     await server.stop();
   }

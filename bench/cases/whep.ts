@@ -44,11 +44,14 @@ interface FanoutRun {
   retries?: number;
   /** WHEP: viewers that got no frame in the window. */
   silentViewers?: number;
+  /** The server's RSS after a full GC at the window's end, every viewer still on, MB. */
+  rssAfterGcMB: number | null;
   viewerErrors?: string[];
 }
 
 async function startH264Server(opts: BenchOptions): Promise<RevcamServer> {
-  const server = await startRevcamServer(revcamServerOptions(opts, 'h264', 'hot'));
+  // The GC hook: a viewer's memory is read after a full GC, so garbage not yet collected is counted for no one.
+  const server = await startRevcamServer({ ...revcamServerOptions(opts, 'h264', 'hot'), gcHook: true });
   // The camera opens on the first viewer (warm standby): a probe first, so every run starts from a running stream.
   const probe = await runProbe({ url: server.url, codec: 'h264', frames: 2, timeoutMs: 15_000 });
   if (probe.error) {
@@ -74,7 +77,7 @@ async function fanoutRun(opts: BenchOptions, transport: WhepTransport, n: number
     await sleep(opts.seconds * 1000);
     const m = meter.stop();
     const v = viewers.stop();
-    const base = { transport, viewers: n, server: m.main, children: m.children, viewersProcess: v.main };
+    const base = { transport, viewers: n, server: m.main, children: m.children, viewersProcess: v.main, rssAfterGcMB: await server.rssAfterGcMB() };
     if (fleet instanceof Fleet) {
       const c = await fleet.collect();
       return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.viewers.reduce((s, x) => s + x.gaps, 0), viewerErrors: [...new Set(c.viewers.flatMap((x) => x.errors))].slice(0, 5) };
@@ -108,16 +111,18 @@ export function perViewer(runs: FanoutRun[]): Record<string, unknown> {
   for (const r of sorted) {
     if (!one || r.viewers === 1) continue;
     steps[`at${r.viewers}`] = r2((r.server.cpuPercent - one.server.cpuPercent) / (r.viewers - 1));
-    const a = r.server.rssMB?.median;
-    const b = one.server.rssMB?.median;
-    rss[`at${r.viewers}`] = a === undefined || b === undefined ? null : r2(((a - b) * 1024) / (r.viewers - 1));
+    const a = r.rssAfterGcMB;
+    const b = one.rssAfterGcMB;
+    rss[`at${r.viewers}`] = a === null || b === null ? null : r2(((a - b) * 1024) / (r.viewers - 1));
   }
   return {
     cpuPercentPerViewer: steps,
     cpuPercentPerViewerFit: r2(slope(sorted.map((r) => ({ x: r.viewers, y: r.server.cpuPercent })))),
+    /** From the RSS after a full GC at each count (the median while streaming is in rssMBAt). */
     rssKBPerViewer: rss,
     cpuPercentAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.cpuPercent])),
     rssMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.rssMB?.median ?? null])),
+    rssAfterGcMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.rssAfterGcMB])),
   };
 }
 

@@ -20,9 +20,10 @@ test('W1 is judged on the slowest viewer at the largest WHEP count, W2 on the WH
   assert.equal(none.get('W1')?.met, null, 'no case 11: not measured');
 });
 
-test('per-viewer CPU is (CPU at N − CPU at 1) / (N − 1), and the fit a least-squares slope', () => {
+test('per-viewer CPU is (CPU at N − CPU at 1) / (N − 1), and the fit a least-squares slope; per-viewer RSS from the RSS after a full GC, not the median while streaming', () => {
   const usage = (cpu: number, rss: number) => ({ cpuPercent: cpu, cpuSysPercent: 0, cpuSamples: null, rssMB: summarize([rss], 'MB'), rssStartMB: rss, rssEndMB: rss, cpuSeconds: 0 });
-  const r = (viewers: number, cpu: number, rss: number) => ({ transport: 'whep' as const, viewers, server: usage(cpu, rss), children: usage(0, 0), viewersProcess: usage(0, 0), fps: null, latencyMs: null, mbPerSecond: 0, lost: 0 });
+  // The median while streaming holds young garbage (here 10 MB more at every count but one): only the after-GC figure is the viewers'.
+  const r = (viewers: number, cpu: number, rss: number) => ({ transport: 'whep' as const, viewers, server: usage(cpu, rss + (viewers === 1 ? 0 : 10)), children: usage(0, 0), viewersProcess: usage(0, 0), fps: null, latencyMs: null, mbPerSecond: 0, lost: 0, rssAfterGcMB: rss });
   const p = perViewer([r(50, 61, 149), r(1, 12, 100), r(10, 21, 109)]);
   assert.deepEqual(p.cpuPercentPerViewer, { at10: 1, at50: 1 });
   assert.equal(p.cpuPercentPerViewerFit, 1);
