@@ -120,6 +120,8 @@ const MB = 1024 * 1024;
  */
 export class ProcMeter {
   readonly pid: number;
+  /** The processes counted as `main`, summed (a fleet of viewer processes); their descendants are `children`. */
+  readonly #mainPids: readonly number[];
   #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #t0 = 0;
@@ -128,8 +130,9 @@ export class ProcMeter {
   #kids: Track = { ticks: new Map(), sysTicks: new Map(), sysUsed: 0, cpuSamples: [], rss: [], used: 0 };
   #kidPids = new Set<number>();
 
-  constructor(pid: number, intervalMs = 1000) {
-    this.pid = pid;
+  constructor(pid: number | readonly number[], intervalMs = 1000) {
+    this.#mainPids = typeof pid === 'number' ? [pid] : [...pid];
+    this.pid = this.#mainPids[0] ?? -1;
     this.#intervalMs = intervalMs;
   }
 
@@ -173,9 +176,9 @@ export class ProcMeter {
     const now = performance.now();
     const dt = (now - this.#tLast) / 1000;
     this.#tLast = now;
-    const kids = descendants(this.pid);
+    const kids = this.#mainPids.flatMap((p) => descendants(p));
     for (const k of kids) this.#kidPids.add(k);
-    this.#advance(this.#main, [this.pid], record, dt);
+    this.#advance(this.#main, [...this.#mainPids], record, dt);
     this.#advance(this.#kids, kids, record, dt);
   }
 

@@ -150,9 +150,21 @@ function whepTargets(parts: Part[]): Target[] {
   const fps = (most?.data?.fps as Stat | null | undefined) ?? null;
   const lost = most?.data?.lost as number | undefined;
   const packets = most?.data?.packets as number | undefined;
+  // Who had the cores: a W1 missed on a saturated machine says so (issue 19).
+  const cpuOf = (k: string) => (most?.data?.[k] as { cpuPercent?: number } | undefined)?.cpuPercent;
+  const busy = most?.data?.machineBusyPercent as number | undefined;
+  const cores = most?.data?.cores as number | undefined;
+  const context = `server ${f1(cpuOf('server') ?? NaN)} % of a core, the werift clients ${f1(cpuOf('viewersProcess') ?? NaN)} %, the machine ${busy === undefined ? '?' : f1(busy)} % of ${String(cores ?? '?')} × 100 % busy`;
+  const lossOk = lost !== undefined && packets !== undefined && packets > 0 ? lost / (lost + packets) <= 0.001 : false;
   out.push(
-    target('W1', `whep: every WHEP viewer's fps at ${String(most?.data?.viewers ?? 50)} viewers (min; werift clients)`, '≥ 29 fps', fps?.min ?? null, (x) => x >= 29, (x) => `${f1(x)} fps (median ${f1(fps?.median ?? NaN)}; ${String(lost ?? '?')} of ${String(packets ?? '?')} packets lost)`),
+    target('W1', `whep: every WHEP viewer's fps at ${String(most?.data?.viewers ?? 50)} viewers (min; werift clients), packets lost ≤ 0.1 %`, '≥ 29 fps, ≤ 0.1 % lost', fps?.min ?? null, (x) => x >= 29 && lossOk, (x) => `${f1(x)} fps (median ${f1(fps?.median ?? NaN)}; ${String(lost ?? '?')} of ${String(packets ?? '?')} packets lost; ${context})`),
   );
+  // Issue 19: what one more WHEP viewer costs the server (fits over every count of case 11).
+  const per = parts.find((p) => p.status === 'ok' && p.name === 'per viewer whep');
+  const cpuFit = (per?.data?.cpuPercentPerViewerFit as number | null | undefined) ?? null;
+  const rssFit = (per?.data?.rssKBPerViewerFit as number | null | undefined) ?? null;
+  out.push(target('W4', 'whep: server CPU per WHEP viewer (fit over the counts)', '≤ 0.3 % of a core', cpuFit, (x) => x <= 0.3, (x) => `${x.toFixed(2)} % of a core`));
+  out.push(target('W5', 'whep: server RSS per WHEP viewer (fit over the counts, after a full GC)', '≤ 1 MB', rssFit === null ? null : rssFit / 1024, (x) => x <= 1, (x) => `${x.toFixed(2)} MB`));
   const lat = find(parts, 'chromium capture → decoded h264 × 1');
   const whep = stat(lat, 'whepDecodedMs');
   const ws = stat(lat, 'wsDecodedMs');

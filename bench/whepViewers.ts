@@ -49,6 +49,10 @@ export interface WhepCollected {
   retries: number;
   /** Viewers that got no frame at all in the window (their session ended on the server, or nothing came). */
   silentViewers: number;
+  /** The raw values behind latencyMs, answerMs and firstFrameMs, so several processes' fleets can be summarized as one. */
+  latencySamples: number[];
+  answerSamples: number[];
+  firstFrameSamples: number[];
 }
 
 /** The extmap id the offers give abs-capture-time (any free id; the server echoes it). */
@@ -222,6 +226,8 @@ function collect(): WhepCollected {
     lost += v.lost;
     bytes += v.bytes;
   }
+  const answers = viewers.flatMap((v) => (v.answerMs === null ? [] : [v.answerMs]));
+  const firstFrames = viewers.flatMap((v) => (v.firstFrameMs === null ? [] : [v.firstFrameMs]));
   return {
     seconds: Math.round(seconds * 1000) / 1000,
     viewers: reports,
@@ -230,10 +236,13 @@ function collect(): WhepCollected {
     packets,
     lost,
     bytesPerSecond: Math.round(bytes / seconds),
-    answerMs: summarize(viewers.flatMap((v) => (v.answerMs === null ? [] : [v.answerMs])), 'ms'),
-    firstFrameMs: summarize(viewers.flatMap((v) => (v.firstFrameMs === null ? [] : [v.firstFrameMs])), 'ms'),
+    answerMs: summarize(answers, 'ms'),
+    firstFrameMs: summarize(firstFrames, 'ms'),
     retries,
     silentViewers: reports.filter((r) => r.frames === 0).length,
+    latencySamples: lat,
+    answerSamples: answers,
+    firstFrameSamples: firstFrames,
   };
 }
 

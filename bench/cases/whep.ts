@@ -14,7 +14,8 @@
  */
 import type { BenchOptions } from '../options.js';
 import { Fleet } from '../fleet.js';
-import { ProcMeter, type ProcUsage } from '../proc.js';
+import { cpus } from 'node:os';
+import { machineBusyPercent, machineTicks, ProcMeter, type ProcUsage } from '../proc.js';
 import { part, type Part } from '../results.js';
 import { startRevcamServer, type RevcamServer } from '../revcamServer.js';
 import type { Stat } from '../stat.js';
@@ -46,6 +47,9 @@ interface FanoutRun {
   silentViewers?: number;
   /** The server's RSS after a full GC at the window's end, every viewer still on, MB. */
   rssAfterGcMB: number | null;
+  /** The whole machine's CPU over the window, % of one core (cores × 100 is all of it): a verdict on a busy machine says so. */
+  machineBusyPercent: number;
+  cores: number;
   viewerErrors?: string[];
 }
 
@@ -70,14 +74,17 @@ async function fanoutRun(opts: BenchOptions, transport: WhepTransport, n: number
     else await fleet.connect(server.url, n);
     await sleep(opts.warmupSeconds * 1000);
     const meter = new ProcMeter(server.pid);
-    const viewers = new ProcMeter(fleet.pid);
+    const viewers = new ProcMeter(fleet instanceof Fleet ? fleet.pid : fleet.pids);
     meter.start();
     viewers.start();
+    const machine0 = machineTicks();
     await fleet.mark();
     await sleep(opts.seconds * 1000);
     const m = meter.stop();
     const v = viewers.stop();
-    const base = { transport, viewers: n, server: m.main, children: m.children, viewersProcess: v.main, rssAfterGcMB: await server.rssAfterGcMB() };
+    const cores = cpus().length;
+    const machine = machineBusyPercent(machine0, machineTicks(), cores);
+    const base = { transport, viewers: n, server: m.main, children: m.children, viewersProcess: v.main, machineBusyPercent: machine, cores, rssAfterGcMB: await server.rssAfterGcMB() };
     if (fleet instanceof Fleet) {
       const c = await fleet.collect();
       return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.viewers.reduce((s, x) => s + x.gaps, 0), viewerErrors: [...new Set(c.viewers.flatMap((x) => x.errors))].slice(0, 5) };
@@ -101,6 +108,7 @@ export function slope(points: { x: number; y: number }[]): number | null {
 }
 
 const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+const fitOrNull = (points: { x: number; y: number }[]): number | null => (points.length >= 2 ? slope(points) : null);
 
 /** Per-viewer server cost of one transport from its runs. */
 export function perViewer(runs: FanoutRun[]): Record<string, unknown> {
@@ -120,6 +128,8 @@ export function perViewer(runs: FanoutRun[]): Record<string, unknown> {
     cpuPercentPerViewerFit: r2(slope(sorted.map((r) => ({ x: r.viewers, y: r.server.cpuPercent })))),
     /** From the RSS after a full GC at each count (the median while streaming is in rssMBAt). */
     rssKBPerViewer: rss,
+    /** Least-squares slope of the RSS after a full GC over every count, kB per viewer. */
+    rssKBPerViewerFit: r2(fitOrNull(sorted.flatMap((r) => (r.rssAfterGcMB === null ? [] : [{ x: r.viewers, y: r.rssAfterGcMB * 1024 }])))),
     cpuPercentAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.cpuPercent])),
     rssMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.rssMB?.median ?? null])),
     rssAfterGcMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.rssAfterGcMB])),
