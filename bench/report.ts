@@ -248,7 +248,7 @@ function whepCase(c: CaseResult): string[] {
     if (p.name.startsWith('per viewer')) {
       const per = (d.cpuPercentPerViewer ?? {}) as Record<string, number | null>;
       const rss = (d.rssKBPerViewer ?? {}) as Record<string, number | null>;
-      lines.push(`  ${pad(p.name, 22)}CPU % of one core per viewer: ${Object.entries(per).map(([k, v]) => `${k.slice(2)}: ${num(v, 2)}`).join(', ')}; fit ${num(d.cpuPercentPerViewerFit as number | null, 2)}; RSS kB per viewer (after a full GC): ${Object.entries(rss).map(([k, v]) => `${k.slice(2)}: ${num(v, 0)}`).join(', ')}; fit ${num(d.rssKBPerViewerFit as number | null, 0)}`);
+      lines.push(`  ${pad(p.name, 22)}CPU % of one core per viewer: ${Object.entries(per).map(([k, v]) => `${k.slice(2)}: ${num(v, 2)}`).join(', ')}; fit ${num(d.cpuPercentPerViewerFit as number | null, 2)}; RSS kB per viewer (after a full GC): ${Object.entries(rss).map(([k, v]) => `${k.slice(2)}: ${num(v, 0)}`).join(', ')}; fit ${num(d.rssKBPerViewerFit as number | null, 0)}; marginal ${num(d.rssKBPerViewerMarginal as number | null | undefined, 0)}`);
       continue;
     }
     if (!fanHeaded) {

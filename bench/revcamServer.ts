@@ -35,6 +35,8 @@ export interface RevcamServer {
   gc(): Promise<void>;
   /** The server's RSS after a full GC, MB (gcHook only): garbage not yet collected counts on neither side of a comparison. */
   rssAfterGcMB(): Promise<number | null>;
+  /** The last few kB the server wrote to stderr (its warnings and errors: the bench runs it at level warn). */
+  stderrTail(): string;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startRevcamServer(o: RevcamServerOptions): Promise<RevcamS
     pid: child.pid!,
     configFile,
     gc,
+    stderrTail: () => stderr,
     rssAfterGcMB: async () => {
       await gc();
       const b = rssBytes(child.pid!);

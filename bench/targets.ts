@@ -154,7 +154,9 @@ function whepTargets(parts: Part[]): Target[] {
   const cpuOf = (k: string) => (most?.data?.[k] as { cpuPercent?: number } | undefined)?.cpuPercent;
   const busy = most?.data?.machineBusyPercent as number | undefined;
   const cores = most?.data?.cores as number | undefined;
-  const context = `server ${f1(cpuOf('server') ?? NaN)} % of a core, the werift clients ${f1(cpuOf('viewersProcess') ?? NaN)} %, the machine ${busy === undefined ? '?' : f1(busy)} % of ${String(cores ?? '?')} × 100 % busy`;
+  const silent = (most?.data?.silentViewers as number | undefined) ?? 0;
+  const why = (most?.data?.viewerErrors as string[] | undefined) ?? [];
+  const context = `${silent > 0 ? `${silent} viewer(s) got no frame: ${why.join('; ')}; ` : ''}server ${f1(cpuOf('server') ?? NaN)} % of a core, the werift clients ${f1(cpuOf('viewersProcess') ?? NaN)} %, the machine ${busy === undefined ? '?' : f1(busy)} % of ${String(cores ?? '?')} × 100 % busy`;
   const lossOk = lost !== undefined && packets !== undefined && packets > 0 ? lost / (lost + packets) <= 0.001 : false;
   out.push(
     target('W1', `whep: every WHEP viewer's fps at ${String(most?.data?.viewers ?? 50)} viewers (min; werift clients), packets lost ≤ 0.1 %`, '≥ 29 fps, ≤ 0.1 % lost', fps?.min ?? null, (x) => x >= 29 && lossOk, (x) => `${f1(x)} fps (median ${f1(fps?.median ?? NaN)}; ${String(lost ?? '?')} of ${String(packets ?? '?')} packets lost; ${context})`),
@@ -163,8 +165,11 @@ function whepTargets(parts: Part[]): Target[] {
   const per = parts.find((p) => p.status === 'ok' && p.name === 'per viewer whep');
   const cpuFit = (per?.data?.cpuPercentPerViewerFit as number | null | undefined) ?? null;
   const rssFit = (per?.data?.rssKBPerViewerFit as number | null | undefined) ?? null;
+  const rssMarginal = (per?.data?.rssKBPerViewerMarginal as number | null | undefined) ?? null;
   out.push(target('W4', 'whep: server CPU per WHEP viewer (fit over the counts)', '≤ 0.3 % of a core', cpuFit, (x) => x <= 0.3, (x) => `${x.toFixed(2)} % of a core`));
-  out.push(target('W5', 'whep: server RSS per WHEP viewer (fit over the counts, after a full GC)', '≤ 1 MB', rssFit === null ? null : rssFit / 1024, (x) => x <= 1, (x) => `${x.toFixed(2)} MB`));
+  out.push(
+    target('W5', 'whep: server RSS per extra WHEP viewer (the two largest counts, after a full GC)', '≤ 1 MB', rssMarginal === null ? null : rssMarginal / 1024, (x) => x <= 1, (x) => `${x.toFixed(2)} MB (fit over every count ${rssFit === null ? '?' : (rssFit / 1024).toFixed(2)} MB: the first viewers also grow the process once)`),
+  );
   const lat = find(parts, 'chromium capture → decoded h264 × 1');
   const whep = stat(lat, 'whepDecodedMs');
   const ws = stat(lat, 'wsDecodedMs');

@@ -24,6 +24,9 @@ export type WhepViewerCommand =
 
 export interface WhepViewerReport {
   index: number;
+  /** The peer connection's state at the window's end, and its changes after it first connected (state@ms since mark). */
+  state: string;
+  stateChanges: string[];
   frames: number;
   fps: number;
   packets: number;
@@ -83,9 +86,19 @@ class WhepViewer {
   #t0 = 0;
   #firstFrame: (() => void) | undefined;
 
-  constructor(readonly index: number, readonly pc: RTCPeerConnection) {}
+  stateChanges: string[] = [];
+  #markedAt = 0;
+
+  constructor(readonly index: number, readonly pc: RTCPeerConnection) {
+    // Why a viewer went silent (its session ended on the server: no RTCP, a failed check): what its connection did.
+    pc.connectionStateChange.subscribe((state) => {
+      if (state !== 'connecting' && state !== 'new') this.stateChanges.push(`${state}@${Math.round(performance.now() - this.#markedAt)}`);
+    });
+  }
 
   mark(): void {
+    this.#markedAt = performance.now();
+    this.stateChanges = [];
     this.frames = this.packets = this.bytes = 0;
     this.latencies = [];
     this.#lowSeq = this.#highSeq = undefined;
@@ -220,7 +233,7 @@ function collect(): WhepCollected {
   for (const v of viewers) {
     v.stop();
     const l = summarize(v.latencies, 'ms');
-    reports.push({ index: v.index, frames: v.frames, fps: Math.round((v.frames / seconds) * 100) / 100, packets: v.packets, lost: v.lost, latencyP50: l?.median ?? null });
+    reports.push({ index: v.index, state: v.pc.connectionState, stateChanges: v.stateChanges, frames: v.frames, fps: Math.round((v.frames / seconds) * 100) / 100, packets: v.packets, lost: v.lost, latencyP50: l?.median ?? null });
     for (const x of v.latencies) lat.push(x);
     packets += v.packets;
     lost += v.lost;

@@ -90,7 +90,10 @@ async function fanoutRun(opts: BenchOptions, transport: WhepTransport, n: number
       return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.viewers.reduce((s, x) => s + x.gaps, 0), viewerErrors: [...new Set(c.viewers.flatMap((x) => x.errors))].slice(0, 5) };
     }
     const c = await fleet.collect();
-    return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.lost, packets: c.packets, answerMs: c.answerMs, retries: c.retries, silentViewers: c.silentViewers };
+    const silent = c.viewers.filter((v) => v.frames === 0).map((v) => `viewer ${v.index}: ${v.state}${v.stateChanges.length ? ` (${v.stateChanges.join(', ')} ms after the window opened)` : ''}`);
+    // The server's side of it: why it ended sessions (logged at warn).
+    if (silent.length > 0) for (const line of server.stderrTail().split('\n').filter((l) => l.includes('whep viewer left'))) silent.push(`server: ${line.slice(0, 300)}`);
+    return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.lost, packets: c.packets, answerMs: c.answerMs, retries: c.retries, silentViewers: c.silentViewers, ...(silent.length > 0 && { viewerErrors: silent.slice(0, 8) }) };
   } finally {
     await fleet.close();
     await server.stop();
@@ -108,6 +111,12 @@ export function slope(points: { x: number; y: number }[]): number | null {
 }
 
 const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+/** (RSS after GC at the largest count − at the one before) / their difference, kB; null with fewer than three counts. */
+function marginalRss(sorted: FanoutRun[]): number | null {
+  const [a, b] = sorted.slice(-2);
+  if (sorted.length < 3 || !a || !b || a.rssAfterGcMB === null || b.rssAfterGcMB === null) return null;
+  return r2(((b.rssAfterGcMB - a.rssAfterGcMB) * 1024) / (b.viewers - a.viewers));
+}
 const fitOrNull = (points: { x: number; y: number }[]): number | null => (points.length >= 2 ? slope(points) : null);
 
 /** Per-viewer server cost of one transport from its runs. */
@@ -130,6 +139,12 @@ export function perViewer(runs: FanoutRun[]): Record<string, unknown> {
     rssKBPerViewer: rss,
     /** Least-squares slope of the RSS after a full GC over every count, kB per viewer. */
     rssKBPerViewerFit: r2(fitOrNull(sorted.flatMap((r) => (r.rssAfterGcMB === null ? [] : [{ x: r.viewers, y: r.rssAfterGcMB * 1024 }])))),
+    /**
+     * What one more viewer adds between the two largest counts (10 → 50), after a full GC: the first viewers
+     * also grow the process once (V8's young generation grows with the allocation rate: 31 MB from 1 to 10
+     * viewers, 17 MB with --max-semi-space-size=2), which is the process's, not a viewer's.
+     */
+    rssKBPerViewerMarginal: marginalRss(sorted),
     cpuPercentAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.cpuPercent])),
     rssMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.server.rssMB?.median ?? null])),
     rssAfterGcMBAt: Object.fromEntries(sorted.map((r) => [String(r.viewers), r.rssAfterGcMB])),

@@ -161,7 +161,9 @@ export class WhepSession {
     if (this.#direct) Object.assign(this.stats, this.#direct.stats);
     if (sub) {
       this.#deps.hub.unsubscribe(sub, reason);
-      this.#deps.log.info({ session: this.id, viewer: sub.consumer.id, reason, detail, sent: sub.consumer.sent, dropped: sub.consumer.dropped, ...this.stats }, 'whep viewer left');
+      // A viewer that went silent is worth an operator's look; one that said goodbye is not.
+      const level = reason === 'unresponsive' ? 'warn' : 'info';
+      this.#deps.log[level]({ session: this.id, viewer: sub.consumer.id, reason, detail, sent: sub.consumer.sent, dropped: sub.consumer.dropped, ...this.stats }, 'whep viewer left');
     }
     this.#pc?.close().catch(() => {});
     this.#deps.onEnd(this);

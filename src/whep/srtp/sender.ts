@@ -12,7 +12,8 @@
  *   `crypto.hash('sha1', …)` over pad‖header‖ciphertext‖ROC, and the outer
  *   one a hash of the session's (K XOR opad)‖inner buffer: no Hmac object per
  *   packet. (Node < 20.12 has no `crypto.hash`: `createHmac` then.)
- * - **Everything in place.** A frame's packets are written into one buffer
+ * - **Everything in place.** The counter blocks go into one buffer shared by
+ *   every session (counterBlocks). A frame's packets are written into one buffer
  *   (pad, header with its extensions, ciphertext, tag), taken from a small
  *   per-session pool and given back once the last packet is on the socket;
  *   the packets handed out are views of it.
@@ -48,6 +49,14 @@ const hashOnce = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffe
 
 const align4 = (n: number) => (n + 3) & ~3;
 
+/**
+ * The counter blocks of the frame being protected, shared by every session:
+ * protect() fills and encrypts them in one synchronous call, so one buffer
+ * (as large as the largest frame's payload) serves all, instead of one per
+ * viewer (a keyframe's worth each: ~100 kB at 4 Mb/s).
+ */
+let counterBlocks = Buffer.alloc(0);
+
 export class SrtpSender {
   readonly headerLength: number;
   #ecb: crypto.Cipher;
@@ -61,7 +70,6 @@ export class SrtpSender {
   /** Where each extension's value goes in the header. */
   #extOffsets: number[];
   #extLengths: number[];
-  #blocks = Buffer.alloc(0);
   #pool: Buffer[] = [];
 
   constructor(masterKey: Buffer, masterSalt: Buffer, params: RtpStreamParams) {
@@ -123,8 +131,8 @@ export class SrtpSender {
       size += align4(PAD + hl + p.payload.length + AUTH_TAG_BYTES);
       blocks += Math.ceil(p.payload.length / 16);
     }
-    if (this.#blocks.length < blocks * 16) this.#blocks = Buffer.alloc(Math.max(blocks * 16, 2 * this.#blocks.length));
-    const cb = new DataView(this.#blocks.buffer, this.#blocks.byteOffset, blocks * 16);
+    if (counterBlocks.length < blocks * 16) counterBlocks = Buffer.alloc(Math.max(blocks * 16, 2 * counterBlocks.length));
+    const cb = new DataView(counterBlocks.buffer, counterBlocks.byteOffset, blocks * 16);
     const [s0, s1, s2, s3] = this.#salt;
     let at = 0;
     for (let i = 0; i < payloads.length; i++) {
@@ -140,7 +148,7 @@ export class SrtpSender {
         cb.setUint32(at + 12, (hi | j) >>> 0);
       }
     }
-    const ks = this.#ecb.update(this.#blocks.subarray(0, blocks * 16));
+    const ks = this.#ecb.update(counterBlocks.subarray(0, blocks * 16));
     const buf = this.#take(size);
     const aligned = (ks.byteOffset & 3) === 0 && (buf.byteOffset & 3) === 0;
     const b32 = aligned ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : undefined;
