@@ -91,8 +91,8 @@ async function fanoutRun(opts: BenchOptions, transport: WhepTransport, n: number
     }
     const c = await fleet.collect();
     const silent = c.viewers.filter((v) => v.frames === 0).map((v) => `viewer ${v.index}: ${v.state}${v.stateChanges.length ? ` (${v.stateChanges.join(', ')} ms after the window opened)` : ''}`);
-    // The server's side of it: why it ended sessions (logged at warn).
-    if (silent.length > 0) for (const line of server.stderrTail().split('\n').filter((l) => l.includes('whep viewer left'))) silent.push(`server: ${line.slice(0, 300)}`);
+    // The server's side of it: its warnings (a session it ended, a viewer it found too slow), newest last.
+    if (silent.length > 0) for (const line of server.stderrTail().split('\n').filter((l) => l.includes('"level":40') || l.includes('"level":50')).slice(-4)) silent.push(`server: ${line.slice(0, 300)}`);
     return { ...base, fps: c.fps, latencyMs: c.latencyMs, mbPerSecond: Math.round(c.bytesPerSecond / 1e4) / 100, lost: c.lost, packets: c.packets, answerMs: c.answerMs, retries: c.retries, silentViewers: c.silentViewers, ...(silent.length > 0 && { viewerErrors: silent.slice(0, 8) }) };
   } finally {
     await fleet.close();
