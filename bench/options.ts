@@ -31,7 +31,7 @@ export interface BenchOptions {
   repeat: number;
 }
 
-export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
+export const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
@@ -50,6 +50,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: node dist/b
                              at N werift WHEP viewers beside N WebSocket H.264 viewers
                          12 recorder: its CPU and memory beside the same run without it, trigger → listed,
                              post end → closed, upload through a leaf node to JetStream
+                         13 surround: the server's CPU with 1, 3 and 4 synthetic cameras watched (per camera),
+                             the surround shader's time per frame in Chromium (SwiftShader)
   --viewers 1,50,200    viewer counts for cases 2, 3, 5, 6 (default 1,50,200)
   --stall-seconds N     how long the stalled viewer stops reading (default 60; --quick 3)
   --stall-pairs N       case 4: pairs of runs (all reading, one stalled), alternated (default 3; --quick 1)

@@ -17,6 +17,7 @@ export const CASE_TITLES: Record<number, [name: string, title: string]> = {
   10: ['boot', 'Boot in reverse: spawn `revcam serve` (car in R) → first frame on a display that was waiting'],
   11: ['whep', 'WHEP: capture → decoded in Chromium, and server CPU per viewer beside the WebSocket H.264 path'],
   12: ['recorder', 'Recorder: CPU and memory beside the same run without it; trigger → listed; post end → closed; upload to JetStream'],
+  13: ['surround', 'Surround view: what each synthetic camera costs the server; the stitch pass per frame in Chromium (SwiftShader)'],
 };
 
 export function rowPart(r: RunRow): Part {

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { runBoot } from './cases/boot.js';
 import { runBoundary } from './cases/boundary.js';
 import { runRecorder } from './cases/recorder.js';
+import { runSurround } from './cases/surround.js';
 import { runFirstFrame } from './cases/firstFrame.js';
 import { runNatsBus } from './cases/natsBus.js';
 import { runNatsFleet } from './cases/natsFleet.js';
@@ -46,6 +47,7 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
   const boot: Part[] = want(10) ? await runBoot(opts) : [];
   const whep: Part[] = want(11) ? await runWhep(opts) : [];
   const recorder: Part[] = want(12) ? await runRecorder(opts) : [];
+  const surround: Part[] = want(13) ? await runSurround(opts) : [];
 
   const cases: CaseResult[] = [];
   const sel = (systems: string[]) => rows.filter((r) => systems.includes(r.system)).map(rowPart);
@@ -102,6 +104,13 @@ export async function runBench(opts: BenchOptions, command: string): Promise<{ r
         'the rear camera is the bench clip (H.264 720p30, passed through) with one WebSocket H.264 viewer in every run; with the recorder, a manual trigger at the window\'s start keeps a clip written (muxed, fsynced) through it',
         'recorder CPU = its own process + (the server main process with it − without it), median of alternated pairs; memory = the recorder process\'s RSS − its RSS before its first frame (GET /api/events/stats)',
         'upload: the host\'s EvidenceShipper → leaf nats-server → hub nats-server with JetStream (R1, file store), every chunk acked, read back and SHA-256 compared before "shipped"',
+      ]),
+    );
+  if (want(13))
+    cases.push(
+      makeCase(13, surround, [
+        'cpu: the built-in surround rig (synthetic rear, left, right, front; warm standby: a camera captures only while watched), one JPEG viewer per camera, the whole process tree (gateway + service host, which renders and encodes the pictures); per camera = what adding it added',
+        'shader: /?view=surround at 1280x720 in Chromium with software WebGL2 (SwiftShader, --disable-gpu, as the tests): the stitch pass timed to its last pixel every tenth frame; on a head unit\'s GPU it is under 1 ms (docs/display.md)',
       ]),
     );
 
