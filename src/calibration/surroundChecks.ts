@@ -63,7 +63,7 @@ export function sightCamera(name: string, c: CameraConfig, mount?: MountConfig):
   return { name, cam: modelOf(c, mount), usable: c.surround };
 }
 
-/** Where a marked pixel lands on the ground through `cam`, against the marker: cm. */
+/** Where a marked pixel lands on the ground through `cam` ([lateral, behind]), or null above the horizon. */
 function groundOf(cam: CameraModel, p: MarkedPoint): [number, number] | null {
   return pixelToGround(cam, p.pixel.u, p.pixel.v);
 }

@@ -27,9 +27,10 @@
  * For installer calibration (docs/calibration.md) the scene can lay the
  * calibration mats on the ground (`synthetic.calibrationMat`: `true` the rear
  * mat, the block then left out; `'surround'` also the four corner mats and the
- * two side mats, the cone and the bollard cleared away too, so nothing covers a marker) and can be seen from a "true"
- * mount other than the configured calibration (`synthetic.trueMount`), as if
- * the installer had mounted the camera differently.
+ * two side mats, the cone and the bollard cleared away too, so nothing covers
+ * a marker) and can be seen from a "true" mount other than the configured
+ * calibration (`synthetic.trueMount`), as if the installer had mounted the
+ * camera differently.
  */
 import type { CameraConfig, VehicleConfig } from '../../config/types.js';
 import { calibrationMats } from '../../calibration/mat.js';
