@@ -80,25 +80,30 @@ const CORNERS = [
 ] as const;
 
 /**
+ * A CORNER_MAT-sized square mat with 2x2 markers: its corner nearest the car
+ * at (lat0, b0), growing `across` (+1 right, −1 left) and `along` (+1 behind,
+ * −1 ahead); markers 1 and 2 nearest that corner along the car, 1 and 3
+ * nearest it across.
+ */
+function squareMat(id: string, short: string, lat0: number, b0: number, across: 1 | -1, along: 1 | -1): Mat {
+  const { sizeM, markersM, markerRadiusM } = CORNER_MAT;
+  const points = markersM.flatMap((a, i) =>
+    markersM.map((c, j) => Object.freeze({ id: `${short}${i * 2 + j + 1}`, lateralM: round(lat0 + across * c), behindM: round(b0 + along * a) })),
+  );
+  const lat1 = lat0 + across * sizeM;
+  const b1 = b0 + along * sizeM;
+  return Object.freeze({ id, lateralM: [Math.min(lat0, lat1), Math.max(lat0, lat1)] as const, behindM: [Math.min(b0, b1), Math.max(b0, b1)] as const, markerRadiusM, points: Object.freeze(points) });
+}
+
+/**
  * The four corner mats for a car `vehicle.widthM` wide and `lengthM` long.
  * Marker ids: the corner (`rl` rear-left … `fr` front-right) and 1-4: 1 and 2
  * nearest the car's end (1 nearer its side), 3 and 4 further out.
  */
 export function cornerMats(vehicle: { widthM: number; lengthM: number }): Mat[] {
-  const { sizeM, gapM, markersM, markerRadiusM } = CORNER_MAT;
-  return CORNERS.map(([short, id, side, end]) => {
-    // The corner of the body, and the mat's corner nearest it.
-    const bodyLat = (side * vehicle.widthM) / 2;
-    const bodyBehind = end > 0 ? 0 : -vehicle.lengthM;
-    const lat0 = bodyLat + side * gapM;
-    const b0 = bodyBehind + end * gapM;
-    const points = markersM.flatMap((along, i) =>
-      markersM.map((across, j) => Object.freeze({ id: `${short}${i * 2 + j + 1}`, lateralM: round(lat0 + side * across), behindM: round(b0 + end * along) })),
-    );
-    const lat1 = lat0 + side * sizeM;
-    const b1 = b0 + end * sizeM;
-    return Object.freeze({ id, lateralM: [Math.min(lat0, lat1), Math.max(lat0, lat1)] as const, behindM: [Math.min(b0, b1), Math.max(b0, b1)] as const, markerRadiusM, points: Object.freeze(points) });
-  });
+  const { gapM } = CORNER_MAT;
+  // Each mat's corner nearest the body's corner, gapM off it across and along.
+  return CORNERS.map(([short, id, side, end]) => squareMat(id, short, (side * vehicle.widthM) / 2 + side * gapM, (end > 0 ? 0 : -vehicle.lengthM) + end * gapM, side, end));
 }
 
 /**
@@ -110,16 +115,8 @@ export function cornerMats(vehicle: { widthM: number; lengthM: number }): Mat[] 
  * mirror tell them apart.
  */
 export function sideMats(vehicle: { widthM: number; lengthM: number }): Mat[] {
-  const { sizeM, gapM, markersM, markerRadiusM } = CORNER_MAT;
-  return ([['l', 'left', -1], ['r', 'right', 1]] as const).map(([short, id, side]) => {
-    const lat0 = (side * vehicle.widthM) / 2 + side * gapM;
-    const b0 = -vehicle.lengthM / 2 + sizeM / 2;
-    const points = markersM.flatMap((along, i) =>
-      markersM.map((across, j) => Object.freeze({ id: `${short}${i * 2 + j + 1}`, lateralM: round(lat0 + side * across), behindM: round(b0 - along) })),
-    );
-    const lat1 = lat0 + side * sizeM;
-    return Object.freeze({ id, lateralM: [Math.min(lat0, lat1), Math.max(lat0, lat1)] as const, behindM: [b0 - sizeM, b0] as const, markerRadiusM, points: Object.freeze(points) });
-  });
+  const { sizeM, gapM } = CORNER_MAT;
+  return ([['l', 'left', -1], ['r', 'right', 1]] as const).map(([short, id, side]) => squareMat(id, short, (side * vehicle.widthM) / 2 + side * gapM, -vehicle.lengthM / 2 + sizeM / 2, side, -1));
 }
 
 /** Millimetres: the ids' positions are what an installer measures with a tape. */

@@ -55,12 +55,10 @@ export interface SightCamera {
   usable: Usable;
 }
 
-const modelOf = (c: CameraConfig, mount?: MountConfig): CameraModel =>
-  cameraModel(mount ? { ...c.calibration, mount } : c.calibration, { width: c.width, height: c.height, mirror: c.mirror });
-
 /** A camera of the config as the sight model wants it, with `mount` instead of its calibration's when given. */
 export function sightCamera(name: string, c: CameraConfig, mount?: MountConfig): SightCamera {
-  return { name, cam: modelOf(c, mount), usable: c.surround };
+  const cam = cameraModel(mount ? { ...c.calibration, mount } : c.calibration, { width: c.width, height: c.height, mirror: c.mirror });
+  return { name, cam, usable: c.surround };
 }
 
 /** Where a marked pixel lands on the ground through `cam` ([lateral, behind]), or null above the horizon. */

@@ -11,6 +11,9 @@ import { drawNotices } from './noticePainter.js';
 
 const { band: BAND_COLORS, rail: RAIL_COLOR, corridor: CORRIDOR_FILL, trajectory: TRAJECTORY_COLOR, outline: OUTLINE } = OVERLAY_PALETTE;
 
+/** A guideline's width on a picture `height` px tall: thick enough to read at a glance on any screen size. */
+export const lineWidthFor = (height: number): number => Math.max(2, height / 120);
+
 /**
  * `toView` places an image point in another view (viewProjection.ts: dewarp,
  * top), in canvas pixels; null drops the point. Without it the image is
@@ -21,8 +24,7 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay, rec
   const sy = rect.h / overlay.height;
   const place = toView ?? ((p: Point): Point => [rect.x + p[0] * sx, rect.y + p[1] * sy]);
   const mapLine = (line: Point[]): Point[] => line.map(place).filter((p): p is Point => p !== null);
-  // Thick enough to read at a glance on any screen size.
-  const lineWidth = Math.max(2, rect.h / 120);
+  const lineWidth = lineWidthFor(rect.h);
 
   ctx.save();
   ctx.beginPath();

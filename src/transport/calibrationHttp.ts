@@ -8,7 +8,7 @@
  */
 import { lazyValidator } from '../schema/lazyValidator.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CALIBRATION_MAT, MAT_POINTS, type MatPoint } from '../calibration/mat.js';
+import { CALIBRATION_MAT, MAT_POINTS } from '../calibration/mat.js';
 import { sightCamera } from '../calibration/surroundChecks.js';
 import { usableMargin } from '../wire/cameraSight.js';
 import type { Calibrator } from '../calibration/Calibrator.js';
@@ -109,17 +109,16 @@ async function handleGet(req: IncomingMessage, res: ServerResponse, deps: Calibr
   const cameras = Object.fromEntries(
     Object.entries(deps.calibrator.cameras()).map(([id, c]) => {
       const image = { width: c.width, height: c.height, mirror: c.mirror };
-      const at = (p: MatPoint) => projectGround(c.calibration, image, p.lateralM, p.behindM);
       // Where each rear-mat point should appear through the calibration in force (null where it cannot be seen).
       const matPixels = MAT_POINTS.map((p) => {
-        const px = at(p);
+        const px = projectGround(c.calibration, image, p.lateralM, p.behindM);
         return px && { id: p.id, u: px[0], v: px[1] };
       });
       // The display's handles: every marker of the mats laid that this camera sees through the calibration in force.
       const sight = sightCamera(id, c);
       const handles = mats.flatMap((m) => m.points).flatMap((p) => {
-        const px = at(p);
-        return px && usableMargin(sight.cam, sight.usable, p.lateralM, p.behindM, undefined, car).margin > 0 ? [{ ...p, u: px[0], v: px[1] }] : [];
+        const { margin, u, v } = usableMargin(sight.cam, sight.usable, p.lateralM, p.behindM, undefined, car);
+        return margin > 0 ? [{ ...p, u, v }] : [];
       });
       return [id, { calibration: c.calibration, image, matPixels, handles }];
     }),

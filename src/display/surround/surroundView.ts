@@ -16,7 +16,7 @@
 import { pixelToGround } from '../../wire/camera.js';
 import type { ErrorMessage, StreamRequestMessage } from '../../wire/messages.js';
 import { OVERLAY_PALETTE, type FrontBand, type Point } from '../../wire/overlay.js';
-import { drawOverlay, strokeOutlined } from '../overlayPainter.js';
+import { drawOverlay, lineWidthFor, strokeOutlined } from '../overlayPainter.js';
 import type { Rect } from '../layout.js';
 import { MAX_GAIN_STEP_PER_S, solveGains, stepGains, type RGB } from './gainSolver.js';
 export type { SurroundInfo } from './surroundInfo.js';
@@ -336,7 +336,7 @@ const FRONT_BAND_RETURN_M = 0.25;
  */
 function drawFrontBands(ctx: CanvasRenderingContext2D, g: SurroundGeometry, car: CarShape, bands: readonly FrontBand[]): void {
   const w = car.widthM / 2;
-  const lineWidth = Math.max(2, g.height / 120);
+  const lineWidth = lineWidthFor(g.height);
   for (const { distanceM, color } of bands) {
     const at = -car.lengthM - distanceM;
     const back = Math.min(FRONT_BAND_RETURN_M, distanceM / 2);
